@@ -1,0 +1,49 @@
+//! Keep a marketplace's privacy policy in code.
+//!
+//! `custodian` gives order, shipping, payment and support code typed personal
+//! data that cannot leak by accident: every value is parsed (invalid input is
+//! a typed error), knows its data category, masks itself whenever it is
+//! displayed or debug-printed, and hands out its plaintext only through one
+//! explicit, greppable method.
+//!
+//! ```
+//! use custodian::pii::{CardNumber, Email, Phone, CallingCode};
+//!
+//! let email = Email::parse("Ada.Lovelace@Example.COM")?;
+//! let phone = Phone::parse_national("030 1234 5678", CallingCode::new(49)?)?;
+//! let card = CardNumber::parse("4242 4242 4242 4242")?;
+//!
+//! // Display and Debug are masked: logs and UIs never see the plaintext.
+//! assert_eq!(email.to_string(), "A•••@example.com");
+//! assert_eq!(phone.to_string(), "+•••5678");
+//! assert_eq!(format!("{card:?}"), "CardNumber(Visa •••• 4242)");
+//!
+//! // Plaintext only through `expose`, which is easy to find in review.
+//! assert_eq!(phone.expose(), "+4930123456 78".replace(' ', ""));
+//! # Ok::<(), custodian::pii::PiiError>(())
+//! ```
+//!
+//! # Concepts
+//!
+//! | the privacy policy promises | module |
+//! |---|---|
+//! | collect only essential data, each kind in its category | [`pii`] |
+//! | mask personal data in every display | [`pii`] (`Display`/`Debug`) |
+//!
+//! # Security
+//!
+//! - Plaintext is zeroized when a value is dropped. Copies that host code
+//!   makes from [`expose`](pii::Email::expose) are the host's to protect.
+//! - Equality of values is constant-time over their normalized bytes (the
+//!   length of a value may still show in timing).
+//! - Error messages never echo the input: they name what is wrong and where.
+//! - No `Deref`, `AsRef` or `From` conversion reaches the plaintext.
+//!
+//! What this crate does not protect against: a compromised host process
+//! (memory can be read before it is zeroized), copies the host makes of
+//! exposed plaintext, and swap or core dumps.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+pub mod pii;

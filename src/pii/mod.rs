@@ -1,0 +1,189 @@
+//! Typed personal data: values that parse, know their category and mask
+//! themselves.
+//!
+//! Every kind here is constructed only by parsing, stores its value in a
+//! normalized form, and follows the same contract:
+//!
+//! - `Display` writes the masked form (for UIs, support tools and logs);
+//!   `Debug` writes the type name around the same masked form. Neither
+//!   allocates.
+//! - The plaintext comes out only through `expose()` (or
+//!   [`Credential::expose`]): grep for `expose` to review every place that
+//!   touches it.
+//! - Equality is constant-time over the normalized bytes.
+//! - The plaintext is zeroized when the value is dropped.
+//! - There is no `Deref`, `AsRef` or `From` route to the inner value.
+//!
+//! | kind | category | masked as |
+//! |---|---|---|
+//! | [`Email`] | contact | `a•••@example.com` |
+//! | [`Phone`] | contact | `+•••5678` |
+//! | [`CardNumber`] | financial | `Visa •••• 4242` |
+//! | [`Iban`] | financial | `DE•••3000` |
+//! | [`PersonName`] | identity | `A••• L•••` |
+//! | [`PostalAddress`] | location | `•••, Berlin, DE` |
+//! | [`IpAddress`] | engagement | `192.0.2.•` / `2001:db8:85a3:•` |
+//! | [`DateOfBirth`] | identity | `1990-••-••` |
+//! | [`NationalId`] | identity | `US SSN •••6789` |
+//! | [`Credential`] | credential | `[credential]` |
+//! | [`Custom`] | chosen by the host | chosen by the host |
+
+//mod address;
+//mod card;
+mod category;
+mod country;
+//mod credential;
+//mod custom;
+//mod dob;
+mod email;
+mod error;
+pub mod mask;
+//mod name;
+//mod national_id;
+//mod ip;
+//mod phone;
+//mod iban;
+
+use core::fmt;
+
+//pub use address::{AddressParts, PostalAddress, PostalAddressBuilder};
+//pub use card::{CardBrand, CardNumber};
+pub use category::{Category, HostCategory};
+pub use country::CountryCode;
+//pub use credential::{Credential, CredentialKind};
+//pub use custom::{Custom, CustomKind};
+//pub use dob::DateOfBirth;
+pub use email::Email;
+pub use error::{PiiError, Reason};
+//pub use iban::Iban;
+//pub use ip::IpAddress;
+//pub use name::PersonName;
+//pub use national_id::{IdScheme, NationalId};
+//pub use phone::{CallingCode, Phone};
+
+/// What a PII value is: one variant per kind in this module.
+///
+/// Printed in lower snake case (`email`, `card_number`, ...); that name
+/// appears in error messages and masked serializations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PiiKind {
+    /// An [`Email`].
+    Email,
+    /// A [`Phone`].
+    Phone,
+    /// A [`CardNumber`].
+    CardNumber,
+    /// An [`Iban`].
+    Iban,
+    /// A [`PersonName`].
+    PersonName,
+    /// A [`PostalAddress`].
+    PostalAddress,
+    /// An [`IpAddress`].
+    IpAddress,
+    /// A [`DateOfBirth`].
+    DateOfBirth,
+    /// A [`NationalId`].
+    NationalId,
+    /// A [`Credential`].
+    Credential,
+    /// A [`Custom`] value; the name is [`CustomKind::NAME`].
+    Custom(&'static str),
+}
+
+impl PiiKind {
+    /// The kind's name in lower snake case.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::CardNumber => "card_number",
+            Self::Iban => "iban",
+            Self::PersonName => "person_name",
+            Self::PostalAddress => "postal_address",
+            Self::IpAddress => "ip_address",
+            Self::DateOfBirth => "date_of_birth",
+            Self::NationalId => "national_id",
+            Self::Credential => "credential",
+            Self::Custom(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for PiiKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The contract every PII value in this module keeps.
+///
+/// The trait is sealed: host-defined kinds go through [`Custom`] and
+/// [`CustomKind`], so that every value the crate seals or indexes has a
+/// canonical encoding the crate controls.
+pub trait Pii: fmt::Display + fmt::Debug + Sized + private::Sealed {
+    /// Which kind of value this is.
+    fn kind(&self) -> PiiKind;
+
+    /// The data category the value belongs to.
+    fn category(&self) -> Category;
+}
+
+pub(crate) mod private {
+    use super::PiiError;
+
+    /// Crate-internal access to the canonical plaintext encoding, used by
+    /// sealing and blind indexing. Not nameable outside the crate.
+    pub trait Sealed: Sized {
+        /// Calls `f` with the canonical bytes of the value. Values that must
+        /// build their encoding zeroize the buffer afterwards.
+        #[allow(dead_code, reason = "used by the vault")]
+        fn with_canonical<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R;
+
+        /// Parses canonical bytes back into a value, validating them again.
+        #[allow(dead_code, reason = "used by the vault")]
+        fn from_canonical(bytes: &[u8]) -> Result<Self, PiiError>;
+    }
+}
+
+/// Constant-time equality of two byte strings (lengths may leak).
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
+}
+
+/// Implements the parts of the contract that are the same for every kind:
+/// `Pii`, constant-time `PartialEq`/`Eq` over the canonical bytes, and a
+/// `Debug` that wraps the masked `Display` in the type name.
+macro_rules! impl_pii {
+    ($ty:ident, $kind:expr, $category:expr) => {
+        impl $crate::pii::Pii for $ty {
+            fn kind(&self) -> $crate::pii::PiiKind {
+                $kind
+            }
+
+            fn category(&self) -> $crate::pii::Category {
+                $category
+            }
+        }
+
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                use $crate::pii::private::Sealed;
+                self.with_canonical(|a| other.with_canonical(|b| $crate::pii::ct_eq(a, b)))
+            }
+        }
+
+        impl Eq for $ty {}
+
+        impl ::core::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_tuple(stringify!($ty))
+                    .field(&format_args!("{self}"))
+                    .finish()
+            }
+        }
+    };
+}
+pub(crate) use impl_pii;
