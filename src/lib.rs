@@ -29,6 +29,7 @@
 //! |---|---|
 //! | collect only essential data, each kind in its category | [`pii`] |
 //! | mask personal data in every display | [`pii`] (`Display`/`Debug`) |
+//! | mask personal data in logs, tickets and other free text | [`redact`] |
 //!
 //! # Security
 //!
@@ -47,3 +48,4 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod pii;
+pub mod redact;

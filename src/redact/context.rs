@@ -1,0 +1,253 @@
+//! Context patterns: the words that label a value as a phone number, a
+//! social security number or a date of birth, and the month names of
+//! written-out dates.
+//!
+//! Some shapes are ambiguous on their own: `0612345678` may be a phone
+//! number or an order number, `1987-06-04` a birth date or a delivery date.
+//! For those the detector asks whether the value is *labelled*: a keyword
+//! sits at most [`GLUE`] characters before it with no digit in between
+//! (`phone: "…"`, `Geburtsdatum: …`, `I was born on …`). The patterns are
+//! anchored at the end (`$`) and run only on the short window before a
+//! candidate, so each costs a reverse scan of a few dozen bytes.
+
+use regex::bytes::{Regex, RegexBuilder};
+
+/// How many characters may separate a label from its value (`" is "`,
+/// `"\":\""`, `" bitte an "`).
+pub(crate) const GLUE: usize = 16;
+
+/// How many bytes before a candidate the context patterns look at.
+pub(crate) const WINDOW: usize = 64;
+
+/// Labels of a date of birth, in the languages of the marketplace.
+const DOB_WORDS: &str = r"birth|\bdob\b|\bborn\b|\bgeb\b\.?|geboren|geburtsdatum|naissance|\bn[ée]e? le\b|nacimiento|\bnac[ií]\b|nacid[oa]|nascimento|\bnasci\b|\bnat[oa] il\b|nascita|geboortedatum|f[öo]dd|urodzon[ya]|urodzenia|doğum|родил[аи]?с[ья]|рождения|生年月日|出生日期|出生|生日|誕生日";
+
+/// Labels of a phone number: field names and the usual "call me" phrases.
+const PHONE_WORDS: &str = r"phone|\btel\b|\btel[eé]f|\btlf\b|mobile?|\bmob\b|msisdn|\bcell|\bcall|callback|whats\s?app|\bsms\b|\btext me\b|reach me|contact|\bmy number\b|\bfax\b|\bhandy\b|m[oó]vil|celular|telem[oó]vel|\bliga\b|joignable|\bappel|\bnum[ée]ro\b|ll[aá]m|chiam|\bnumero\b|\bmijn nummer\b|\bbel me\b|r[üu]ckruf|erreichen|\bnummer\b|телефон|по номеру|звон|電話|电话|手机|携帯|連絡";
+
+/// Labels of a US social security number.
+const SSN_WORDS: &str = r"ssn|social[ _-]?security|\btax[ _-]?id|\bitin\b|s[ée]curit[ée] sociale|seguridad social|seguro social|sozialversicherung";
+
+/// Words and product tokens that make a dotted quad a version, not an
+/// address (`build=1.16.95.200`, `Chrome/25.0.81.0`, `v1.2.3.4`).
+const VERSION_WORDS: &str = r"(?:version|\bver|build|release|\bv|[a-z]/)[=: _\x22']{0,3}$";
+
+/// Month names (and common abbreviations) in English, German, French,
+/// Spanish, Portuguese, Italian, Dutch, Swedish, Polish (genitive) and
+/// Russian (genitive), mapped to month numbers.
+const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("jan", 1),
+    ("januar", 1),
+    ("jänner", 1),
+    ("janvier", 1),
+    ("enero", 1),
+    ("janeiro", 1),
+    ("gennaio", 1),
+    ("januari", 1),
+    ("stycznia", 1),
+    ("января", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("februar", 2),
+    ("février", 2),
+    ("fevrier", 2),
+    ("febrero", 2),
+    ("fevereiro", 2),
+    ("febbraio", 2),
+    ("februari", 2),
+    ("lutego", 2),
+    ("февраля", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("märz", 3),
+    ("maerz", 3),
+    ("mars", 3),
+    ("marzo", 3),
+    ("março", 3),
+    ("marco", 3),
+    ("maart", 3),
+    ("marca", 3),
+    ("марта", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("avril", 4),
+    ("abril", 4),
+    ("aprile", 4),
+    ("kwietnia", 4),
+    ("апреля", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("mayo", 5),
+    ("maio", 5),
+    ("maggio", 5),
+    ("mei", 5),
+    ("maj", 5),
+    ("maja", 5),
+    ("мая", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("juni", 6),
+    ("juin", 6),
+    ("junio", 6),
+    ("junho", 6),
+    ("giugno", 6),
+    ("czerwca", 6),
+    ("июня", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("juli", 7),
+    ("juillet", 7),
+    ("julio", 7),
+    ("julho", 7),
+    ("luglio", 7),
+    ("lipca", 7),
+    ("июля", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("août", 8),
+    ("aout", 8),
+    ("agosto", 8),
+    ("augustus", 8),
+    ("augusti", 8),
+    ("sierpnia", 8),
+    ("августа", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("septembre", 9),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("setembro", 9),
+    ("settembre", 9),
+    ("września", 9),
+    ("сентября", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("oktober", 10),
+    ("octobre", 10),
+    ("octubre", 10),
+    ("outubro", 10),
+    ("ottobre", 10),
+    ("października", 10),
+    ("октября", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("novembre", 11),
+    ("noviembre", 11),
+    ("novembro", 11),
+    ("listopada", 11),
+    ("ноября", 11),
+    ("december", 12),
+    ("dec", 12),
+    ("dezember", 12),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("diciembre", 12),
+    ("dezembro", 12),
+    ("dicembre", 12),
+    ("grudnia", 12),
+    ("декабря", 12),
+];
+
+/// The month number of a month name, compared case-insensitively.
+pub(crate) fn month_number(name: &str) -> Option<u32> {
+    let lower = name.to_lowercase();
+    MONTHS.iter().find(|(m, _)| *m == lower).map(|&(_, n)| n)
+}
+
+/// The compiled context patterns, built once per process.
+#[derive(Debug)]
+pub(crate) struct Patterns {
+    dob: Regex,
+    phone: Regex,
+    ssn: Regex,
+    version: Regex,
+    /// A written-out date ending right before a year: `12. Juli `,
+    /// `2 de febrero de `, `August 2, `. Groups: day, month or month, day.
+    pub(crate) text_date: Regex,
+}
+
+impl Patterns {
+    /// Compiles the patterns.
+    pub(crate) fn compile() -> Result<Self, regex::Error> {
+        let labelled = |words: &str| {
+            RegexBuilder::new(&format!(r"(?i)(?:{words})[^0-9\n]{{0,{GLUE}}}$")).build()
+        };
+        let mut names: Vec<&str> = MONTHS.iter().map(|(m, _)| *m).collect();
+        // Longest first, so that `juni` does not win over `junio`.
+        names.sort_by_key(|m| core::cmp::Reverse(m.chars().count()));
+        let months = names.join("|");
+        let text_date = RegexBuilder::new(&format!(
+            r"(?i)(?:\b([0-3]?[0-9])(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?|\b({months})\.?\s+([0-3]?[0-9])(?:st|nd|rd|th)?,?\s+)$"
+        ))
+        .build()?;
+        Ok(Self {
+            dob: labelled(DOB_WORDS)?,
+            phone: labelled(PHONE_WORDS)?,
+            ssn: labelled(SSN_WORDS)?,
+            version: RegexBuilder::new(&format!("(?i){VERSION_WORDS}")).build()?,
+            text_date,
+        })
+    }
+
+    /// Whether `before` (the bytes before a candidate) ends with a date of
+    /// birth label.
+    pub(crate) fn dob_label(&self, before: &[u8]) -> bool {
+        !before.is_empty() && self.dob.is_match(before)
+    }
+
+    /// Whether `before` ends with a phone label.
+    pub(crate) fn phone_label(&self, before: &[u8]) -> bool {
+        !before.is_empty() && self.phone.is_match(before)
+    }
+
+    /// Whether `before` ends with a social security number label.
+    pub(crate) fn ssn_label(&self, before: &[u8]) -> bool {
+        !before.is_empty() && self.ssn.is_match(before)
+    }
+
+    /// Whether `before` ends with a version or build label.
+    pub(crate) fn version_label(&self, before: &[u8]) -> bool {
+        !before.is_empty() && self.version.is_match(before)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patterns() -> Patterns {
+        Patterns::compile().unwrap_or_else(|e| panic!("patterns compile: {e}"))
+    }
+
+    #[test]
+    fn labels_match_at_the_end_only() {
+        let p = patterns();
+        assert!(p.dob_label(b"\"dateOfBirth\":\""));
+        assert!(p.dob_label("Je suis né le ".as_bytes()));
+        assert!(p.dob_label("Родился ".as_bytes()));
+        assert!(p.dob_label("生年月日：".as_bytes()));
+        assert!(!p.dob_label(b"birth_date=1990-01-01 order_date="));
+        assert!(!p.dob_label(b"Order date was "));
+        assert!(p.phone_label(b"contact_phone=\""));
+        assert!(p.phone_label(b"Sie erreichen mich unter "));
+        assert!(!p.phone_label(b"order number "));
+        assert!(p.ssn_label(b"us_ssn="));
+        assert!(p.ssn_label("SSN américain ".as_bytes()));
+        assert!(p.version_label(b"build="));
+        assert!(p.version_label(b"Chrome/"));
+        assert!(!p.version_label(b"src_ip="));
+    }
+
+    #[test]
+    fn month_names() {
+        assert_eq!(month_number("Juli"), Some(7));
+        assert_eq!(month_number("AOÛT"), Some(8));
+        assert_eq!(month_number("декабря"), Some(12));
+        assert_eq!(month_number("smarch"), None);
+        let p = patterns();
+        let caps = p.text_date.captures(b"Nac\xc3\xad el 2 de febrero de ");
+        assert!(caps.is_some());
+    }
+}

@@ -1,0 +1,383 @@
+//! The detector: built-in kinds plus host-defined ones.
+
+use std::sync::{Arc, OnceLock};
+
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::context::Patterns;
+use super::error::RedactError;
+use super::finding::{DetectedKind, Finding, KindSet, char_count};
+use super::scan::{self, Raw, Scanner};
+
+/// Longest finding, in bytes. Built-in kinds are far shorter; host
+/// detectors' matches beyond this are not reported, which keeps streaming
+/// memory bounded (see [`Detector::scan_reader`]).
+pub const MAX_FINDING: usize = 512;
+
+/// Size limit of a host pattern's compiled program.
+const CUSTOM_PATTERN_SIZE: usize = 256 * 1024;
+
+/// A host-defined detector: a pattern, an optional validator and a kind
+/// name.
+///
+/// The pattern is a [`regex`] pattern over bytes (Unicode-aware where the
+/// text is valid UTF-8), so it runs in time linear in the text whatever the
+/// input. Its compiled size is capped at 256 KiB.
+///
+/// ```
+/// use custodian::redact::{CustomDetector, DetectedKind, Detector};
+///
+/// let loyalty = CustomDetector::new("LOYALTY_ID", r"\bLY-[0-9]{8}\b")?
+///     .with_validator("checksum", |m| m[3..].iter().map(|d| u32::from(d - b'0')).sum::<u32>() % 2 == 0);
+/// let detector = Detector::builder().custom(loyalty).build()?;
+/// let found = detector.find("card LY-12345678 and LY-12345679");
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].kind(), DetectedKind::Custom("LOYALTY_ID"));
+/// assert_eq!(found[0].bytes(), 5..16);
+/// # Ok::<(), custodian::redact::RedactError>(())
+/// ```
+#[derive(Clone)]
+pub struct CustomDetector {
+    name: &'static str,
+    regex: Regex,
+    validator: Option<(&'static str, Arc<dyn Fn(&[u8]) -> bool + Send + Sync>)>,
+}
+
+impl core::fmt::Debug for CustomDetector {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CustomDetector")
+            .field("name", &self.name)
+            .field("pattern", &self.regex.as_str())
+            .field("validator", &self.validator.as_ref().map(|(name, _)| name))
+            .finish()
+    }
+}
+
+impl CustomDetector {
+    /// A detector for `name` that reports every match of `pattern`.
+    ///
+    /// # Errors
+    ///
+    /// [`RedactError::InvalidName`] when `name` is not `[A-Z][A-Z0-9_]*` (at
+    /// most 32 bytes) or is a built-in name; [`RedactError::Pattern`] when
+    /// the pattern does not compile or exceeds the size limit.
+    pub fn new(name: &'static str, pattern: &str) -> Result<Self, RedactError> {
+        let valid_name = !name.is_empty()
+            && name.len() <= 32
+            && name.as_bytes()[0].is_ascii_uppercase()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            && DetectedKind::from_name(name).is_none();
+        if !valid_name {
+            return Err(RedactError::InvalidName);
+        }
+        let regex = RegexBuilder::new(pattern)
+            .size_limit(CUSTOM_PATTERN_SIZE)
+            .build()
+            .map_err(|_| RedactError::Pattern)?;
+        Ok(Self {
+            name,
+            regex,
+            validator: None,
+        })
+    }
+
+    /// Adds a validator: a match is reported only when `check` returns
+    /// `true` for its bytes. `name` is what [`Finding::validator`] reports.
+    pub fn with_validator(
+        mut self,
+        name: &'static str,
+        check: impl Fn(&[u8]) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.validator = Some((name, Arc::new(check)));
+        self
+    }
+
+    fn scan(&self, hay: &[u8], from: usize, out: &mut Vec<Raw>) {
+        for m in self.regex.find_iter(hay) {
+            if m.start() < from || m.is_empty() || m.len() > MAX_FINDING {
+                continue;
+            }
+            let validator = match &self.validator {
+                Some((name, check)) if check(m.as_bytes()) => *name,
+                Some(_) => continue,
+                None => "pattern",
+            };
+            out.push(Raw {
+                kind: DetectedKind::Custom(self.name),
+                start: m.start(),
+                end: m.end(),
+                validator,
+            });
+        }
+    }
+}
+
+/// Finds PII in free text: emails, phone numbers, payment cards, IBANs, IP
+/// addresses, US social security numbers and dates of birth, plus
+/// host-defined kinds.
+///
+/// # How it decides
+///
+/// Candidates come from one linear pass over the text (see the scanner
+/// notes below); each is confirmed by a validator, whose name the finding
+/// carries:
+///
+/// | kind | validator | rule |
+/// |---|---|---|
+/// | `EMAIL` | `email-syntax` | local part and domain labels per RFC 5321, alphabetic TLD; masked forms (`m***@…`) have no local part and are skipped |
+/// | `CREDIT_CARD` | `luhn+iin` | 12–19 digits, one consistent separator and a card layout, issuer prefix and length, Luhn |
+/// | `IBAN` | `mod97` | upper-case country code with an IBAN length, compact or in groups of four, mod-97 |
+/// | `IP_ADDRESS` | `ipv4` / `ipv6` | dotted quad (octets ≤ 255, no leading zeros, not after `version`/`build`/`Product/`); RFC 4291 forms (not MAC addresses or clock times) |
+/// | `SSN` | `ssa-rules` / `ssa-rules+label` | `AAA-GG-SSSS` with SSA rules; spaced or unseparated forms only after an SSN label |
+/// | `DOB` | `calendar+label` | a real date (numeric or with month names in ten languages) right after a date-of-birth label |
+/// | `PHONE` | `e164` / `nanp` / `national+label` | `+` with a country calling code and a plausible length; the North American layouts; other national forms only after a phone label |
+/// | custom | the host's name, or `pattern` | the host's regex and validator |
+///
+/// A candidate must stand apart from the words around it: digits glued to
+/// letters (`JJD1615…`, `C-476642`, `1ZK6WR1J…`) are identifiers, not PII.
+/// Dates are never phone numbers, and a 16-digit number that fails Luhn is
+/// nothing. Overlapping findings are resolved deterministically: the
+/// longest wins, then the earliest, then the first in
+/// [`DetectedKind::BUILT_IN`] order, custom kinds last.
+///
+/// # Time and memory
+///
+/// Linear in the input: every byte is looked at a bounded number of times,
+/// host patterns run on the `regex` crate's linear-time engines, and
+/// context checks read a fixed-size window. [`find`](Self::find) allocates
+/// only its result; [`scan_reader`](Self::scan_reader) holds at most one
+/// window (64 KiB plus a few KiB of context) of a line in memory.
+///
+/// ```
+/// use custodian::redact::{DetectedKind, Detector};
+///
+/// let detector = Detector::new();
+/// let text = "refund to IBAN DE89 3704 0044 0532 0130 00, mail ada@example.com";
+/// let kinds: Vec<_> = detector.find(text).iter().map(|f| f.kind()).collect();
+/// assert_eq!(kinds, [DetectedKind::Iban, DetectedKind::Email]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Detector {
+    kinds: KindSet,
+    custom: Vec<CustomDetector>,
+    patterns: Arc<Patterns>,
+}
+
+impl Default for Detector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The built-in patterns, compiled once per process.
+fn builtin_patterns() -> Arc<Patterns> {
+    static PATTERNS: OnceLock<Arc<Patterns>> = OnceLock::new();
+    PATTERNS
+        .get_or_init(|| {
+            // Invariant: the patterns are constants of this crate, and the
+            // `context` unit tests compile every one of them.
+            #[expect(
+                clippy::expect_used,
+                reason = "constant patterns, compiled in unit tests"
+            )]
+            Arc::new(Patterns::compile().expect("built-in patterns compile"))
+        })
+        .clone()
+}
+
+impl Detector {
+    /// A detector for every built-in kind and no host kinds.
+    pub fn new() -> Self {
+        Self {
+            kinds: KindSet::ALL,
+            custom: Vec::new(),
+            patterns: builtin_patterns(),
+        }
+    }
+
+    /// A builder to choose built-in kinds and add host detectors.
+    pub fn builder() -> DetectorBuilder {
+        DetectorBuilder {
+            kinds: KindSet::ALL,
+            custom: Vec::new(),
+        }
+    }
+
+    /// Every finding in `text`, sorted by position, without overlaps.
+    pub fn find(&self, text: &str) -> Vec<Finding> {
+        self.find_bytes(text.as_bytes())
+    }
+
+    /// Every finding in `text`, which need not be UTF-8.
+    ///
+    /// Newlines are not special here: a label on one line can qualify a
+    /// value on the next. Use [`scan_reader`](Self::scan_reader) for
+    /// line-by-line semantics.
+    pub fn find_bytes(&self, text: &[u8]) -> Vec<Finding> {
+        let mut raw = Vec::new();
+        self.scan_into(text, 0, false, &mut raw);
+        to_findings(text, 0, 0, &raw)
+    }
+
+    /// Scans `hay`, appending resolved findings that start at or after
+    /// `from`. `seam` says that `hay[0]` continues a longer line.
+    pub(crate) fn scan_into(&self, hay: &[u8], from: usize, seam: bool, out: &mut Vec<Raw>) {
+        out.clear();
+        Scanner {
+            hay,
+            from,
+            seam,
+            kinds: self.kinds,
+            patterns: &self.patterns,
+            out,
+        }
+        .run();
+        for custom in &self.custom {
+            custom.scan(hay, from, out);
+        }
+        scan::resolve_overlaps(out);
+    }
+}
+
+/// Converts raw findings of `hay` to findings; `base` and `char_base` are
+/// the byte and character offsets of `hay[0]` in its line.
+pub(crate) fn to_findings(hay: &[u8], base: usize, char_base: usize, raw: &[Raw]) -> Vec<Finding> {
+    let mut chars = char_base;
+    let mut at = 0;
+    raw.iter()
+        .map(|r| {
+            chars += char_count(&hay[at..r.start]);
+            let start_chars = chars;
+            chars += char_count(&hay[r.start..r.end]);
+            at = r.end;
+            Finding {
+                kind: r.kind,
+                bytes: base + r.start..base + r.end,
+                chars: start_chars..chars,
+                validator: r.validator,
+            }
+        })
+        .collect()
+}
+
+/// Builds a [`Detector`].
+#[derive(Debug)]
+#[must_use]
+pub struct DetectorBuilder {
+    kinds: KindSet,
+    custom: Vec<CustomDetector>,
+}
+
+impl DetectorBuilder {
+    /// Detects only the given built-in kinds (custom kinds in the list are
+    /// ignored; add them with [`custom`](Self::custom)).
+    pub fn only(mut self, kinds: &[DetectedKind]) -> Self {
+        self.kinds = KindSet(kinds.iter().fold(0, |acc, k| acc | k.bit()));
+        self
+    }
+
+    /// Stops detecting a built-in kind.
+    pub fn without(mut self, kind: DetectedKind) -> Self {
+        self.kinds = KindSet(self.kinds.0 & !kind.bit());
+        self
+    }
+
+    /// Adds a host-defined detector.
+    pub fn custom(mut self, detector: CustomDetector) -> Self {
+        self.custom.push(detector);
+        self
+    }
+
+    /// Builds the detector.
+    ///
+    /// # Errors
+    ///
+    /// [`RedactError::InvalidName`] when two host detectors share a name.
+    pub fn build(self) -> Result<Detector, RedactError> {
+        for (i, c) in self.custom.iter().enumerate() {
+            if self.custom[..i].iter().any(|d| d.name == c.name) {
+                return Err(RedactError::InvalidName);
+            }
+        }
+        Ok(Detector {
+            kinds: self.kinds,
+            custom: self.custom,
+            patterns: builtin_patterns(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_ranges_follow_multibyte_text() {
+        let text = "Grüße an ada@example.com — Tel +49 171 2345678";
+        let found = Detector::new().find(text);
+        assert_eq!(found.len(), 2);
+        let email = &found[0];
+        assert_eq!(&text[email.bytes()], "ada@example.com");
+        let chars: String = text
+            .chars()
+            .skip(email.chars().start)
+            .take(email.chars().len())
+            .collect();
+        assert_eq!(chars, "ada@example.com");
+        let phone = &found[1];
+        let chars: String = text
+            .chars()
+            .skip(phone.chars().start)
+            .take(phone.chars().len())
+            .collect();
+        assert_eq!(chars, "+49 171 2345678");
+    }
+
+    #[test]
+    fn builder_selects_kinds() {
+        let only_email = Detector::builder()
+            .only(&[DetectedKind::Email])
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = "ada@example.com 4242 4242 4242 4242";
+        assert_eq!(only_email.find(text).len(), 1);
+        let no_email = Detector::builder()
+            .without(DetectedKind::Email)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(no_email.find(text)[0].kind(), DetectedKind::CreditCard);
+    }
+
+    #[test]
+    fn custom_names_are_checked() {
+        assert!(matches!(
+            CustomDetector::new("lower", "x"),
+            Err(RedactError::InvalidName)
+        ));
+        assert!(matches!(
+            CustomDetector::new("EMAIL", "x"),
+            Err(RedactError::InvalidName)
+        ));
+        assert!(matches!(
+            CustomDetector::new("OK", "("),
+            Err(RedactError::Pattern)
+        ));
+        let a = CustomDetector::new("A", "x").unwrap_or_else(|e| panic!("{e}"));
+        let dup = Detector::builder().custom(a.clone()).custom(a).build();
+        assert!(matches!(dup, Err(RedactError::InvalidName)));
+    }
+
+    #[test]
+    fn custom_overlap_loses_to_longer_builtin() {
+        let c = CustomDetector::new("DOMAIN", r"example\.com").unwrap_or_else(|e| panic!("{e}"));
+        let d = Detector::builder()
+            .custom(c)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let found = d.find("ada@example.com and example.com");
+        let kinds: Vec<_> = found.iter().map(Finding::kind).collect();
+        assert_eq!(kinds, [DetectedKind::Email, DetectedKind::Custom("DOMAIN")]);
+    }
+}

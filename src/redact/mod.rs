@@ -1,0 +1,78 @@
+//! PII in free text: a detector and a redactor for logs, support tickets
+//! and chat transcripts.
+//!
+//! Typed values ([`crate::pii`]) protect the data a backend knows it holds.
+//! This module finds what slips into free text: an email pasted into a
+//! ticket, a card number in a payment log, a phone number in a chat. It
+//! keeps the policy's promise that personal data is masked in displays and
+//! transfers (Privacy Policy, "Personal Data Safekeeping and Safeguards")
+//! for text that leaves the systems of record, and the purge of expired
+//! logs ("Policy Revisions and Data Refreshment") can keep the scrubbed
+//! form.
+//!
+//! ```
+//! use custodian::redact::{Redactor, Strategy};
+//!
+//! let redactor = Redactor::builder().strategy(Strategy::Tag).build()?;
+//! let line = r#"{"event":"refund","email":"ada@example.com","iban":"DE89 3704 0044 0532 0130 00","ip":"192.0.2.7"}"#;
+//! let out = redactor.redact(line)?;
+//! assert_eq!(
+//!     out.text(),
+//!     r#"{"event":"refund","email":"[EMAIL]","iban":"[IBAN]","ip":"[IP_ADDRESS]"}"#
+//! );
+//! assert_eq!(out.report().total(), 3);
+//! # Ok::<(), custodian::redact::RedactError>(())
+//! ```
+//!
+//! # Pieces
+//!
+//! - [`Detector`] finds [`Finding`]s of the built-in [`DetectedKind`]s and of
+//!   host-defined [`CustomDetector`]s, in a `&str`, in bytes, or line by line
+//!   from a [`BufRead`](std::io::BufRead) ([`Detector::scan_reader`]).
+//! - [`Redactor`] replaces findings by a [`Strategy`] per kind (mask, tag,
+//!   remove, keyed [`PseudonymKey`] hash, or seal through a [`TextSealer`]),
+//!   streaming from a reader to a writer, and returns a [`Report`] of counts
+//!   that never holds the text.
+//! - [`validate`] has the checks behind the findings (Luhn, mod-97, SSA
+//!   rules, calendar dates, IP forms, calling codes) as free functions.
+//!
+//! # Quality and speed
+//!
+//! On the labelled development corpus of marketplace text
+//! (`../shared/corpus/`, 20,000 lines in 18 locales; see its README for
+//! how to score), the detector reaches micro precision and recall above
+//! 0.99 for exact spans. `benches/redact.rs` measures throughput against a
+//! plain `regex` email scan of the same text.
+//!
+//! # Security
+//!
+//! - Text is untrusted: the scan is linear in its length, host patterns use
+//!   the `regex` crate (no backtracking) with a compiled-size limit, and
+//!   memory is bounded when streaming, whatever the line length.
+//! - Detection is heuristic. A value written in a shape the detector does
+//!   not know (a phone number with no label and no `+`, an email with a
+//!   Unicode local part, a date of birth without a label) passes through.
+//!   Redaction lowers exposure; it does not make a log anonymous. Prefer not
+//!   to log PII in the first place, and use typed values in code.
+//! - Masks keep a few characters (last four digits, the email domain); use
+//!   [`Strategy::Tag`] or [`Strategy::Remove`] where even that is too much.
+//! - A failed seal fails the whole redaction; the original text of a
+//!   finding is never written in place of its replacement.
+//! - Errors and reports never contain text from the input.
+
+mod context;
+mod detector;
+mod error;
+mod finding;
+mod redactor;
+mod report;
+mod scan;
+mod stream;
+pub mod validate;
+
+pub use detector::{CustomDetector, Detector, DetectorBuilder, MAX_FINDING};
+pub use error::{RedactError, SealError};
+pub use finding::{DetectedKind, Finding};
+pub use redactor::{PseudonymKey, Redacted, Redactor, RedactorBuilder, Strategy, TextSealer};
+pub use report::Report;
+pub use stream::ScanEvent;

@@ -1,0 +1,124 @@
+//! What a redaction did, without what it saw.
+
+use core::fmt;
+use std::collections::BTreeMap;
+
+use super::finding::DetectedKind;
+use super::redactor::Strategy;
+
+/// Counts of redacted findings per kind and strategy, plus the amount of
+/// text read.
+///
+/// A report never holds any part of the text: it is safe to log, to attach
+/// to an audit event, or to show an analyst.
+///
+/// ```
+/// use custodian::redact::{DetectedKind, Redactor, Strategy};
+///
+/// let redactor = Redactor::builder().strategy(Strategy::Tag).build()?;
+/// let out = redactor.redact("mail ada@example.com or bob@example.org")?;
+/// assert_eq!(out.text(), "mail [EMAIL] or [EMAIL]");
+/// assert_eq!(out.report().count(DetectedKind::Email), 2);
+/// assert_eq!(out.report().to_string(), "1 line, 39 bytes, 2 redacted (EMAIL tag 2)");
+/// # Ok::<(), custodian::redact::RedactError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    counts: BTreeMap<(DetectedKind, Strategy), u64>,
+    lines: u64,
+    bytes: u64,
+}
+
+impl Report {
+    pub(crate) fn record(&mut self, kind: DetectedKind, strategy: Strategy) {
+        *self.counts.entry((kind, strategy)).or_insert(0) += 1;
+    }
+
+    pub(crate) fn add_text(&mut self, bytes: usize, line_end: bool) {
+        self.bytes += bytes as u64;
+        if line_end {
+            self.lines += 1;
+        }
+    }
+
+    /// How many findings of `kind` were redacted (with any strategy).
+    pub fn count(&self, kind: DetectedKind) -> u64 {
+        self.counts
+            .iter()
+            .filter(|((k, _), _)| *k == kind)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// How many findings were redacted in all.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// `(kind, strategy, count)` for every pair that occurred, ordered by
+    /// kind then strategy.
+    pub fn iter(&self) -> impl Iterator<Item = (DetectedKind, Strategy, u64)> + '_ {
+        self.counts.iter().map(|(&(k, s), &n)| (k, s, n))
+    }
+
+    /// Lines read (a last line without a newline counts).
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Bytes read, newlines included.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+/// `N lines, N bytes, N redacted (KIND strategy N, …)`.
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.lines == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} line{plural}, {} bytes, {} redacted",
+            self.lines,
+            self.bytes,
+            self.total()
+        )?;
+        let mut first = true;
+        for (kind, strategy, n) in self.iter() {
+            f.write_str(if first { " (" } else { ", " })?;
+            write!(f, "{kind} {strategy} {n}")?;
+            first = false;
+        }
+        if !first {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_display() {
+        let mut r = Report::default();
+        r.record(DetectedKind::Phone, Strategy::Mask);
+        r.record(DetectedKind::Phone, Strategy::Hash);
+        r.record(DetectedKind::Email, Strategy::Mask);
+        r.add_text(10, true);
+        r.add_text(5, false);
+        assert_eq!(r.count(DetectedKind::Phone), 2);
+        assert_eq!(r.total(), 3);
+        assert_eq!(r.lines(), 1);
+        assert_eq!(r.bytes(), 15);
+        assert_eq!(
+            r.to_string(),
+            "1 line, 15 bytes, 3 redacted (EMAIL mask 1, PHONE mask 1, PHONE hash 1)"
+        );
+        assert_eq!(
+            Report::default().to_string(),
+            "0 lines, 0 bytes, 0 redacted"
+        );
+    }
+}

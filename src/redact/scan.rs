@@ -1,0 +1,1005 @@
+//! The built-in scanner: one left-to-right pass over a line.
+//!
+//! # Design
+//!
+//! Every built-in kind has an *anchor byte* that any instance contains: an
+//! ASCII digit (cards, phones, IBANs, IPs, SSNs, dates) or `@` (emails),
+//! and `:` for IPv6 addresses written with letters only around the colons.
+//! The scanner skips everything else with a byte-class table, and at each
+//! anchor parses the surrounding *token* (digit groups and their
+//! separators, a dotted or colon-separated address, an email address) with
+//! bounded look-around. A token is parsed once and then classified by the
+//! validators in [`validate`](super::validate); ambiguous shapes also need a
+//! label before them ([`context`](super::context)).
+//!
+//! Each byte is visited a bounded number of times (a token is never longer
+//! than [`MAX_TOKEN`] for classification, look-arounds are bounded), so a
+//! line costs linear time whatever it contains: digit runs, thousands of
+//! `@`, NUL bytes or invalid UTF-8.
+//!
+//! Overlapping findings are resolved after the pass: the longest wins, then
+//! the earliest, then the kind that comes first in
+//! [`DetectedKind::BUILT_IN`].
+
+use super::context::{self, Patterns};
+use super::finding::{DetectedKind, KindSet};
+use super::validate;
+
+/// Tokens longer than this many bytes are not classified (no PII kind is
+/// that long) but still skipped in one step.
+pub(crate) const MAX_TOKEN: usize = 96;
+
+/// At most this many digit groups are recorded per token.
+const MAX_GROUPS: usize = 16;
+
+/// Longest email address (RFC 5321: 64 local + `@` + 255 domain, less the
+/// path overhead) and its parts.
+const MAX_LOCAL: usize = 64;
+const MAX_DOMAIN: usize = 253;
+
+/// Longest IPv6 text form with an embedded IPv4 tail.
+const MAX_IPV6: usize = 45;
+
+/// A finding before character offsets are known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Raw {
+    pub(crate) kind: DetectedKind,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) validator: &'static str,
+}
+
+/// The separator before a digit group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sep {
+    None,
+    Space,
+    Dash,
+    Dot,
+    Slash,
+    /// Any separator involving a parenthesis: `) `, ` (`, `)-`, `(`, `)`.
+    Paren,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    start: usize,
+    end: usize,
+    sep: Sep,
+}
+
+impl Group {
+    const EMPTY: Self = Self {
+        start: 0,
+        end: 0,
+        sep: Sep::None,
+    };
+
+    fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// A run of digit groups, e.g. `+44 (0)7935 583865` or `2025-07-17 09`.
+struct Token {
+    /// Start including a leading `+` or `(`.
+    start: usize,
+    plus: bool,
+    open_paren: bool,
+    groups: [Group; MAX_GROUPS],
+    len: usize,
+    end: usize,
+    /// Too long or too many groups to be any kind of PII.
+    overlong: bool,
+    /// The byte before `start` makes this the tail of a word or identifier.
+    glued_left: bool,
+}
+
+/// One scan of one line (or window of a long line).
+pub(crate) struct Scanner<'a> {
+    pub(crate) hay: &'a [u8],
+    /// Findings that start before this offset belong to an earlier window.
+    pub(crate) from: usize,
+    /// `hay[0]` continues a line (a window seam): there is unseen text
+    /// before it.
+    pub(crate) seam: bool,
+    pub(crate) kinds: KindSet,
+    pub(crate) patterns: &'a Patterns,
+    pub(crate) out: &'a mut Vec<Raw>,
+}
+
+const fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+const fn is_hex(b: u8) -> bool {
+    b.is_ascii_hexdigit()
+}
+
+const fn is_local(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+const fn is_domain(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
+}
+
+/// Bytes the main loop stops at.
+static ANCHOR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        t[b as usize] = true;
+        b += 1;
+    }
+    t[b'@' as usize] = true;
+    t[b':' as usize] = true;
+    t
+};
+
+fn digits_value(bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .take(9)
+        .fold(0, |acc, &b| acc * 10 + u32::from(b.wrapping_sub(b'0') % 10))
+}
+
+impl Scanner<'_> {
+    /// Runs the scan, appending findings to `out`.
+    pub(crate) fn run(&mut self) {
+        let hay = self.hay;
+        let n = hay.len();
+        let mut i = self.from;
+        while i < n {
+            // Skip bytes that cannot be part of any built-in kind.
+            while i < n && !ANCHOR[usize::from(hay[i])] {
+                i += 1;
+            }
+            if i >= n {
+                break;
+            }
+            let next = match hay[i] {
+                b'@' => self.email(i),
+                b':' => self.ipv6(i),
+                _ => self.numeric(i),
+            };
+            // Every handler makes progress; the max keeps that a local fact.
+            i = next.max(i + 1);
+        }
+    }
+
+    fn push(&mut self, kind: DetectedKind, start: usize, end: usize, validator: &'static str) {
+        if start >= self.from && self.kinds.has(kind) {
+            self.out.push(Raw {
+                kind,
+                start,
+                end,
+                validator,
+            });
+        }
+    }
+
+    /// The byte before `i`; at a window seam the unseen byte counts as part
+    /// of a word, so nothing is taken to start there.
+    fn before(&self, i: usize) -> Option<u8> {
+        if i == 0 {
+            self.seam.then_some(b'a')
+        } else {
+            Some(self.hay[i - 1])
+        }
+    }
+
+    /// The window of bytes before `i` that context patterns look at.
+    fn context(&self, i: usize) -> &[u8] {
+        &self.hay[i.saturating_sub(context::WINDOW)..i]
+    }
+
+    // ----- email -----------------------------------------------------------
+
+    fn email(&mut self, at: usize) -> usize {
+        let hay = self.hay;
+        let mut start = at;
+        while start > 0 && at - start <= MAX_LOCAL && is_local(hay[start - 1]) {
+            start -= 1;
+        }
+        // Sentence punctuation before an address is not part of it.
+        while start < at && matches!(hay[start], b'.' | b'-' | b'+') {
+            start += 1;
+        }
+        let local = &hay[start..at];
+        if local.is_empty()
+            || local.len() > MAX_LOCAL
+            || (start == 0 && self.seam)
+            || local.ends_with(b".")
+            || local.windows(2).any(|w| w == b"..")
+        {
+            return at + 1;
+        }
+        let mut end = at + 1;
+        while end < hay.len() && end - at <= MAX_DOMAIN + 1 && is_domain(hay[end]) {
+            end += 1;
+        }
+        if end - at > MAX_DOMAIN + 1 {
+            return end;
+        }
+        while end > at + 1 && matches!(hay[end - 1], b'.' | b'-') {
+            end -= 1;
+        }
+        if hay.get(end).is_some_and(|&b| b == b'@' || b == b'_') || !domain_valid(&hay[at + 1..end])
+        {
+            return at + 1;
+        }
+        self.push(DetectedKind::Email, start, end, "email-syntax");
+        end
+    }
+
+    // ----- IPv6 ------------------------------------------------------------
+
+    fn ipv6(&mut self, colon: usize) -> usize {
+        let hay = self.hay;
+        let mut start = colon;
+        while start > 0
+            && colon - start < MAX_IPV6
+            && (is_hex(hay[start - 1]) || hay[start - 1] == b':')
+        {
+            start -= 1;
+        }
+        let mut end = colon + 1;
+        while end < hay.len()
+            && end - start <= MAX_IPV6
+            && (is_hex(hay[end]) || matches!(hay[end], b':' | b'.'))
+        {
+            end += 1;
+        }
+        let resume = end;
+        // A trailing full stop ends a sentence; a single trailing colon
+        // introduces what follows (`from 2001:db8::1: denied`).
+        while end > start && hay[end - 1] == b'.' {
+            end -= 1;
+        }
+        if end >= start + 2 && hay[end - 1] == b':' && hay[end - 2] != b':' {
+            end -= 1;
+        }
+        let cand = &hay[start..end];
+        let colons = cand.iter().filter(|&&b| b == b':').count();
+        let left_ok = self
+            .before(start)
+            .is_none_or(|b| !is_word(b) && b != b'.' && b != b':');
+        let right_ok = hay.get(end).is_none_or(|&b| !is_word(b));
+        if colons >= 2
+            && end - start <= MAX_IPV6
+            && left_ok
+            && right_ok
+            && cand.iter().any(|&b| is_hex(b))
+            && validate::ipv6_valid(cand)
+        {
+            self.push(DetectedKind::IpAddress, start, end, "ipv6");
+        }
+        resume
+    }
+
+    // ----- digit tokens ----------------------------------------------------
+
+    fn numeric(&mut self, i: usize) -> usize {
+        // An IBAN's digits follow its two-letter country code.
+        if i >= 2 && hay_upper(self.hay, i - 2) && hay_upper(self.hay, i - 1) {
+            let boundary = self.before(i - 2).is_none_or(|b| !is_word(b));
+            if boundary {
+                if let Some(end) = self.iban(i - 2) {
+                    return end;
+                }
+            }
+        }
+        let token = self.token(i);
+        if token.overlong || token.glued_left {
+            return token.end;
+        }
+        let found_before = self.out.len();
+        self.classify(&token, 0, token.len);
+        if self.out.len() == found_before && token.len > 1 {
+            self.sub_ranges(&token);
+        }
+        token.end
+    }
+
+    /// Parses the token whose first digit is at `i`.
+    fn token(&self, i: usize) -> Token {
+        let hay = self.hay;
+        let n = hay.len();
+        let mut t = Token {
+            start: i,
+            plus: false,
+            open_paren: false,
+            groups: [Group::EMPTY; MAX_GROUPS],
+            len: 0,
+            end: i,
+            overlong: false,
+            glued_left: false,
+        };
+        match self.before(i) {
+            Some(b'+') => {
+                t.start = i - 1;
+                t.plus = true;
+            }
+            Some(b'(') => {
+                t.start = i - 1;
+                t.open_paren = true;
+            }
+            _ => {}
+        }
+        t.glued_left = match self.before(t.start) {
+            None => false,
+            Some(b) if is_word(b) || b == b'+' || b == b'@' => true,
+            // `C-476642`, `v1.2`, `id/123`: the tail of an identifier.
+            Some(b'-' | b'.' | b'/' | b',') => {
+                t.start > 0 && self.before(t.start - 1).is_some_and(is_word)
+            }
+            Some(_) => false,
+        };
+        let mut j = i;
+        let mut sep = Sep::None;
+        loop {
+            let gs = j;
+            while j < n && hay[j].is_ascii_digit() {
+                j += 1;
+            }
+            if t.len < MAX_GROUPS {
+                t.groups[t.len] = Group {
+                    start: gs,
+                    end: j,
+                    sep,
+                };
+                t.len += 1;
+            } else {
+                t.overlong = true;
+            }
+            let digit_at = |k: usize| hay.get(k).is_some_and(u8::is_ascii_digit);
+            let (next_sep, next) = match hay.get(j) {
+                Some(b' ') if digit_at(j + 1) => (Sep::Space, j + 1),
+                Some(b' ') if hay.get(j + 1) == Some(&b'(') && digit_at(j + 2) => {
+                    (Sep::Paren, j + 2)
+                }
+                Some(b'-') if digit_at(j + 1) => (Sep::Dash, j + 1),
+                Some(b'.') if digit_at(j + 1) => (Sep::Dot, j + 1),
+                Some(b'/') if digit_at(j + 1) => (Sep::Slash, j + 1),
+                Some(b')' | b'(') if digit_at(j + 1) => (Sep::Paren, j + 1),
+                Some(b')') if matches!(hay.get(j + 1), Some(b' ' | b'-')) && digit_at(j + 2) => {
+                    (Sep::Paren, j + 2)
+                }
+                _ => break,
+            };
+            sep = next_sep;
+            j = next;
+        }
+        t.end = j;
+        if t.end - t.start > MAX_TOKEN {
+            t.overlong = true;
+        }
+        t
+    }
+
+    /// Splits the token at spaces when it is not PII as a whole, taking
+    /// the longest PII run from the left each time: `+44 161 711 0888
+    /// 4242-4242-4242-4242` is a phone number and a card, `2025-07-17 09`
+    /// a date and an hour.
+    fn sub_ranges(&mut self, t: &Token) {
+        let mut cuts = [0usize; MAX_GROUPS + 1];
+        let mut n = 1;
+        for k in 1..t.len {
+            if t.groups[k].sep == Sep::Space {
+                cuts[n] = k;
+                n += 1;
+            }
+        }
+        cuts[n] = t.len;
+        n += 1;
+        let mut a = 0;
+        while a + 1 < n {
+            let mut next = a + 1;
+            // The whole token was tried already.
+            let widest = if a == 0 { n - 2 } else { n - 1 };
+            for b in (a + 1..=widest).rev() {
+                let before = self.out.len();
+                self.classify(t, cuts[a], cuts[b]);
+                if self.out.len() > before {
+                    next = b;
+                    break;
+                }
+            }
+            a = next;
+        }
+    }
+
+    /// Classifies groups `a..b` of `t` and pushes at most one finding.
+    fn classify(&mut self, t: &Token, a: usize, b: usize) {
+        let groups = &t.groups[a..b];
+        let Some(last) = groups.last() else { return };
+        let first = &groups[0];
+        let (plus, open_paren) = if a == 0 {
+            (t.plus, t.open_paren)
+        } else {
+            (false, false)
+        };
+        let start = if a == 0 { t.start } else { first.start };
+        let end = last.end;
+        let mut digits = [0u8; 20];
+        let mut count = 0;
+        for g in groups {
+            for &d in &self.hay[g.start..g.end] {
+                if count == digits.len() {
+                    return;
+                }
+                digits[count] = d;
+                count += 1;
+            }
+        }
+        let digits = &digits[..count];
+        if count < 4 {
+            return;
+        }
+        let right = self.right_boundary(end);
+        let seps_all = |s: Sep| groups[1..].iter().all(|g| g.sep == s);
+        let lens = |want: &[usize]| {
+            groups.len() == want.len() && groups.iter().zip(want).all(|(g, &w)| g.len() == w)
+        };
+
+        // IPv4: a dotted quad, unless labelled as a version or build.
+        if groups.len() == 4 && seps_all(Sep::Dot) && !plus && !open_paren {
+            if matches!(right, Right::Open | Right::Port)
+                && validate::ipv4_valid(&self.hay[start..end])
+                && !self.patterns.version_label(self.context(start))
+            {
+                self.push(DetectedKind::IpAddress, start, end, "ipv4");
+            }
+            return;
+        }
+        if right != Right::Open {
+            return;
+        }
+
+        // Payment cards: 12–19 digits, one consistent separator, the usual
+        // groupings, issuer prefix and Luhn.
+        if !plus
+            && !open_paren
+            && (12..=19).contains(&count)
+            && (groups.len() == 1 || seps_all(Sep::Space) || seps_all(Sep::Dash))
+            && card_grouping(groups)
+        {
+            if validate::card_number_valid(digits) {
+                self.push(DetectedKind::CreditCard, start, end, "luhn+iin");
+            }
+            return;
+        }
+
+        // Social security numbers: 3-2-4 with dashes stands on its own; with
+        // spaces or no separators it needs a label.
+        if count == 9 && !plus && !open_paren && validate::ssn_valid(digits) {
+            let dashed = lens(&[3, 2, 4]) && seps_all(Sep::Dash);
+            let loose = (lens(&[3, 2, 4]) && seps_all(Sep::Space)) || groups.len() == 1;
+            if dashed {
+                self.push(DetectedKind::Ssn, start, end, "ssa-rules");
+                return;
+            }
+            if loose && self.patterns.ssn_label(self.context(start)) {
+                self.push(DetectedKind::Ssn, start, end, "ssa-rules+label");
+                return;
+            }
+        }
+
+        // Dates: a date of birth when labelled; never a phone number.
+        if !plus && !open_paren {
+            if let Some(valid) = numeric_date(self.hay, groups) {
+                if valid && (self.patterns.dob_label(self.context(start)) || self.born_after(end)) {
+                    self.push(DetectedKind::Dob, start, end, "calendar+label");
+                }
+                return;
+            }
+        }
+
+        // A year on its own may end a written-out date.
+        if groups.len() == 1 && count == 4 && !plus && !open_paren {
+            self.text_date(start, end);
+            return;
+        }
+
+        self.phone(groups, digits, start, end, plus, open_paren);
+    }
+
+    fn phone(
+        &mut self,
+        groups: &[Group],
+        digits: &[u8],
+        start: usize,
+        end: usize,
+        plus: bool,
+        open_paren: bool,
+    ) {
+        if plus {
+            // Leave out a national trunk prefix written as `(0)`.
+            let mut national = [0u8; 20];
+            let mut n = 0;
+            for (k, g) in groups.iter().enumerate() {
+                let trunk = k > 0
+                    && g.sep == Sep::Paren
+                    && groups.get(k + 1).is_some_and(|h| h.sep == Sep::Paren)
+                    && &self.hay[g.start..g.end] == b"0";
+                if !trunk {
+                    for &d in &self.hay[g.start..g.end] {
+                        national[n] = d;
+                        n += 1;
+                    }
+                }
+            }
+            let all = &national[..n];
+            if let Some((code, code_len)) = validate::calling_code(all) {
+                let (lo, hi) = validate::national_length(code);
+                if (8..=15).contains(&n) && (lo..=hi).contains(&(n - code_len)) {
+                    self.push(DetectedKind::Phone, start, end, "e164");
+                }
+            }
+            return;
+        }
+        let count = digits.len();
+        // North American layout: (NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX.
+        let nanp = groups.len() == 3
+            && groups[0].len() == 3
+            && groups[1].len() == 3
+            && groups[2].len() == 4
+            && ((open_paren && groups[1].sep == Sep::Paren && groups[2].sep != Sep::Paren)
+                || (!open_paren
+                    && (groups[1].sep == Sep::Dash || groups[1].sep == Sep::Dot)
+                    && groups[2].sep == groups[1].sep))
+            && digits[0] >= b'2'
+            && digits[3] >= b'2';
+        if nanp {
+            self.push(DetectedKind::Phone, start, end, "nanp");
+            return;
+        }
+        if (7..=13).contains(&count) && self.patterns.phone_label(self.context(start)) {
+            self.push(DetectedKind::Phone, start, end, "national+label");
+        }
+    }
+
+    /// How the token ends at `end`.
+    fn right_boundary(&self, end: usize) -> Right {
+        let hay = self.hay;
+        match hay.get(end) {
+            None => Right::Open,
+            Some(&b) if is_word(b) || b == b'@' => Right::Glued,
+            Some(b':') if hay.get(end + 1).is_some_and(u8::is_ascii_digit) => {
+                // `10.0.0.1:8080` is an address with a port; `09:25` a time.
+                Right::Port
+            }
+            Some(b'.' | b'-' | b'/' | b':' | b',')
+                if hay.get(end + 1).is_some_and(|&c| is_word(c)) =>
+            {
+                Right::Glued
+            }
+            Some(b'+') if hay.get(end + 1).is_some_and(u8::is_ascii_digit) => Right::Glued,
+            Some(_) => Right::Open,
+        }
+    }
+
+    /// Whether a German or Dutch "born" follows the date (`Ich bin am
+    /// 01.03.1994 geboren`).
+    fn born_after(&self, end: usize) -> bool {
+        let rest = &self.hay[end..self.hay.len().min(end + 12)];
+        let trimmed = rest
+            .iter()
+            .position(|&b| b != b' ')
+            .map_or(&[][..], |p| &rest[p..]);
+        trimmed.len() >= 7 && trimmed[..7].eq_ignore_ascii_case(b"geboren")
+    }
+
+    /// A written-out date of birth that ends with the year at `start..end`:
+    /// `12. Juli 1965`, `August 2, 1994`, `2 de febrero de 1992`, or starts
+    /// with it: `1990年4月23日`.
+    fn text_date(&mut self, start: usize, end: usize) {
+        let hay = self.hay;
+        let year = digits_value(&hay[start..end]);
+        if !(1880..=2099).contains(&year) {
+            return;
+        }
+        // East Asian order: 1990年4月23日.
+        if let Some(rest) = hay[end..].strip_prefix("年".as_bytes()) {
+            if let Some((month, day, used)) = kanji_month_day(rest) {
+                let date_end = end + 3 + used;
+                if validate::date_valid(year, month, day)
+                    && self.patterns.dob_label(self.context(start))
+                {
+                    self.push(DetectedKind::Dob, start, date_end, "calendar+label");
+                }
+            }
+            return;
+        }
+        if !matches!(self.before(start), Some(b' ' | b',')) {
+            return;
+        }
+        let lo = start.saturating_sub(48);
+        let window = &hay[lo..start];
+        let Some(caps) = self.patterns.text_date.captures(window) else {
+            return;
+        };
+        let Some(whole) = caps.get(0) else { return };
+        let (day, month) = match (caps.get(1), caps.get(2), caps.get(3), caps.get(4)) {
+            (Some(d), Some(m), _, _) | (_, _, Some(m), Some(d)) => (d, m),
+            _ => return,
+        };
+        let month = core::str::from_utf8(month.as_bytes())
+            .ok()
+            .and_then(context::month_number);
+        let day = digits_value(day.as_bytes());
+        let date_start = lo + whole.start();
+        if month.is_some_and(|m| validate::date_valid(year, m, day))
+            && (self.patterns.dob_label(self.context(date_start)) || self.born_after(end))
+        {
+            self.push(DetectedKind::Dob, date_start, end, "calendar+label");
+        }
+    }
+
+    // ----- IBAN ------------------------------------------------------------
+
+    /// An IBAN starting at `start` (its country code), compact or in groups
+    /// of four; returns its end.
+    fn iban(&mut self, start: usize) -> Option<usize> {
+        let hay = self.hay;
+        let want = validate::iban_length([hay[start], hay[start + 1]])?;
+        let mut compact = [0u8; 34];
+        let mut n = 0;
+        let mut j = start;
+        while n < want {
+            match hay.get(j) {
+                Some(&b) if b.is_ascii_digit() || b.is_ascii_uppercase() => {
+                    compact[n] = b;
+                    n += 1;
+                    j += 1;
+                }
+                // Groups of four, separated by one space.
+                Some(b' ') if n % 4 == 0 && n > 0 && j > start && hay[j - 1] != b' ' => j += 1,
+                _ => return None,
+            }
+        }
+        if hay.get(j).is_some_and(|&b| is_word(b)) || !compact[2].is_ascii_digit() {
+            return None;
+        }
+        if validate::iban_valid(&compact[..n]) {
+            self.push(DetectedKind::Iban, start, j, "mod97");
+            Some(j)
+        } else {
+            None
+        }
+    }
+}
+
+/// How a candidate ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Right {
+    /// At the end of the text or before a neutral byte.
+    Open,
+    /// Before `:` and a digit (a port, or the rest of a clock time).
+    Port,
+    /// Glued to a word: part of an identifier.
+    Glued,
+}
+
+fn hay_upper(hay: &[u8], i: usize) -> bool {
+    hay.get(i).is_some_and(u8::is_ascii_uppercase)
+}
+
+/// Whether the group lengths are a card layout: fours with a shorter last
+/// group (`4-4-4-4`, `4-4-4-4-3`), or the 4-6-5 and 4-6-4 layouts of
+/// American Express and Diners Club.
+fn card_grouping(groups: &[Group]) -> bool {
+    match groups {
+        [_] => true,
+        [a, b, c] if a.len() == 4 && b.len() == 6 && (c.len() == 5 || c.len() == 4) => true,
+        [init @ .., last] => init.iter().all(|g| g.len() == 4) && (1..=4).contains(&last.len()),
+        [] => false,
+    }
+}
+
+/// If the groups have a date layout, whether the date is real:
+/// `YYYY-MM-DD` (also with `/` or `.`), `DD.MM.YYYY`, `MM/DD/YYYY` or
+/// `DD/MM/YYYY` (either reading), `DD-MM-YYYY`, and `YYYYMMDD`.
+fn numeric_date(hay: &[u8], groups: &[Group]) -> Option<bool> {
+    let value = |g: &Group| digits_value(&hay[g.start..g.end]);
+    match groups {
+        [g] if g.len() == 8 => {
+            let v = value(g);
+            let (y, m, d) = (v / 10_000, v / 100 % 100, v % 100);
+            // Only a plausible year makes eight digits a date at all.
+            (1880..=2099)
+                .contains(&y)
+                .then(|| validate::date_valid(y, m, d))
+        }
+        [a, b, c] if b.sep == c.sep && matches!(b.sep, Sep::Dash | Sep::Slash | Sep::Dot) => {
+            let short = |g: &Group| (1..=2).contains(&g.len());
+            if a.len() == 4 && short(b) && short(c) {
+                Some(validate::date_valid(value(a), value(b), value(c)))
+            } else if short(a) && short(b) && c.len() == 4 {
+                let (x, y, year) = (value(a), value(b), value(c));
+                Some(match b.sep {
+                    Sep::Dot => validate::date_valid(year, y, x),
+                    _ => validate::date_valid(year, x, y) || validate::date_valid(year, y, x),
+                })
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Parses `4月23日` (after `年`) into month, day and the bytes used.
+fn kanji_month_day(rest: &[u8]) -> Option<(u32, u32, usize)> {
+    let month_len = rest
+        .iter()
+        .take(2)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let after_month = rest.get(month_len..)?.strip_prefix("月".as_bytes())?;
+    let day_len = after_month
+        .iter()
+        .take(2)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    after_month.get(day_len..)?.strip_prefix("日".as_bytes())?;
+    if month_len == 0 || day_len == 0 {
+        return None;
+    }
+    let month = digits_value(&rest[..month_len]);
+    let day = digits_value(&after_month[..day_len]);
+    Some((month, day, month_len + 3 + day_len + 3))
+}
+
+/// Label rules of a domain name: at least two labels of 1–63 letters,
+/// digits or hyphens, no label starting or ending with a hyphen, and an
+/// alphabetic top-level domain of 2–24 letters.
+fn domain_valid(domain: &[u8]) -> bool {
+    let mut labels = 0;
+    let mut last: &[u8] = &[];
+    for label in domain.split(|&b| b == b'.') {
+        if label.is_empty() || label.len() > 63 || label.starts_with(b"-") || label.ends_with(b"-")
+        {
+            return false;
+        }
+        labels += 1;
+        last = label;
+    }
+    labels >= 2 && (2..=24).contains(&last.len()) && last.iter().all(u8::is_ascii_alphabetic)
+}
+
+/// Resolves overlapping findings in place: the longest wins, then the
+/// earliest, then the first kind in [`DetectedKind::BUILT_IN`] order (custom
+/// kinds last). The result is sorted by start.
+pub(crate) fn resolve_overlaps(found: &mut Vec<Raw>) {
+    found.sort_unstable_by_key(|r| (r.start, core::cmp::Reverse(r.end)));
+    let overlapping = found.windows(2).any(|w| w[1].start < w[0].end);
+    if !overlapping {
+        return;
+    }
+    let rank = |k: DetectedKind| {
+        DetectedKind::BUILT_IN
+            .iter()
+            .position(|&b| b == k)
+            .unwrap_or(DetectedKind::BUILT_IN.len())
+    };
+    found.sort_by(|x, y| {
+        (y.end - y.start)
+            .cmp(&(x.end - x.start))
+            .then(x.start.cmp(&y.start))
+            .then(rank(x.kind).cmp(&rank(y.kind)))
+            .then(x.kind.cmp(&y.kind))
+    });
+    let mut kept: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    found.retain(|r| {
+        let clash_before = kept
+            .range(..=r.start)
+            .next_back()
+            .is_some_and(|(_, &e)| e > r.start);
+        let clash_after = kept.range(r.start..r.end).next().is_some();
+        if clash_before || clash_after {
+            false
+        } else {
+            kept.insert(r.start, r.end);
+            true
+        }
+    });
+    found.sort_unstable_by_key(|r| r.start);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Vec<(DetectedKind, String)> {
+        let patterns = Patterns::compile().unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        Scanner {
+            hay: text.as_bytes(),
+            from: 0,
+            seam: false,
+            kinds: KindSet::ALL,
+            patterns: &patterns,
+            out: &mut out,
+        }
+        .run();
+        resolve_overlaps(&mut out);
+        out.iter()
+            .map(|r| (r.kind, text[r.start..r.end].to_string()))
+            .collect()
+    }
+
+    fn one(text: &str, kind: DetectedKind, want: &str) {
+        let got = scan(text);
+        assert_eq!(got, vec![(kind, want.to_string())], "in {text:?}");
+    }
+
+    fn none(text: &str) {
+        assert_eq!(scan(text), vec![], "in {text:?}");
+    }
+
+    #[test]
+    fn emails() {
+        use DetectedKind::Email;
+        one(
+            "buyer_email=timothee71.dev39@bouvier.com x",
+            Email,
+            "timothee71.dev39@bouvier.com",
+        );
+        one("(mailto:edward@example.com).", Email, "edward@example.com");
+        one("邮箱是shaotao@gmail.com。", Email, "shaotao@gmail.com");
+        none("masked_email=m***@tiscali.it");
+        none("a•••@example.com");
+        none("@@@@@@");
+        none("user@localhost");
+    }
+
+    #[test]
+    fn cards() {
+        use DetectedKind::CreditCard;
+        one(
+            "card 4242 4242 4242 4242.",
+            CreditCard,
+            "4242 4242 4242 4242",
+        );
+        one(
+            "cc=5105-1051-0510-5100 x",
+            CreditCard,
+            "5105-1051-0510-5100",
+        );
+        one("amex 3782 822463 10005", CreditCard, "3782 822463 10005");
+        one(
+            "我用卡3581146183552340付款了",
+            CreditCard,
+            "3581146183552340",
+        );
+        none("order_id=4242424242424241");
+        none("card **** **** **** 4242");
+        none("4242 4242-4242 4242");
+        none("tracking=9400333983080166492979");
+    }
+
+    #[test]
+    fn ibans() {
+        use DetectedKind::Iban;
+        one(
+            "IBAN DE89 3704 0044 0532 0130 00.",
+            Iban,
+            "DE89 3704 0044 0532 0130 00",
+        );
+        one(
+            "iban=GB82WEST12345698765432 x",
+            Iban,
+            "GB82WEST12345698765432",
+        );
+        none("iban=GB82WEST12345698765433");
+        none("XDE89370400440532013000");
+    }
+
+    #[test]
+    fn ips() {
+        use DetectedKind::IpAddress;
+        one("src_ip=51.60.34.144 x", IpAddress, "51.60.34.144");
+        one("peer 10.0.0.1:8080", IpAddress, "10.0.0.1");
+        one(
+            "from 2001:db8::1783:40b2:fac6 was",
+            IpAddress,
+            "2001:db8::1783:40b2:fac6",
+        );
+        one("xff=\"224c::\" rt", IpAddress, "224c::");
+        one("fe80::1%", IpAddress, "fe80::1");
+        none("build=5.39.159 mac=1C:FD:50:2C:85:FC at 10:14:22");
+        none("Chrome/25.0.81.0");
+        none("std::io::Read and ::");
+        none("version 1.2.3.4");
+    }
+
+    #[test]
+    fn ssns() {
+        use DetectedKind::Ssn;
+        one("ssn=160-50-3986", Ssn, "160-50-3986");
+        one("ssn_full: 363383957 x", Ssn, "363383957");
+        one("Social security number: 574 24 2488!", Ssn, "574 24 2488");
+        none("ssn=666-50-3986");
+        none("ref 363383957");
+    }
+
+    #[test]
+    fn phones() {
+        use DetectedKind::Phone;
+        one("msisdn=\"+44 161 711 0888\"", Phone, "+44 161 711 0888");
+        one("tel +44 (0)7935 583865.", Phone, "+44 (0)7935 583865");
+        one("Call +1 (216) 897-9365.", Phone, "+1 (216) 897-9365");
+        one("Reach me at (786) 804-4118.", Phone, "(786) 804-4118");
+        one(
+            "Sie erreichen mich unter 0171/2614466 MfG",
+            Phone,
+            "0171/2614466",
+        );
+        one("phone_number=\"06 88 55 70 93\"", Phone, "06 88 55 70 93");
+        none("order=401-8025455-9835290 items 54118550");
+        none("2025-07-17 09:25:24,943 WARN");
+        none("customer_id=C-4766421 S-9100998");
+        none("+0000]");
+    }
+
+    #[test]
+    fn dates_of_birth() {
+        use DetectedKind::Dob;
+        one("birthdate: 1992-01-16 origin", Dob, "1992-01-16");
+        one("Ich bin am 01.03.1994 geboren.", Dob, "01.03.1994");
+        one("Je suis né le 29 janvier 1958!", Dob, "29 janvier 1958");
+        one("DOB: August 22, 1950!", Dob, "August 22, 1950");
+        one("Nací el 2 de febrero de 1992.", Dob, "2 de febrero de 1992");
+        one("出生日期：1990年4月23日。", Dob, "1990年4月23日");
+        one("\"birthdate\":\"19701129\"", Dob, "19701129");
+        none("Order date was 07/19/2025.");
+        none("dob=1990-02-30");
+        one(
+            "birth_date: 1990-01-01 order_date=2024-05-06",
+            Dob,
+            "1990-01-01",
+        );
+    }
+
+    #[test]
+    fn overlaps_keep_longest() {
+        let mut v = vec![
+            Raw {
+                kind: DetectedKind::Phone,
+                start: 0,
+                end: 5,
+                validator: "a",
+            },
+            Raw {
+                kind: DetectedKind::Email,
+                start: 2,
+                end: 10,
+                validator: "b",
+            },
+            Raw {
+                kind: DetectedKind::Ssn,
+                start: 10,
+                end: 12,
+                validator: "c",
+            },
+        ];
+        resolve_overlaps(&mut v);
+        assert_eq!(
+            v.iter().map(|r| r.validator).collect::<Vec<_>>(),
+            ["b", "c"]
+        );
+    }
+
+    #[test]
+    fn hostile_inputs_are_linear_and_quiet() {
+        none(&"9".repeat(100_000));
+        none(&"@".repeat(100_000));
+        none(&"1 ".repeat(50_000));
+        none(&":".repeat(100_000));
+        none(&"a".repeat(70_000));
+        let _ = scan(&"a@".repeat(50_000));
+        let _ = scan(&"\0\u{1}9\0".repeat(10_000));
+    }
+}

@@ -1,0 +1,524 @@
+//! Validators that turn pattern candidates into findings.
+//!
+//! Each function is a pure check over ASCII bytes with no allocation, so the
+//! detector can run them on every candidate. They are public so that host
+//! detectors (see [`CustomDetector`](super::CustomDetector)) can reuse them.
+//!
+//! | check | used for | rule |
+//! |---|---|---|
+//! | [`luhn_valid`] | `CREDIT_CARD` | ISO/IEC 7812-1 annex B check digit |
+//! | [`card_issuer`] | `CREDIT_CARD` | issuer prefix (IIN) and length per brand |
+//! | [`iban_valid`] | `IBAN` | per-country length (SWIFT IBAN registry) and ISO 13616 mod-97 |
+//! | [`ssn_valid`] | `SSN` | SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000 |
+//! | [`date_valid`] | `DOB` | a real Gregorian calendar date in 1880..=2099 |
+//! | [`ipv4_valid`] / [`ipv6_valid`] | `IP_ADDRESS` | dotted quad without leading zeros; RFC 4291 text forms |
+//! | [`calling_code`] | `PHONE` | ITU-T E.164 country calling codes |
+
+use core::net::{Ipv4Addr, Ipv6Addr};
+use core::str::FromStr;
+
+/// Whether `digits` (ASCII digits only) passes the Luhn check.
+///
+/// Returns `false` for an empty input or any byte that is not an ASCII
+/// digit.
+///
+/// ```
+/// use custodian::redact::validate::luhn_valid;
+///
+/// assert!(luhn_valid(b"4242424242424242"));
+/// assert!(!luhn_valid(b"4242424242424241"));
+/// ```
+pub fn luhn_valid(digits: &[u8]) -> bool {
+    if digits.is_empty() {
+        return false;
+    }
+    let mut sum = 0u32;
+    for (i, &b) in digits.iter().rev().enumerate() {
+        if !b.is_ascii_digit() {
+            return false;
+        }
+        let mut d = u32::from(b - b'0');
+        // Every second digit from the right is doubled; a two-digit result
+        // contributes the sum of its digits, which is `d - 9`.
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+/// The card brand whose issuer prefix and length rules `digits` satisfies,
+/// or `None`.
+///
+/// Only the prefix and the length are checked here, not the Luhn digit.
+/// Brands: Visa (4; 13, 16, 19 digits), Mastercard (51–55, 2221–2720; 16),
+/// American Express (34, 37; 15), Discover (6011, 644–649, 65, 622126–622925;
+/// 16–19), JCB (3528–3589; 16–19), Diners Club (300–305, 3095, 36, 38, 39;
+/// 14–19), UnionPay (62; 16–19), Mir (2200–2204; 16–19) and Maestro (5018,
+/// 5020, 5038, 5893, 6304, 6759, 6761–6763; 12–19).
+///
+/// ```
+/// use custodian::redact::validate::card_issuer;
+///
+/// assert_eq!(card_issuer(b"2221000000000009"), Some("mastercard"));
+/// assert_eq!(card_issuer(b"9219695798726578"), None);
+/// ```
+pub fn card_issuer(digits: &[u8]) -> Option<&'static str> {
+    let len = digits.len();
+    if !(12..=19).contains(&len) || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let prefix = |n: usize| -> u32 {
+        digits[..n]
+            .iter()
+            .fold(0, |acc, &b| acc * 10 + u32::from(b - b'0'))
+    };
+    let (p1, p2, p3, p4, p6) = (prefix(1), prefix(2), prefix(3), prefix(4), prefix(6));
+    let brand = if p1 == 4 && matches!(len, 13 | 16 | 19) {
+        "visa"
+    } else if ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16 {
+        "mastercard"
+    } else if (p2 == 34 || p2 == 37) && len == 15 {
+        "amex"
+    } else if (p4 == 6011
+        || (644..=649).contains(&p3)
+        || p2 == 65
+        || (622_126..=622_925).contains(&p6))
+        && len >= 16
+    {
+        "discover"
+    } else if (3528..=3589).contains(&p4) && len >= 16 {
+        "jcb"
+    } else if ((300..=305).contains(&p3) || p4 == 3095 || matches!(p2, 36 | 38 | 39)) && len >= 14 {
+        "diners"
+    } else if p2 == 62 && len >= 16 {
+        "unionpay"
+    } else if (2200..=2204).contains(&p4) && len >= 16 {
+        "mir"
+    } else if matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761..=6763) {
+        "maestro"
+    } else {
+        return None;
+    };
+    Some(brand)
+}
+
+/// Whether `digits` is a plausible payment card number: a known issuer
+/// prefix with a length that issuer uses ([`card_issuer`]) and a valid Luhn
+/// check digit ([`luhn_valid`]).
+///
+/// ```
+/// use custodian::redact::validate::card_number_valid;
+///
+/// assert!(card_number_valid(b"378282246310005"));
+/// assert!(!card_number_valid(b"1234567812345670")); // Luhn-valid, no issuer
+/// ```
+pub fn card_number_valid(digits: &[u8]) -> bool {
+    card_issuer(digits).is_some() && luhn_valid(digits)
+}
+
+/// The IBAN length of a country (ISO 3166-1 alpha-2, upper case), from the
+/// SWIFT IBAN registry; `None` for a country without IBANs.
+///
+/// ```
+/// use custodian::redact::validate::iban_length;
+///
+/// assert_eq!(iban_length(*b"DE"), Some(22));
+/// assert_eq!(iban_length(*b"US"), None);
+/// ```
+pub fn iban_length(country: [u8; 2]) -> Option<usize> {
+    let len = match &country {
+        b"NO" => 15,
+        b"BE" => 16,
+        b"DK" | b"FI" | b"FK" | b"FO" | b"GL" | b"NL" | b"SD" => 18,
+        b"MK" | b"SI" => 19,
+        b"AT" | b"BA" | b"EE" | b"KZ" | b"LT" | b"LU" | b"MN" | b"XK" => 20,
+        b"CH" | b"HR" | b"LI" | b"LV" => 21,
+        b"BG" | b"BH" | b"CR" | b"DE" | b"GB" | b"GE" | b"IE" | b"ME" | b"RS" | b"VA" => 22,
+        b"AE" | b"GI" | b"IL" | b"IQ" | b"OM" | b"SO" | b"TL" => 23,
+        b"AD" | b"CZ" | b"ES" | b"MD" | b"PK" | b"RO" | b"SA" | b"SE" | b"SK" | b"TN" | b"VG" => 24,
+        b"LY" | b"PT" | b"ST" => 25,
+        b"IS" | b"TR" => 26,
+        b"BI" | b"DJ" | b"FR" | b"GR" | b"IT" | b"MC" | b"MR" | b"SM" => 27,
+        b"AL" | b"AZ" | b"BY" | b"CY" | b"DO" | b"GT" | b"HN" | b"HU" | b"LB" | b"NI" | b"PL"
+        | b"SV" => 28,
+        b"BR" | b"EG" | b"PS" | b"QA" | b"UA" => 29,
+        b"JO" | b"KW" | b"MU" | b"YE" => 30,
+        b"MT" | b"SC" => 31,
+        b"LC" => 32,
+        b"RU" => 33,
+        _ => return None,
+    };
+    Some(len)
+}
+
+/// Whether `iban` (compact: no spaces, upper case) passes the ISO 13616
+/// mod-97 check: the first four characters moved to the end, letters
+/// replaced by 10..=35, the number modulo 97 is 1.
+///
+/// Returns `false` for inputs shorter than 5 bytes or containing anything
+/// other than `0-9A-Z`.
+///
+/// ```
+/// use custodian::redact::validate::iban_mod97_valid;
+///
+/// assert!(iban_mod97_valid(b"GB82WEST12345698765432"));
+/// assert!(!iban_mod97_valid(b"GB82WEST12345698765433"));
+/// ```
+pub fn iban_mod97_valid(iban: &[u8]) -> bool {
+    if iban.len() < 5 {
+        return false;
+    }
+    let (head, tail) = iban.split_at(4);
+    let mut rem = 0u32;
+    for &b in tail.iter().chain(head) {
+        // Folding digit by digit keeps the remainder below 97 * 100, so the
+        // arithmetic never overflows whatever the length.
+        rem = match b {
+            b'0'..=b'9' => (rem * 10 + u32::from(b - b'0')) % 97,
+            b'A'..=b'Z' => (rem * 100 + u32::from(b - b'A') + 10) % 97,
+            _ => return false,
+        };
+    }
+    rem == 1
+}
+
+/// Whether `iban` (compact, upper case) is a valid IBAN: a known country,
+/// that country's length, two check digits, and the mod-97 check.
+///
+/// ```
+/// use custodian::redact::validate::iban_valid;
+///
+/// assert!(iban_valid(b"DE89370400440532013000"));
+/// assert!(!iban_valid(b"DE8937040044053201300")); // one character short
+/// ```
+pub fn iban_valid(iban: &[u8]) -> bool {
+    iban.len() >= 4
+        && iban[2].is_ascii_digit()
+        && iban[3].is_ascii_digit()
+        && iban_length([iban[0], iban[1]]) == Some(iban.len())
+        && iban_mod97_valid(iban)
+}
+
+/// Whether nine ASCII digits form a US social security number the SSA could
+/// have issued: area (first three) not 000, 666 or 900–999; group (next two)
+/// not 00; serial (last four) not 0000.
+///
+/// ```
+/// use custodian::redact::validate::ssn_valid;
+///
+/// assert!(ssn_valid(b"123456789"));
+/// assert!(!ssn_valid(b"666123456"));
+/// assert!(!ssn_valid(b"123004567"));
+/// ```
+pub fn ssn_valid(digits: &[u8]) -> bool {
+    if digits.len() != 9 || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let (area, rest) = digits.split_at(3);
+    let (group, serial) = rest.split_at(2);
+    area != b"000" && area != b"666" && area[0] != b'9' && group != b"00" && serial != b"0000"
+}
+
+/// Whether `year-month-day` is a real Gregorian calendar date with a year in
+/// 1880..=2099 (a plausible date of birth; the detector has no clock, so the
+/// range is fixed rather than relative to today).
+///
+/// ```
+/// use custodian::redact::validate::date_valid;
+///
+/// assert!(date_valid(2000, 2, 29));
+/// assert!(!date_valid(1900, 2, 29));
+/// assert!(!date_valid(1990, 4, 31));
+/// ```
+pub fn date_valid(year: u32, month: u32, day: u32) -> bool {
+    if !(1880..=2099).contains(&year) || !(1..=12).contains(&month) || day == 0 {
+        return false;
+    }
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    day <= days
+}
+
+/// Whether `text` is an IPv4 address in dotted-quad form: four decimal
+/// octets 0–255 without leading zeros (`010` is ambiguous between octal and
+/// decimal and is rejected, as by [`Ipv4Addr::from_str`]).
+///
+/// ```
+/// use custodian::redact::validate::ipv4_valid;
+///
+/// assert!(ipv4_valid(b"192.0.2.1"));
+/// assert!(!ipv4_valid(b"5.39.159"));
+/// assert!(!ipv4_valid(b"256.1.1.1"));
+/// ```
+pub fn ipv4_valid(text: &[u8]) -> bool {
+    core::str::from_utf8(text).is_ok_and(|s| Ipv4Addr::from_str(s).is_ok())
+}
+
+/// Whether `text` is an IPv6 address in one of the RFC 4291 section 2.2
+/// text forms (full, `::`-compressed, or with an embedded IPv4 tail).
+///
+/// MAC addresses (six groups, no `::`) and clock times (`10:14:22`) are not
+/// IPv6 forms and fail.
+///
+/// ```
+/// use custodian::redact::validate::ipv6_valid;
+///
+/// assert!(ipv6_valid(b"2001:db8::ff00:42:8329"));
+/// assert!(!ipv6_valid(b"1C:FD:50:2C:85:FC"));
+/// ```
+pub fn ipv6_valid(text: &[u8]) -> bool {
+    core::str::from_utf8(text).is_ok_and(|s| Ipv6Addr::from_str(s).is_ok())
+}
+
+/// The ITU-T E.164 country calling code that `digits` (the digits after a
+/// `+`) starts with, as `(code, number of digits it takes)`.
+///
+/// Calling codes are prefix-free, so at most one matches.
+///
+/// ```
+/// use custodian::redact::validate::calling_code;
+///
+/// assert_eq!(calling_code(b"4915991365223"), Some((49, 2)));
+/// assert_eq!(calling_code(b"12157793865"), Some((1, 1)));
+/// assert_eq!(calling_code(b"3545551234"), Some((354, 3)));
+/// assert_eq!(calling_code(b"0123"), None);
+/// ```
+pub fn calling_code(digits: &[u8]) -> Option<(u16, usize)> {
+    if digits.len() < 2 || !digits.iter().take(3).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let d = |i: usize| u16::from(digits[i] - b'0');
+    match d(0) {
+        0 => None,
+        1 | 7 => Some((d(0), 1)),
+        first => {
+            let two = first * 10 + d(1);
+            if TWO_DIGIT_CODES.contains(&two) {
+                return Some((two, 2));
+            }
+            let three = two * 10 + u16::from(*digits.get(2)?) - u16::from(b'0');
+            three_digit_code(three).then_some((three, 3))
+        }
+    }
+}
+
+/// Two-digit E.164 country calling codes.
+const TWO_DIGIT_CODES: [u16; 44] = [
+    20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56,
+    57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
+];
+
+/// Whether a three-digit number is an assigned (or reserved for countries)
+/// E.164 calling code. Ranges follow ITU-T E.164 annex; spare blocks are
+/// left out.
+fn three_digit_code(code: u16) -> bool {
+    matches!(code,
+        211..=218 | 220..=269 | 290..=299 | 350..=359 | 370..=389 | 420..=423
+        | 500..=509 | 590..=599 | 670..=692 | 800 | 808 | 850..=856 | 870 | 878
+        | 880..=888 | 960..=979 | 991..=998)
+}
+
+/// Inclusive range of national significant number lengths for the calling
+/// codes whose numbering plans are closed and common in marketplace text;
+/// other codes use the generic E.164 bound (4..=14).
+pub(crate) fn national_length(code: u16) -> (usize, usize) {
+    match code {
+        1 => (10, 10),
+        7 => (10, 10),
+        31 | 33 | 34 | 41 | 48 | 61 => (9, 9),
+        32 | 46 | 47 => (8, 10),
+        39 => (6, 11),
+        43 | 49 => (6, 13),
+        44 => (9, 10),
+        55 => (10, 11),
+        81 => (9, 10),
+        86 => (9, 11),
+        91 => (10, 10),
+        _ => (4, 14),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Textbook Luhn over a string of digits: double every second digit from
+    /// the right, sum the decimal digits of every product.
+    fn luhn_reference(s: &str) -> bool {
+        let sum: u32 = s
+            .chars()
+            .rev()
+            .enumerate()
+            .map(|(i, c)| {
+                let d = c.to_digit(10).unwrap_or(0);
+                if i % 2 == 1 {
+                    (d * 2)
+                        .to_string()
+                        .chars()
+                        .map(|c| c.to_digit(10).unwrap_or(0))
+                        .sum()
+                } else {
+                    d
+                }
+            })
+            .sum();
+        !s.is_empty() && sum % 10 == 0
+    }
+
+    /// Reference mod-97: rearrange, expand letters to numbers as a decimal
+    /// string, then reduce in 9-digit chunks as ISO 13616 describes.
+    fn mod97_reference(iban: &str) -> bool {
+        if iban.len() < 5 {
+            return false;
+        }
+        let moved = format!("{}{}", &iban[4..], &iban[..4]);
+        let mut digits = String::new();
+        for c in moved.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                'A'..='Z' => digits.push_str(&(c as u32 - 'A' as u32 + 10).to_string()),
+                _ => return false,
+            }
+        }
+        let mut rem: u64 = 0;
+        for chunk in digits.as_bytes().chunks(7) {
+            let s = format!("{rem}{}", core::str::from_utf8(chunk).unwrap_or("0"));
+            rem = s.parse::<u64>().unwrap_or(0) % 97;
+        }
+        rem == 1
+    }
+
+    proptest! {
+        #[test]
+        fn luhn_matches_reference(s in "[0-9]{1,40}") {
+            prop_assert_eq!(luhn_valid(s.as_bytes()), luhn_reference(&s));
+        }
+
+        #[test]
+        fn luhn_one_check_digit_per_payload(s in "[0-9]{1,30}") {
+            let valid = (0..10u8)
+                .filter(|d| {
+                    let mut v = s.clone().into_bytes();
+                    v.push(b'0' + d);
+                    luhn_valid(&v)
+                })
+                .count();
+            prop_assert_eq!(valid, 1);
+        }
+
+        #[test]
+        fn mod97_matches_reference(s in "[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}") {
+            prop_assert_eq!(iban_mod97_valid(s.as_bytes()), mod97_reference(&s));
+        }
+
+        #[test]
+        fn mod97_catches_single_substitutions(
+            body in "[0-9]{10,26}",
+            pos in 0usize..26,
+            sub in "[0-9]",
+        ) {
+            // ISO 7064 MOD 97-10 detects every single-digit substitution
+            // (a letter for a digit changes the expanded length, which the
+            // standard does not cover).
+            // Build a valid IBAN for a country by choosing the check digits.
+            let base = format!("DE00{body}");
+            let check = (0..100u32)
+                .map(|c| format!("DE{c:02}{body}"))
+                .find(|s| mod97_reference(s));
+            if let Some(valid) = check {
+                prop_assert!(iban_mod97_valid(valid.as_bytes()));
+                let mut bytes = valid.into_bytes();
+                let at = 4 + pos % (bytes.len() - 4);
+                let new = sub.as_bytes()[0];
+                prop_assume!(bytes[at] != new);
+                bytes[at] = new;
+                prop_assert!(!iban_mod97_valid(&bytes));
+            } else {
+                prop_assert!(!iban_mod97_valid(base.as_bytes()) || base.len() < 5);
+            }
+        }
+    }
+
+    #[test]
+    fn luhn_rejects_non_digits_and_empty() {
+        assert!(!luhn_valid(b""));
+        assert!(!luhn_valid(b"4242 4242 4242 4242"));
+        assert!(luhn_valid(b"0"));
+    }
+
+    #[test]
+    fn card_brands_cover_two_series_jcb_and_diners() {
+        assert_eq!(card_issuer(b"2720990000000007"), Some("mastercard"));
+        assert_eq!(card_issuer(b"2721000000000000"), None);
+        assert_eq!(card_issuer(b"3530111333300000"), Some("jcb"));
+        assert_eq!(card_issuer(b"30569309025904"), Some("diners"));
+        assert_eq!(card_issuer(b"6011111111111117"), Some("discover"));
+        assert_eq!(card_issuer(b"6200000000000005"), Some("unionpay"));
+        assert_eq!(card_issuer(b"4111111111111"), Some("visa"));
+        assert_eq!(card_issuer(b"41111111111111"), None);
+        assert!(card_number_valid(b"30569309025904"));
+        assert!(card_number_valid(b"3530111333300000"));
+    }
+
+    #[test]
+    fn iban_rules() {
+        assert!(iban_valid(b"GB82WEST12345698765432"));
+        assert!(iban_valid(b"NO9386011117947"));
+        assert!(iban_valid(b"BE68539007547034"));
+        assert!(!iban_valid(b"XX82WEST12345698765432"));
+        assert!(!iban_valid(b"GB82west12345698765432"));
+        assert!(!iban_mod97_valid(b"GB82"));
+    }
+
+    #[test]
+    fn ssn_rules() {
+        assert!(ssn_valid(b"078051120"));
+        assert!(!ssn_valid(b"000123456"));
+        assert!(!ssn_valid(b"900123456"));
+        assert!(!ssn_valid(b"123450000"));
+        assert!(!ssn_valid(b"12345678"));
+        assert!(!ssn_valid(b"12345678a"));
+    }
+
+    #[test]
+    fn dates() {
+        assert!(date_valid(2000, 2, 29));
+        assert!(date_valid(1996, 2, 29));
+        assert!(!date_valid(2100, 1, 1));
+        assert!(!date_valid(1879, 12, 31));
+        assert!(!date_valid(1990, 13, 1));
+        assert!(!date_valid(1990, 1, 0));
+        assert!(date_valid(1990, 12, 31));
+    }
+
+    #[test]
+    fn ips() {
+        assert!(ipv4_valid(b"0.0.0.0"));
+        assert!(!ipv4_valid(b"01.2.3.4"));
+        assert!(!ipv4_valid(b"1.2.3.4.5"));
+        assert!(ipv6_valid(b"::ffff:192.0.2.1"));
+        assert!(!ipv6_valid(b"10:14:22"));
+        assert!(!ipv6_valid(&[0xff, b':', b':']));
+    }
+
+    #[test]
+    fn calling_codes() {
+        assert_eq!(calling_code(b"447944120969"), Some((44, 2)));
+        assert_eq!(calling_code(b"35312345678"), Some((353, 3)));
+        assert_eq!(calling_code(b"28"), None);
+        assert_eq!(calling_code(b"2"), None);
+        assert_eq!(calling_code(b"21"), None);
+        assert_eq!(national_length(1), (10, 10));
+    }
+}
