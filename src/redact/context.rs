@@ -5,16 +5,21 @@
 //! Some shapes are ambiguous on their own: `0612345678` may be a phone
 //! number or an order number, `1987-06-04` a birth date or a delivery date.
 //! For those the detector asks whether the value is *labelled*: a keyword
-//! sits at most [`GLUE`] characters before it with no digit in between
-//! (`phone: "…"`, `Geburtsdatum: …`, `I was born on …`). The patterns are
+//! comes right before it, followed only by *glue*: punctuation that
+//! introduces a value (`:`, `=`, quotes, brackets) and at most three short
+//! words (`phone: "…"`, `Geburtsdatum: …`, `I was born on …`, `Sie
+//! erreichen mich unter …`). Glue has no digits and no other key
+//! (`location="Nascimento, BR" eta=…` is not a birth date). The patterns are
 //! anchored at the end (`$`) and run only on the short window before a
 //! candidate, so each costs a reverse scan of a few dozen bytes.
 
 use regex::bytes::{Regex, RegexBuilder};
 
-/// How many characters may separate a label from its value (`" is "`,
-/// `"\":\""`, `" bitte an "`).
-pub(crate) const GLUE: usize = 16;
+/// What may stand between a label (with the rest of its identifier:
+/// `birth` + `_date`) and its value: punctuation, then up to
+/// three words, each followed by a space or colon, and a last word glued to
+/// the value (Japanese `電話番号は…`).
+const GLUE: &str = r"[\s:=\x22'<>()\[\]：、]{0,4}(?:[\p{L}.,-]{1,12}[\s:：]{1,3}){0,3}\p{L}{0,4}$";
 
 /// How many bytes before a candidate the context patterns look at.
 pub(crate) const WINDOW: usize = 64;
@@ -23,14 +28,22 @@ pub(crate) const WINDOW: usize = 64;
 const DOB_WORDS: &str = r"birth|\bdob\b|\bborn\b|\bgeb\b\.?|geboren|geburtsdatum|naissance|\bn[ée]e? le\b|nacimiento|\bnac[ií]\b|nacid[oa]|nascimento|\bnasci\b|\bnat[oa] il\b|nascita|geboortedatum|f[öo]dd|urodzon[ya]|urodzenia|doğum|родил[аи]?с[ья]|рождения|生年月日|出生日期|出生|生日|誕生日";
 
 /// Labels of a phone number: field names and the usual "call me" phrases.
-const PHONE_WORDS: &str = r"phone|\btel\b|\btel[eé]f|\btlf\b|mobile?|\bmob\b|msisdn|\bcell|\bcall|callback|whats\s?app|\bsms\b|\btext me\b|reach me|contact|\bmy number\b|\bfax\b|\bhandy\b|m[oó]vil|celular|telem[oó]vel|\bliga\b|joignable|\bappel|\bnum[ée]ro\b|ll[aá]m|chiam|\bnumero\b|\bmijn nummer\b|\bbel me\b|r[üu]ckruf|erreichen|\bnummer\b|телефон|по номеру|звон|電話|电话|手机|携帯|連絡";
+const PHONE_WORDS: &str = r"phone|handynummer|telefonnummer|mobilnummer|rufnummer|\btel\b|\btel[eé]f|\btlf\b|mobile?|\bmob\b|msisdn|\bcell|\bcall|callback|whats\s?app|\bsms\b|\btext me\b|reach me|contact|\bmy number\b|\bfax\b|\bhandy\b|m[oó]vil|celular|telem[oó]vel|\bliga\b|joignable|\bappel|\bnum[ée]ro\b|ll[aá]m|chiam|\bnumero\b|\bmijn nummer\b|\bbel me\b|r[üu]ckruf|erreichen|\bnummer\b|телефон|по номеру|звон|電話|电话|手机|携帯|連絡";
+
+/// Phrases after a phone number that label it (Japanese `… に電話して
+/// ください`, "please call …").
+pub(crate) const PHONE_AFTER: [&str; 3] = ["に電話", "へ電話", "までお電話"];
 
 /// Labels of a US social security number.
 const SSN_WORDS: &str = r"ssn|social[ _-]?security|\btax[ _-]?id|\bitin\b|s[ée]curit[ée] sociale|seguridad social|seguro social|sozialversicherung";
 
+/// Labels of order, parcel and other reference numbers: a number so
+/// labelled is not a card even if it passes Luhn.
+const REFERENCE_WORDS: &str = r"order|bestell|pedido|commande|ordine|zamówieni|заказ|注文|订单|tracking|parcel|paket|colis|pacco|sendung|shipment|invoice|rechnung|factura|facture|ticket|\btxn|transaction|\bref";
+
 /// Words and product tokens that make a dotted quad a version, not an
 /// address (`build=1.16.95.200`, `Chrome/25.0.81.0`, `v1.2.3.4`).
-const VERSION_WORDS: &str = r"(?:version|\bver|build|release|\bv|[a-z]/)[=: _\x22']{0,3}$";
+const VERSION_WORDS: &str = r"(?:version|\bver|build|release|\bv|\brv|[a-z]/)[=: _\x22']{0,3}$";
 
 /// Month names (and common abbreviations) in English, German, French,
 /// Spanish, Portuguese, Italian, Dutch, Swedish, Polish (genitive) and
@@ -162,6 +175,7 @@ pub(crate) struct Patterns {
     dob: Regex,
     phone: Regex,
     ssn: Regex,
+    reference: Regex,
     version: Regex,
     /// A written-out date ending right before a year: `12. Juli `,
     /// `2 de febrero de `, `August 2, `. Groups: day, month or month, day.
@@ -171,9 +185,8 @@ pub(crate) struct Patterns {
 impl Patterns {
     /// Compiles the patterns.
     pub(crate) fn compile() -> Result<Self, regex::Error> {
-        let labelled = |words: &str| {
-            RegexBuilder::new(&format!(r"(?i)(?:{words})[^0-9\n]{{0,{GLUE}}}$")).build()
-        };
+        let labelled =
+            |words: &str| RegexBuilder::new(&format!(r"(?i)(?:{words})\w*{GLUE}")).build();
         let mut names: Vec<&str> = MONTHS.iter().map(|(m, _)| *m).collect();
         // Longest first, so that `juni` does not win over `junio`.
         names.sort_by_key(|m| core::cmp::Reverse(m.chars().count()));
@@ -186,6 +199,7 @@ impl Patterns {
             dob: labelled(DOB_WORDS)?,
             phone: labelled(PHONE_WORDS)?,
             ssn: labelled(SSN_WORDS)?,
+            reference: labelled(REFERENCE_WORDS)?,
             version: RegexBuilder::new(&format!("(?i){VERSION_WORDS}")).build()?,
             text_date,
         })
@@ -205,6 +219,12 @@ impl Patterns {
     /// Whether `before` ends with a social security number label.
     pub(crate) fn ssn_label(&self, before: &[u8]) -> bool {
         !before.is_empty() && self.ssn.is_match(before)
+    }
+
+    /// Whether `before` ends with an order, parcel or other reference
+    /// label.
+    pub(crate) fn reference_label(&self, before: &[u8]) -> bool {
+        !before.is_empty() && self.reference.is_match(before)
     }
 
     /// Whether `before` ends with a version or build label.
@@ -230,6 +250,12 @@ mod tests {
         assert!(p.dob_label("生年月日：".as_bytes()));
         assert!(!p.dob_label(b"birth_date=1990-01-01 order_date="));
         assert!(!p.dob_label(b"Order date was "));
+        assert!(!p.dob_label(b"location=\"Nascimento, BR\" eta="));
+        assert!(p.dob_label("Date de naissance : ".as_bytes()));
+        assert!(p.phone_label("電話番号は".as_bytes()));
+        assert!(p.phone_label("Appelez-moi au ".as_bytes()));
+        assert!(p.ssn_label(b"US-Sozialversicherungsnummer (SSN) "));
+        assert!(p.reference_label(b"the parcel "));
         assert!(p.phone_label(b"contact_phone=\""));
         assert!(p.phone_label(b"Sie erreichen mich unter "));
         assert!(!p.phone_label(b"order number "));
@@ -237,6 +263,7 @@ mod tests {
         assert!(p.ssn_label("SSN américain ".as_bytes()));
         assert!(p.version_label(b"build="));
         assert!(p.version_label(b"Chrome/"));
+        assert!(p.version_label(b"(X11; Linux i686; rv:"));
         assert!(!p.version_label(b"src_ip="));
     }
 

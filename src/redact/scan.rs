@@ -274,8 +274,11 @@ impl Scanner<'_> {
             && validate::ipv6_valid(cand)
         {
             self.push(DetectedKind::IpAddress, start, end, "ipv6");
+            return resume;
         }
-        resume
+        // Not an address: the digits after the colon (`"pan":4242…`) are
+        // still to be looked at.
+        colon + 1
     }
 
     // ----- digit tokens ----------------------------------------------------
@@ -465,7 +468,9 @@ impl Scanner<'_> {
             && (groups.len() == 1 || seps_all(Sep::Space) || seps_all(Sep::Dash))
             && card_grouping(groups)
         {
-            if validate::card_number_valid(digits) {
+            if validate::card_number_valid(digits)
+                && !self.patterns.reference_label(self.context(start))
+            {
                 self.push(DetectedKind::CreditCard, start, end, "luhn+iin");
             }
             return;
@@ -555,7 +560,9 @@ impl Scanner<'_> {
             self.push(DetectedKind::Phone, start, end, "nanp");
             return;
         }
-        if (7..=13).contains(&count) && self.patterns.phone_label(self.context(start)) {
+        if (7..=13).contains(&count)
+            && (self.patterns.phone_label(self.context(start)) || self.phone_label_after(end))
+        {
             self.push(DetectedKind::Phone, start, end, "national+label");
         }
     }
@@ -578,6 +585,15 @@ impl Scanner<'_> {
             Some(b'+') if hay.get(end + 1).is_some_and(u8::is_ascii_digit) => Right::Glued,
             Some(_) => Right::Open,
         }
+    }
+
+    /// Whether a phrase after `end` says to call the number.
+    fn phone_label_after(&self, end: usize) -> bool {
+        let rest = &self.hay[end..];
+        let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+        context::PHONE_AFTER
+            .iter()
+            .any(|p| rest.starts_with(p.as_bytes()))
     }
 
     /// Whether a German or Dutch "born" follows the date (`Ich bin am
@@ -938,6 +954,11 @@ mod tests {
             "0171/2614466",
         );
         one("phone_number=\"06 88 55 70 93\"", Phone, "06 88 55 70 93");
+        one(
+            "注文が届きません。090-6099-6360 に電話してください。",
+            Phone,
+            "090-6099-6360",
+        );
         none("order=401-8025455-9835290 items 54118550");
         none("2025-07-17 09:25:24,943 WARN");
         none("customer_id=C-4766421 S-9100998");
