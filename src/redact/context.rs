@@ -19,27 +19,32 @@ use regex::bytes::{Regex, RegexBuilder};
 /// `birth` + `_date`) and its value: punctuation, then up to
 /// three words, each followed by a space or colon, and a last word glued to
 /// the value (Japanese `電話番号は…`).
-const GLUE: &str = r"[\s:=\x22'<>()\[\]：、]{0,4}(?:[\p{L}.,-]{1,12}[\s:：]{1,3}){0,3}\p{L}{0,4}$";
+///
+/// Patterns run with Unicode off (`(?-u)`): classes and case folding are
+/// ASCII, a non-ASCII byte counts as a letter, and non-ASCII keywords are
+/// spelled out in both cases. That keeps the lazy DFA small, so a check
+/// costs a reverse scan of a few dozen bytes.
+const GLUE: &str = r"(?:[\s:=\x22'<>()\[\]]|：|、){0,4}(?:(?:[A-Za-z.,-]|[\x80-\xFF]){1,36}(?:[\s:]|：){1,3}){0,3}(?:[A-Za-z]|[\x80-\xFF]){0,12}$";
 
 /// How many bytes before a candidate the context patterns look at.
 pub(crate) const WINDOW: usize = 64;
 
 /// Labels of a date of birth, in the languages of the marketplace.
-const DOB_WORDS: &str = r"birth|\bdob\b|\bborn\b|\bgeb\b\.?|geboren|geburtsdatum|naissance|\bn[ée]e? le\b|nacimiento|\bnac[ií]\b|nacid[oa]|nascimento|\bnasci\b|\bnat[oa] il\b|nascita|geboortedatum|f[öo]dd|urodzon[ya]|urodzenia|doğum|родил[аи]?с[ья]|рождения|生年月日|出生日期|出生|生日|誕生日";
+const DOB_WORDS: &str = r"birth|\bdob\b|\bborn\b|\bgeb\b\.?|geboren|geburtsdatum|naissance|\bn(?:é|e)e? le\b|nacimiento|\bnací|nacid[oa]|nascimento|\bnasci\b|\bnat[oa] il\b|nascita|geboortedatum|f(?:ö|o)dd|urodzon[ya]|urodzenia|doğum|(?:р|Р)одил(?:а|и)?с(?:ь|я)|рождения|生年月日|出生日期|出生|生日|誕生日";
 
 /// Labels of a phone number: field names and the usual "call me" phrases.
-const PHONE_WORDS: &str = r"phone|handynummer|telefonnummer|mobilnummer|rufnummer|\btel\b|\btel[eé]f|\btlf\b|mobile?|\bmob\b|msisdn|\bcell|\bcall|callback|whats\s?app|\bsms\b|\btext me\b|reach me|contact|\bmy number\b|\bfax\b|\bhandy\b|m[oó]vil|celular|telem[oó]vel|\bliga\b|joignable|\bappel|\bnum[ée]ro\b|ll[aá]m|chiam|\bnumero\b|\bmijn nummer\b|\bbel me\b|r[üu]ckruf|erreichen|\bnummer\b|телефон|по номеру|звон|電話|电话|手机|携帯|連絡";
+const PHONE_WORDS: &str = r"phone|handynummer|telefonnummer|mobilnummer|rufnummer|\btel\b|\btel(?:e|é)f|\btlf\b|mobile?|\bmob\b|msisdn|\bcell|\bcall|callback|whats\s?app|\bsms\b|\btext me\b|reach me|contact|\bmy number\b|\bfax\b|\bhandy\b|m(?:o|ó)vil|celular|telem(?:o|ó)vel|\bliga\b|joignable|\bappel|\bnum(?:é|e)ro\b|ll(?:a|á)m|chiam|\bnumero\b|\bmijn nummer\b|\bbel me\b|r(?:ü|u)ckruf|erreichen|\bnummer\b|(?:т|Т)елефон|по номеру|(?:з|З)вон|電話|电话|手机|携帯|連絡";
 
 /// Phrases after a phone number that label it (Japanese `… に電話して
 /// ください`, "please call …").
 pub(crate) const PHONE_AFTER: [&str; 3] = ["に電話", "へ電話", "までお電話"];
 
 /// Labels of a US social security number.
-const SSN_WORDS: &str = r"ssn|social[ _-]?security|\btax[ _-]?id|\bitin\b|s[ée]curit[ée] sociale|seguridad social|seguro social|sozialversicherung";
+const SSN_WORDS: &str = r"ssn|social[ _-]?security|\btax[ _-]?id|\bitin\b|s(?:é|e)curit(?:é|e) sociale|seguridad social|seguro social|sozialversicherung";
 
 /// Labels of order, parcel and other reference numbers: a number so
 /// labelled is not a card even if it passes Luhn.
-const REFERENCE_WORDS: &str = r"order|bestell|pedido|commande|ordine|zamówieni|заказ|注文|订单|tracking|parcel|paket|colis|pacco|sendung|shipment|invoice|rechnung|factura|facture|ticket|\btxn|transaction|\bref";
+const REFERENCE_WORDS: &str = r"order|bestell|pedido|commande|ordine|zamówieni|(?:з|З)аказ|注文|订单|tracking|parcel|paket|colis|pacco|sendung|shipment|invoice|rechnung|factura|facture|ticket|\btxn|transaction|\bref";
 
 /// Words and product tokens that make a dotted quad a version, not an
 /// address (`build=1.16.95.200`, `Chrome/25.0.81.0`, `v1.2.3.4`).
@@ -186,13 +191,13 @@ impl Patterns {
     /// Compiles the patterns.
     pub(crate) fn compile() -> Result<Self, regex::Error> {
         let labelled =
-            |words: &str| RegexBuilder::new(&format!(r"(?i)(?:{words})\w*{GLUE}")).build();
+            |words: &str| RegexBuilder::new(&format!(r"(?i-u)(?:{words})\w*{GLUE}")).build();
         let mut names: Vec<&str> = MONTHS.iter().map(|(m, _)| *m).collect();
         // Longest first, so that `juni` does not win over `junio`.
         names.sort_by_key(|m| core::cmp::Reverse(m.chars().count()));
         let months = names.join("|");
         let text_date = RegexBuilder::new(&format!(
-            r"(?i)(?:\b([0-3]?[0-9])(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?|\b({months})\.?\s+([0-3]?[0-9])(?:st|nd|rd|th)?,?\s+)$"
+            r"(?i-u)(?:\b([0-3]?[0-9])(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?|\b({months})\.?\s+([0-3]?[0-9])(?:st|nd|rd|th)?,?\s+)$"
         ))
         .build()?;
         Ok(Self {
@@ -200,7 +205,7 @@ impl Patterns {
             phone: labelled(PHONE_WORDS)?,
             ssn: labelled(SSN_WORDS)?,
             reference: labelled(REFERENCE_WORDS)?,
-            version: RegexBuilder::new(&format!("(?i){VERSION_WORDS}")).build()?,
+            version: RegexBuilder::new(&format!("(?i-u){VERSION_WORDS}")).build()?,
             text_date,
         })
     }
