@@ -165,7 +165,7 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             }
             return Ok(());
         }
-        let newline = chunk.iter().position(|&b| b == b'\n');
+        let newline = memchr::memchr(b'\n', chunk);
         if buf.is_empty() && line_offset == 0 {
             if let Some(nl) = newline {
                 // The whole line is in the reader's buffer: scan it in place.
