@@ -343,6 +343,24 @@ impl Scanner<'_> {
         while run < hay.len() && hay[run].is_ascii_digit() {
             run += 1;
         }
+        // Digits glued to letters are part of an identifier (trace ids,
+        // UUIDs, `1ZK6WR1J…`, `JJD1615…`): skip the whole identifier. An
+        // address or email that contains it is found from its `:` or `@`.
+        let letter_before = self.before(i).is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+        let letter_after = hay.get(run).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_');
+        if letter_before || letter_after {
+            while run < hay.len() && is_word(hay[run]) {
+                run += 1;
+            }
+            // `ES77 2521 6058 …` (an IBAN that failed its check): the digit
+            // groups chained to the identifier belong to it too.
+            let chained = matches!(hay.get(run), Some(b' ' | b'-' | b'.' | b'/'))
+                && hay.get(run + 1).is_some_and(u8::is_ascii_digit);
+            if letter_before && chained && hay[run - 1].is_ascii_digit() {
+                return self.token(i).end.max(run);
+            }
+            return run;
+        }
         let joined = match hay.get(run) {
             Some(b' ' | b'-' | b'.' | b'/' | b')' | b'(') => true,
             _ => false,
@@ -515,8 +533,12 @@ impl Scanner<'_> {
 
         // IPv4: a dotted quad, unless labelled as a version or build.
         if groups.len() == 4 && seps_all(Sep::Dot) && !plus && !open_paren {
+            let octet = |g: &Group| {
+                let d = &self.hay[g.start..g.end];
+                d.len() <= 3 && (d.len() == 1 || d[0] != b'0') && digits_value(d) <= 255
+            };
             if matches!(right, Right::Open | Right::Port)
-                && validate::ipv4_valid(&self.hay[start..end])
+                && groups.iter().all(octet)
                 && !self.patterns.version_label(self.context(start))
             {
                 self.push(DetectedKind::IpAddress, start, end, "ipv4");
@@ -977,6 +999,7 @@ mod tests {
             "GB82WEST12345698765432",
         );
         none("iban=GB82WEST12345698765433");
+        none("iban_input=\"PT82 5464 1220 5847 9239 2846 4\"");
         none("XDE89370400440532013000");
     }
 
