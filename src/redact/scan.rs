@@ -61,22 +61,20 @@ enum Sep {
     Paren,
 }
 
+/// A digit group; offsets are relative to the token's first digit, which
+/// keeps the group table small (tokens are at most [`MAX_TOKEN`] bytes).
 #[derive(Clone, Copy, Debug)]
 struct Group {
-    start: usize,
-    end: usize,
+    start: u8,
+    end: u8,
     sep: Sep,
 }
 
 impl Group {
-    const EMPTY: Self = Self {
-        start: 0,
-        end: 0,
-        sep: Sep::None,
-    };
+    const EMPTY: Self = Self { start: 0, end: 0, sep: Sep::None };
 
     fn len(&self) -> usize {
-        self.end - self.start
+        usize::from(self.end - self.start)
     }
 }
 
@@ -84,6 +82,8 @@ impl Group {
 struct Token {
     /// Start including a leading `+` or `(`.
     start: usize,
+    /// The first digit: group offsets count from here.
+    base: usize,
     plus: bool,
     open_paren: bool,
     groups: [Group; MAX_GROUPS],
@@ -305,11 +305,17 @@ impl Scanner<'_> {
         }
         let cand = &hay[start..end];
         let colons = cand.iter().filter(|&&b| b == b':').count();
+        // Eight groups, or `::`, or six groups and an IPv4 tail: anything
+        // else (clock times `14:27:52.927`) fails before the full parse.
+        let shaped = colons == 7
+            || cand.windows(2).any(|w| w == b"::")
+            || (colons == 6 && cand.contains(&b'.'));
         let left_ok = self
             .before(start)
             .is_none_or(|b| !is_word(b) && b != b'.' && b != b':');
         let right_ok = hay.get(end).is_none_or(|&b| !is_word(b));
         if colons >= 2
+            && shaped
             && end - start <= MAX_IPV6
             && left_ok
             && right_ok
@@ -317,6 +323,10 @@ impl Scanner<'_> {
             && validate::ipv6_valid(cand)
         {
             self.push(DetectedKind::IpAddress, start, end, "ipv6");
+            return resume;
+        }
+        if colons >= 2 {
+            // A clock time or other colon chain: nothing in it is PII.
             return resume;
         }
         // Not an address: the digits after the colon (`"pan":4242…`) are
@@ -396,6 +406,7 @@ impl Scanner<'_> {
         let n = hay.len();
         let mut t = Token {
             start: i,
+            base: i,
             plus: false,
             open_paren: false,
             groups: [Group::EMPTY; MAX_GROUPS],
@@ -431,15 +442,12 @@ impl Scanner<'_> {
             while j < n && hay[j].is_ascii_digit() {
                 j += 1;
             }
-            if t.len < MAX_GROUPS {
-                t.groups[t.len] = Group {
-                    start: gs,
-                    end: j,
-                    sep,
-                };
-                t.len += 1;
-            } else {
-                t.overlong = true;
+            match (u8::try_from(gs - i), u8::try_from(j - i)) {
+                (Ok(start), Ok(end)) if t.len < MAX_GROUPS && j - i <= MAX_TOKEN => {
+                    t.groups[t.len] = Group { start, end, sep };
+                    t.len += 1;
+                }
+                _ => t.overlong = true,
             }
             let digit_at = |k: usize| hay.get(k).is_some_and(u8::is_ascii_digit);
             let (next_sep, next) = match hay.get(j) {
@@ -508,12 +516,14 @@ impl Scanner<'_> {
         } else {
             (false, false)
         };
-        let start = if a == 0 { t.start } else { first.start };
-        let end = last.end;
+        let base = t.base;
+        let span = |g: &Group| base + usize::from(g.start)..base + usize::from(g.end);
+        let start = if a == 0 { t.start } else { span(first).start };
+        let end = span(last).end;
         let mut digits = [0u8; 20];
         let mut count = 0;
         for g in groups {
-            for &d in &self.hay[g.start..g.end] {
+            for &d in &self.hay[span(g)] {
                 if count == digits.len() {
                     return;
                 }
@@ -534,7 +544,7 @@ impl Scanner<'_> {
         // IPv4: a dotted quad, unless labelled as a version or build.
         if groups.len() == 4 && seps_all(Sep::Dot) && !plus && !open_paren {
             let octet = |g: &Group| {
-                let d = &self.hay[g.start..g.end];
+                let d = &self.hay[span(g)];
                 d.len() <= 3 && (d.len() == 1 || d[0] != b'0') && digits_value(d) <= 255
             };
             if matches!(right, Right::Open | Right::Port)
@@ -582,7 +592,7 @@ impl Scanner<'_> {
 
         // Dates: a date of birth when labelled; never a phone number.
         if !plus && !open_paren {
-            if let Some(valid) = numeric_date(self.hay, groups) {
+            if let Some(valid) = numeric_date(&self.hay[base..], groups) {
                 if valid && (self.patterns.dob_label(self.context(start)) || self.born_after(end)) {
                     self.push(DetectedKind::Dob, start, end, "calendar+label");
                 }
@@ -596,12 +606,13 @@ impl Scanner<'_> {
             return;
         }
 
-        self.phone(groups, digits, start, end, plus, open_paren);
+        self.phone(groups, base, digits, start, end, plus, open_paren);
     }
 
     fn phone(
         &mut self,
         groups: &[Group],
+        base: usize,
         digits: &[u8],
         start: usize,
         end: usize,
@@ -616,9 +627,10 @@ impl Scanner<'_> {
                 let trunk = k > 0
                     && g.sep == Sep::Paren
                     && groups.get(k + 1).is_some_and(|h| h.sep == Sep::Paren)
-                    && &self.hay[g.start..g.end] == b"0";
+                    && g.len() == 1
+                    && self.hay[base + usize::from(g.start)] == b'0';
                 if !trunk {
-                    for &d in &self.hay[g.start..g.end] {
+                    for &d in &self.hay[base + usize::from(g.start)..base + usize::from(g.end)] {
                         national[n] = d;
                         n += 1;
                     }
@@ -807,7 +819,7 @@ fn card_grouping(groups: &[Group]) -> bool {
 /// `YYYY-MM-DD` (also with `/` or `.`), `DD.MM.YYYY`, `MM/DD/YYYY` or
 /// `DD/MM/YYYY` (either reading), `DD-MM-YYYY`, and `YYYYMMDD`.
 fn numeric_date(hay: &[u8], groups: &[Group]) -> Option<bool> {
-    let value = |g: &Group| digits_value(&hay[g.start..g.end]);
+    let value = |g: &Group| digits_value(&hay[usize::from(g.start)..usize::from(g.end)]);
     match groups {
         [g] if g.len() == 8 => {
             let v = value(g);
