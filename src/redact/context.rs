@@ -46,9 +46,33 @@ const SSN_WORDS: &str = r"ssn|social[ _-]?security|\btax[ _-]?id|\bitin\b|s(?:é
 /// labelled is not a card even if it passes Luhn.
 const REFERENCE_WORDS: &str = r"order|bestell|pedido|commande|ordine|zamówieni|(?:з|З)аказ|注文|订单|tracking|parcel|paket|colis|pacco|sendung|shipment|invoice|rechnung|factura|facture|ticket|\btxn|transaction|\bref";
 
-/// Words and product tokens that make a dotted quad a version, not an
-/// address (`build=1.16.95.200`, `Chrome/25.0.81.0`, `v1.2.3.4`).
-const VERSION_WORDS: &str = r"(?:version|\bver|build|release|\bv|\brv|[a-z]/)[=: _\x22']{0,3}$";
+/// Whether `before` ends with a version or build label, which makes a
+/// dotted quad a version rather than an address: `version`, `build`,
+/// `release` (also as the end of a key such as `app_version`), `ver`, `v`
+/// or `rv`, case-insensitive, then up to four of `=: _"'`; or a product
+/// token (`Chrome/`). Hand-written because it runs on every IPv4
+/// candidate.
+pub(crate) fn version_label(before: &[u8]) -> bool {
+    let mut end = before.len();
+    let mut glue = 0;
+    while end > 0 && glue < 4 && matches!(before[end - 1], b'=' | b':' | b' ' | b'_' | b'"' | b'\'') {
+        end -= 1;
+        glue += 1;
+    }
+    if glue == 0 && end >= 2 && before[end - 1] == b'/' {
+        return before[end - 2].is_ascii_alphabetic();
+    }
+    let mut start = end;
+    while start > 0 && before[start - 1].is_ascii_alphabetic() {
+        start -= 1;
+    }
+    let word = &before[start..end];
+    let ends_with = |k: &str| {
+        word.len() >= k.len() && word[word.len() - k.len()..].eq_ignore_ascii_case(k.as_bytes())
+    };
+    ["version", "build", "release"].into_iter().any(ends_with)
+        || ["ver", "v", "rv"].into_iter().any(|k| word.eq_ignore_ascii_case(k.as_bytes()))
+}
 
 /// Month names (and common abbreviations) in English, German, French,
 /// Spanish, Portuguese, Italian, Dutch, Swedish, Polish (genitive) and
@@ -181,7 +205,6 @@ pub(crate) struct Patterns {
     phone: Regex,
     ssn: Regex,
     reference: Regex,
-    version: Regex,
     /// A written-out date ending right before a year: `12. Juli `,
     /// `2 de febrero de `, `August 2, `. Groups: day, month or month, day.
     pub(crate) text_date: Regex,
@@ -205,7 +228,6 @@ impl Patterns {
             phone: labelled(PHONE_WORDS)?,
             ssn: labelled(SSN_WORDS)?,
             reference: labelled(REFERENCE_WORDS)?,
-            version: RegexBuilder::new(&format!("(?i-u){VERSION_WORDS}")).build()?,
             text_date,
         })
     }
@@ -230,11 +252,6 @@ impl Patterns {
     /// label.
     pub(crate) fn reference_label(&self, before: &[u8]) -> bool {
         !before.is_empty() && self.reference.is_match(before)
-    }
-
-    /// Whether `before` ends with a version or build label.
-    pub(crate) fn version_label(&self, before: &[u8]) -> bool {
-        !before.is_empty() && self.version.is_match(before)
     }
 }
 
@@ -266,10 +283,14 @@ mod tests {
         assert!(!p.phone_label(b"order number "));
         assert!(p.ssn_label(b"us_ssn="));
         assert!(p.ssn_label("SSN américain ".as_bytes()));
-        assert!(p.version_label(b"build="));
-        assert!(p.version_label(b"Chrome/"));
-        assert!(p.version_label(b"(X11; Linux i686; rv:"));
-        assert!(!p.version_label(b"src_ip="));
+        assert!(version_label(b"build="));
+        assert!(version_label(b"\"app_version\":\""));
+        assert!(version_label(b"Chrome/"));
+        assert!(version_label(b"(X11; Linux i686; rv:"));
+        assert!(version_label(b"v"));
+        assert!(!version_label(b"src_ip="));
+        assert!(!version_label(b"server="));
+        assert!(!version_label(b""));
     }
 
     #[test]

@@ -549,7 +549,7 @@ impl Scanner<'_> {
             };
             if matches!(right, Right::Open | Right::Port)
                 && groups.iter().all(octet)
-                && !self.patterns.version_label(self.context(start))
+                && !context::version_label(self.context(start))
             {
                 self.push(DetectedKind::IpAddress, start, end, "ipv4");
             }
@@ -890,6 +890,9 @@ fn domain_valid(domain: &[u8]) -> bool {
 /// earliest, then the first kind in [`DetectedKind::BUILT_IN`] order (custom
 /// kinds last). The result is sorted by start.
 pub(crate) fn resolve_overlaps(found: &mut Vec<Raw>) {
+    if found.len() < 2 {
+        return;
+    }
     found.sort_unstable_by_key(|r| (r.start, core::cmp::Reverse(r.end)));
     let overlapping = found.windows(2).any(|w| w[1].start < w[0].end);
     if !overlapping {
