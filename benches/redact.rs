@@ -61,20 +61,62 @@ impl Rng {
     }
 
     fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
     }
 
     fn hex(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize])).collect()
+        (0..n)
+            .map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize]))
+            .collect()
     }
 }
 
-const NAMES: &[&str] = &["ada", "linus", "grace", "jan.kowalski", "marie-claire", "sato.yuki", "o.nils"];
-const DOMAINS: &[&str] = &["example.com", "mail.example.org", "post.example.net", "example.co.uk"];
+const NAMES: &[&str] = &[
+    "ada",
+    "linus",
+    "grace",
+    "jan.kowalski",
+    "marie-claire",
+    "sato.yuki",
+    "o.nils",
+];
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "mail.example.org",
+    "post.example.net",
+    "example.co.uk",
+];
 const WORDS: &[&str] = &[
-    "the", "parcel", "arrived", "damaged", "please", "refund", "order", "was", "never", "shipped",
-    "Hallo", "Bestellung", "Paket", "merci", "commande", "pedido", "llegó", "注文", "ありがとう",
-    "спасибо", "delivery", "status", "customer", "asked", "about", "the", "invoice", "again",
+    "the",
+    "parcel",
+    "arrived",
+    "damaged",
+    "please",
+    "refund",
+    "order",
+    "was",
+    "never",
+    "shipped",
+    "Hallo",
+    "Bestellung",
+    "Paket",
+    "merci",
+    "commande",
+    "pedido",
+    "llegó",
+    "注文",
+    "ありがとう",
+    "спасибо",
+    "delivery",
+    "status",
+    "customer",
+    "asked",
+    "about",
+    "the",
+    "invoice",
+    "again",
 ];
 
 fn luhn_complete(rng: &mut Rng, prefix: &str, len: usize) -> String {
@@ -88,7 +130,11 @@ fn luhn_complete(rng: &mut Rng, prefix: &str, len: usize) -> String {
         .enumerate()
         .map(|(i, &d)| {
             let d = u32::from(d);
-            if i % 2 == 0 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+            if i % 2 == 0 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
         })
         .sum();
     digits.push(((10 - sum % 10) % 10) as u8);
@@ -103,7 +149,11 @@ fn card(rng: &mut Rng) -> String {
         _ => luhn_complete(rng, "6011", 16),
     };
     if rng.below(2) == 0 {
-        pan.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap_or("")).collect::<Vec<_>>().join(" ")
+        pan.as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(" ")
     } else {
         pan
     }
@@ -113,19 +163,42 @@ fn iban(rng: &mut Rng) -> String {
     // A German IBAN: check digits chosen so that mod-97 holds.
     let bban = rng.digits(18);
     let numeric = format!("{bban}131400");
-    let rem = numeric.bytes().fold(0u32, |r, b| (r * 10 + u32::from(b - b'0')) % 97);
+    let rem = numeric
+        .bytes()
+        .fold(0u32, |r, b| (r * 10 + u32::from(b - b'0')) % 97);
     format!("DE{:02}{bban}", 98 - rem)
 }
 
 fn pii(rng: &mut Rng) -> String {
     match rng.below(7) {
-        0 => format!("email={}{}@{}", rng.pick(NAMES), rng.below(100), rng.pick(DOMAINS)),
+        0 => format!(
+            "email={}{}@{}",
+            rng.pick(NAMES),
+            rng.below(100),
+            rng.pick(DOMAINS)
+        ),
         1 => format!("phone=\"+49 171 {} {}\"", rng.digits(3), rng.digits(4)),
         2 => format!("card={}", card(rng)),
         3 => format!("iban={}", iban(rng)),
-        4 => format!("ip={}.{}.{}.{}", rng.below(223) + 1, rng.below(256), rng.below(256), rng.below(256)),
-        5 => format!("ssn={}-{}-{}", 100 + rng.below(500), 10 + rng.below(89), 1000 + rng.below(8999)),
-        _ => format!("dob={}-0{}-1{}", 1950 + rng.below(50), 1 + rng.below(9), rng.below(10)),
+        4 => format!(
+            "ip={}.{}.{}.{}",
+            rng.below(223) + 1,
+            rng.below(256),
+            rng.below(256),
+            rng.below(256)
+        ),
+        5 => format!(
+            "ssn={}-{}-{}",
+            100 + rng.below(500),
+            10 + rng.below(89),
+            1000 + rng.below(8999)
+        ),
+        _ => format!(
+            "dob={}-0{}-1{}",
+            1950 + rng.below(50),
+            1 + rng.below(9),
+            rng.below(10)
+        ),
     }
 }
 
@@ -169,7 +242,16 @@ fn log_line(rng: &mut Rng, with_pii: bool) -> String {
         2 => format!(
             "{} - - [17/Jun/2025:10:05:{:02} +0000] \"GET /api/orders/{} HTTP/1.1\" 200 {} \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:1.9.{}.20)\"{extra}",
             // The client address is PII: only on lines that carry PII.
-            if with_pii { format!("10.{}.{}.{}", rng.below(256), rng.below(256), rng.below(256)) } else { "-".into() },
+            if with_pii {
+                format!(
+                    "10.{}.{}.{}",
+                    rng.below(256),
+                    rng.below(256),
+                    rng.below(256)
+                )
+            } else {
+                "-".into()
+            },
             rng.below(60),
             rng.digits(8),
             rng.below(90000),
@@ -185,7 +267,12 @@ fn log_line(rng: &mut Rng, with_pii: bool) -> String {
         ),
         _ => {
             let words: Vec<&str> = (0..12).map(|_| rng.pick(WORDS)).collect();
-            format!("Ticket #{} | {} {}{extra}", rng.digits(6), words.join(" "), rng.digits(8))
+            format!(
+                "Ticket #{} | {} {}{extra}",
+                rng.digits(6),
+                words.join(" "),
+                rng.digits(8)
+            )
         }
     }
 }
@@ -217,12 +304,16 @@ fn bench_sample(c: &mut Criterion, name: &str, text: &[u8]) {
     let email = Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
         .unwrap_or_else(|e| panic!("{e}"));
     let detector = Detector::new();
-    let redactor =
-        Redactor::builder().strategy(Strategy::Mask).build().unwrap_or_else(|e| panic!("{e}"));
+    let redactor = Redactor::builder()
+        .strategy(Strategy::Mask)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.sample_size(10);
-    group.bench_function("regex_email", |b| b.iter(|| email.find_iter(black_box(text)).count()));
+    group.bench_function("regex_email", |b| {
+        b.iter(|| email.find_iter(black_box(text)).count())
+    });
     group.bench_function("regex_email_lines", |b| {
         b.iter(|| {
             black_box(text)

@@ -55,7 +55,8 @@ const REFERENCE_WORDS: &str = r"order|bestell|pedido|commande|ordine|zamówieni|
 pub(crate) fn version_label(before: &[u8]) -> bool {
     let mut end = before.len();
     let mut glue = 0;
-    while end > 0 && glue < 4 && matches!(before[end - 1], b'=' | b':' | b' ' | b'_' | b'"' | b'\'') {
+    while end > 0 && glue < 4 && matches!(before[end - 1], b'=' | b':' | b' ' | b'_' | b'"' | b'\'')
+    {
         end -= 1;
         glue += 1;
     }
@@ -71,7 +72,9 @@ pub(crate) fn version_label(before: &[u8]) -> bool {
         word.len() >= k.len() && word[word.len() - k.len()..].eq_ignore_ascii_case(k.as_bytes())
     };
     ["version", "build", "release"].into_iter().any(ends_with)
-        || ["ver", "v", "rv"].into_iter().any(|k| word.eq_ignore_ascii_case(k.as_bytes()))
+        || ["ver", "v", "rv"]
+            .into_iter()
+            .any(|k| word.eq_ignore_ascii_case(k.as_bytes()))
 }
 
 /// Month names (and common abbreviations) in English, German, French,

@@ -40,8 +40,11 @@ const CUSTOM_PATTERN_SIZE: usize = 256 * 1024;
 pub struct CustomDetector {
     name: &'static str,
     regex: Regex,
-    validator: Option<(&'static str, Arc<dyn Fn(&[u8]) -> bool + Send + Sync>)>,
+    validator: Option<(&'static str, Check)>,
 }
+
+/// A host validator.
+type Check = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
 
 impl core::fmt::Debug for CustomDetector {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

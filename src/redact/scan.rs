@@ -71,7 +71,11 @@ struct Group {
 }
 
 impl Group {
-    const EMPTY: Self = Self { start: 0, end: 0, sep: Sep::None };
+    const EMPTY: Self = Self {
+        start: 0,
+        end: 0,
+        sep: Sep::None,
+    };
 
     fn len(&self) -> usize {
         usize::from(self.end - self.start)
@@ -275,9 +279,9 @@ impl Scanner<'_> {
         let hay = self.hay;
         let addressy = |b: u8| is_hex(b) || b == b':';
         // `"key":"value"` and `key: value` have no hex digit at the colon.
-        if !(colon > 0 && addressy(hay[colon - 1]))
-            && !hay.get(colon + 1).is_some_and(|&b| addressy(b))
-        {
+        let near = (colon > 0 && addressy(hay[colon - 1]))
+            || hay.get(colon + 1).is_some_and(|&b| addressy(b));
+        if !near {
             return colon + 1;
         }
         let mut start = colon;
@@ -356,8 +360,12 @@ impl Scanner<'_> {
         // Digits glued to letters are part of an identifier (trace ids,
         // UUIDs, `1ZK6WR1J…`, `JJD1615…`): skip the whole identifier. An
         // address or email that contains it is found from its `:` or `@`.
-        let letter_before = self.before(i).is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
-        let letter_after = hay.get(run).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_');
+        let letter_before = self
+            .before(i)
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+        let letter_after = hay
+            .get(run)
+            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_');
         if letter_before || letter_after {
             while run < hay.len() && is_word(hay[run]) {
                 run += 1;
@@ -371,10 +379,7 @@ impl Scanner<'_> {
             }
             return run;
         }
-        let joined = match hay.get(run) {
-            Some(b' ' | b'-' | b'.' | b'/' | b')' | b'(') => true,
-            _ => false,
-        };
+        let joined = matches!(hay.get(run), Some(b' ' | b'-' | b'.' | b'/' | b')' | b'('));
         if !joined && !matches!(self.before(i), Some(b'+' | b'(')) {
             if run - i < 4 {
                 return run;
@@ -606,19 +611,26 @@ impl Scanner<'_> {
             return;
         }
 
-        self.phone(groups, base, digits, start, end, plus, open_paren);
+        let cand = Cand {
+            groups,
+            base,
+            start,
+            end,
+            plus,
+            open_paren,
+        };
+        self.phone(&cand, digits);
     }
 
-    fn phone(
-        &mut self,
-        groups: &[Group],
-        base: usize,
-        digits: &[u8],
-        start: usize,
-        end: usize,
-        plus: bool,
-        open_paren: bool,
-    ) {
+    fn phone(&mut self, cand: &Cand<'_>, digits: &[u8]) {
+        let Cand {
+            groups,
+            base,
+            start,
+            end,
+            plus,
+            open_paren,
+        } = *cand;
         if plus {
             // Leave out a national trunk prefix written as `(0)`.
             let mut national = [0u8; 20];
@@ -786,6 +798,18 @@ impl Scanner<'_> {
             None
         }
     }
+}
+
+/// A run of groups being classified.
+#[derive(Clone, Copy)]
+struct Cand<'g> {
+    groups: &'g [Group],
+    /// Position of the token's first digit (group offsets count from it).
+    base: usize,
+    start: usize,
+    end: usize,
+    plus: bool,
+    open_paren: bool,
 }
 
 /// How a candidate ends.
@@ -1096,7 +1120,11 @@ mod tests {
                 let mut word = [b'x'; 8];
                 word[pos] = b;
                 let bits = anchor_bits(u64::from_le_bytes(word));
-                let want = if ANCHOR[usize::from(b)] { 0x80u64 << (8 * pos) } else { 0 };
+                let want = if ANCHOR[usize::from(b)] {
+                    0x80u64 << (8 * pos)
+                } else {
+                    0
+                };
                 assert_eq!(bits, want, "byte {b:#x} at {pos}");
             }
         }
