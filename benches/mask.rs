@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use custodian::pii::{
-    CardNumber, DateOfBirth, Email, IdScheme, Iban, IpAddress, NationalId, PersonName, Phone,
+    CardNumber, DateOfBirth, Email, Iban, IdScheme, IpAddress, NationalId, PersonName, Phone,
     PostalAddress,
 };
 

@@ -44,7 +44,14 @@ fn main() -> Result<(), PiiError> {
     // Debug output is masked: safe for logs and support tools.
     let shown = format!("{customer:#?}");
     println!("{shown}");
-    for secret in ["Lovelace", "Ada.Lovelace", "12345678", "4242424242424242", "370400440532013000", "12-10"] {
+    for secret in [
+        "Lovelace",
+        "Ada.Lovelace",
+        "12345678",
+        "4242424242424242",
+        "370400440532013000",
+        "12-10",
+    ] {
         assert!(!shown.contains(secret), "masked output leaked {secret}");
     }
     assert!(shown.contains("Visa •••• 4242"));

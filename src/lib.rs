@@ -47,3 +47,8 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod pii;
+
+/// The README's examples, compiled and run as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

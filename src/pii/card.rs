@@ -497,6 +497,39 @@ mod tests {
         assert_eq!(format!("{card:?}"), "CardNumber(Amex •••• 0005)");
     }
 
+    /// Luhn as the standard states it: from the right, double every second
+    /// digit, add the digits of each product, and require a multiple of 10.
+    fn reference_luhn(digits: &str) -> bool {
+        let mut sum = 0;
+        for (i, c) in digits.chars().rev().enumerate() {
+            let d = c.to_digit(10).expect("digits only");
+            let d = if i % 2 == 1 { d * 2 } else { d };
+            sum += d / 10 + d % 10;
+        }
+        sum % 10 == 0
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn luhn_agrees_with_the_reference(digits in "[0-9]{1,19}") {
+            proptest::prop_assert_eq!(luhn_valid(&digits), reference_luhn(&digits));
+        }
+
+        #[test]
+        fn parse_accepts_only_luhn_valid_known_brands(digits in "[2-6][0-9]{11,18}") {
+            match CardNumber::parse(&digits) {
+                Ok(card) => {
+                    proptest::prop_assert!(reference_luhn(&digits));
+                    proptest::prop_assert_eq!(Some(card.brand()), brand_of(&digits));
+                }
+                Err(e) => proptest::prop_assert!(
+                    !reference_luhn(&digits) || brand_of(&digits).is_none(),
+                    "{e}"
+                ),
+            }
+        }
+    }
+
     #[test]
     fn length_sets_cover_their_bounds() {
         let set = lengths(12, 19);

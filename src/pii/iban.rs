@@ -320,6 +320,35 @@ mod tests {
         assert!(matches!(reason(&"DE89".repeat(17)), Reason::TooLong { .. }));
     }
 
+    /// mod-97 the way ISO 7064 describes it for long numbers: rearrange,
+    /// replace letters by two digits, then reduce nine digits at a time.
+    fn reference_mod97(iban: &str) -> u64 {
+        let rearranged = format!("{}{}", &iban[4..], &iban[..4]);
+        let numeric: String = rearranged
+            .chars()
+            .map(|c| c.to_digit(36).expect("alphanumeric").to_string())
+            .collect();
+        let mut rest = String::new();
+        for chunk in numeric.as_bytes().chunks(7) {
+            let piece = format!("{rest}{}", std::str::from_utf8(chunk).expect("ascii"));
+            rest = (piece.parse::<u64>().expect("at most 9 digits") % 97).to_string();
+        }
+        rest.parse().expect("number")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn mod97_agrees_with_the_reference(iban in "[A-Z]{2}[0-9]{2}[A-Z0-9]{4,30}") {
+            proptest::prop_assert_eq!(u64::from(mod97(&iban)), reference_mod97(&iban));
+        }
+
+        #[test]
+        fn parse_accepts_exactly_the_valid_ones(iban in "(DE|GB|FR|NL)[0-9]{2}[A-Z0-9]{14,23}") {
+            let valid = country_length(&iban[..2]) == Some(iban.len()) && reference_mod97(&iban) == 1;
+            proptest::prop_assert_eq!(Iban::parse(&iban).is_ok(), valid);
+        }
+    }
+
     #[test]
     fn masks_to_country_and_last_four() {
         let iban = Iban::parse("GB29 NWBK 6016 1331 9268 19").expect("valid");
