@@ -357,7 +357,11 @@ prop_compose! {
 
 prop_compose! {
     fn email()(local in "[a-z][a-z0-9._+-]{0,15}[a-z0-9]", domain in "[a-z]{1,12}", tld in "(com|org|de|co\\.uk|io)") -> String {
-        format!("{local}@{domain}.{tld}").replace("..", ".")
+        let mut e = format!("{local}@{domain}.{tld}");
+        while e.contains("..") {
+            e = e.replace("..", ".");
+        }
+        e
     }
 }
 
