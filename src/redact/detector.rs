@@ -135,7 +135,7 @@ impl CustomDetector {
 /// | `IP_ADDRESS` | `ipv4` / `ipv6` | dotted quad (octets ≤ 255, no leading zeros, not after `version`/`build`/`Product/`); RFC 4291 forms (not MAC addresses or clock times) |
 /// | `SSN` | `ssa-rules` / `ssa-rules+label` | `AAA-GG-SSSS` with SSA rules; spaced or unseparated forms only after an SSN label |
 /// | `DOB` | `calendar+label` | a real date (numeric or with month names in ten languages) right after a date-of-birth label |
-/// | `PHONE` | `e164` / `nanp` / `national+label` | `+` with a country calling code and a plausible length; the North American layouts; other national forms only after a phone label |
+/// | `PHONE` | `e164` / `e164+label` / `nanp` / `national+label` | `+` with a country calling code and a plausible length; with `00` instead of `+`, or in other national forms, only after a phone label; the North American layouts unless labelled as an order or reference |
 /// | custom | the host's name, or `pattern` | the host's regex and validator |
 ///
 /// A candidate must stand apart from the words around it: digits glued to

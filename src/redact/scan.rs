@@ -669,9 +669,22 @@ impl Scanner<'_> {
                     && groups[2].sep == groups[1].sep))
             && digits[0] >= b'2'
             && digits[3] >= b'2';
-        if nanp {
+        if nanp && !self.patterns.reference_label(self.context(start)) {
             self.push(DetectedKind::Phone, start, end, "nanp");
             return;
+        }
+        // `00` is the international prefix in most of the world: `0044 20
+        // 7946 0958` is `+44 20 7946 0958`, when labelled.
+        if digits.starts_with(b"00") && count <= 17 {
+            if let Some((code, code_len)) = validate::calling_code(&digits[2..]) {
+                let (lo, hi) = validate::national_length(code);
+                if (lo..=hi).contains(&(count - 2 - code_len))
+                    && self.patterns.phone_label(self.context(start))
+                {
+                    self.push(DetectedKind::Phone, start, end, "e164+label");
+                    return;
+                }
+            }
         }
         if (7..=13).contains(&count)
             && (self.patterns.phone_label(self.context(start)) || self.phone_label_after(end))
@@ -1089,6 +1102,8 @@ mod tests {
             "090-6099-6360",
         );
         none("order=401-8025455-9835290 items 54118550");
+        none("Order 234-567-8901 shipped");
+        one("phone 0044 20 7946 0958.", Phone, "0044 20 7946 0958");
         none("2025-07-17 09:25:24,943 WARN");
         none("customer_id=C-4766421 S-9100998");
         none("+0000]");
