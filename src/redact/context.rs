@@ -42,9 +42,16 @@ pub(crate) const PHONE_AFTER: [&str; 3] = ["に電話", "へ電話", "までお�
 /// Labels of a US social security number.
 const SSN_WORDS: &str = r"ssn|social[ _-]?security|\btax[ _-]?id|\bitin\b|s(?:é|e)curit(?:é|e) sociale|seguridad social|seguro social|sozialversicherung";
 
+/// What may stand between a reference label and its number: punctuation
+/// and the words for "number" only. Tighter than [`GLUE`], because a card
+/// may well follow the word "order" in a sentence (`your order was charged
+/// to 4242…`); only `order 4242…`, `order no. 4242…`, `parcel #4242…` name
+/// the number itself.
+const REFERENCE_GLUE: &str = r"(?:[\s:=\x22'#<>()\[\]]|\bno\.?|\bnr\.?|\bnumber|\bnummer|\bnum(?:é|e)ro|\bn(?:ú|u)mero|\bid\b|\bis\b){0,6}$";
+
 /// Labels of order, parcel and other reference numbers: a number so
 /// labelled is not a card even if it passes Luhn.
-const REFERENCE_WORDS: &str = r"order|bestell|pedido|commande|ordine|zamówieni|(?:з|З)аказ|注文|订单|tracking|parcel|paket|colis|pacco|sendung|shipment|invoice|rechnung|factura|facture|ticket|\btxn|transaction|\bref";
+const REFERENCE_WORDS: &str = r"order|bestell|pedido|commande|ordine|zamówieni|(?:з|З)аказ|注文|订单|tracking|parcel|paket|colis|pacco|sendung|shipment|invoice|rechnung|factura|facture|ticket|\btxn\b|transaction|\bref\b|referen|r(?:é|e)f(?:é|e)rence";
 
 /// Whether `before` ends with a version or build label, which makes a
 /// dotted quad a version rather than an address: `version`, `build`,
@@ -230,7 +237,10 @@ impl Patterns {
             dob: labelled(DOB_WORDS)?,
             phone: labelled(PHONE_WORDS)?,
             ssn: labelled(SSN_WORDS)?,
-            reference: labelled(REFERENCE_WORDS)?,
+            reference: RegexBuilder::new(&format!(
+                r"(?i-u)(?:{REFERENCE_WORDS})\w*{REFERENCE_GLUE}"
+            ))
+            .build()?,
             text_date,
         })
     }
@@ -281,6 +291,10 @@ mod tests {
         assert!(p.phone_label("Appelez-moi au ".as_bytes()));
         assert!(p.ssn_label(b"US-Sozialversicherungsnummer (SSN) "));
         assert!(p.reference_label(b"the parcel "));
+        assert!(p.reference_label(b"ref: "));
+        assert!(!p.reference_label(b"refund "));
+        assert!(p.reference_label(b"Order no. "));
+        assert!(!p.reference_label(b"your order was charged to "));
         assert!(p.phone_label(b"contact_phone=\""));
         assert!(p.phone_label(b"Sie erreichen mich unter "));
         assert!(p.phone_label("тел. ".as_bytes()));
