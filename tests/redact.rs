@@ -14,11 +14,14 @@ use proptest::prelude::{
 use proptest::strategy::Strategy as _;
 
 fn tagger() -> Redactor {
-    Redactor::builder().strategy(Strategy::Tag).build().unwrap()
+    Redactor::builder()
+        .strategy(Strategy::Tag)
+        .build()
+        .expect("tag redactor builds")
 }
 
 fn masker() -> Redactor {
-    Redactor::builder().build().unwrap()
+    Redactor::builder().build().expect("mask redactor builds")
 }
 
 fn findings_by_line(input: &[u8], capacity: usize) -> Vec<(u64, Finding)> {
@@ -30,7 +33,7 @@ fn findings_by_line(input: &[u8], capacity: usize) -> Vec<(u64, Finding)> {
             }
             Ok(())
         })
-        .unwrap();
+        .expect("reading a slice cannot fail");
     out
 }
 
@@ -401,7 +404,7 @@ proptest! {
         let text = format!("{before}{value}{after}");
         let found = Detector::new().find(&text);
         prop_assert!(
-            found.iter().any(|f| f.kind() == kind && &text[f.bytes()] == value),
+            found.iter().any(|f| f.kind() == kind && text[f.bytes()] == value),
             "{kind} {value:?} not found in {text:?}: {found:?}"
         );
         let masked = masker().redact(&text).unwrap();
