@@ -150,10 +150,23 @@ impl Finding {
 /// Number of characters in `bytes`, counting each byte that does not
 /// continue a UTF-8 sequence.
 pub(crate) fn char_count(bytes: &[u8]) -> usize {
-    bytes
+    // Eight bytes at a time: a continuation byte is 0b10xx_xxxx, so bit 7
+    // set and bit 6 clear.
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut continuation = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        continuation += (w & !(w << 1) & HI).count_ones() as usize;
+    }
+    continuation += chunks
+        .remainder()
         .iter()
-        .filter(|&&b| !(0x80..0xC0).contains(&b))
-        .count()
+        .filter(|&&b| (0x80..0xC0).contains(&b))
+        .count();
+    bytes.len() - continuation
 }
 
 #[cfg(test)]
@@ -168,6 +181,20 @@ mod tests {
         }
         assert_eq!(DetectedKind::Custom("ORDER_REF").to_string(), "ORDER_REF");
         assert!(!KindSet::ALL.has(DetectedKind::Custom("X")));
+    }
+
+    #[test]
+    fn chars_count_scalars_in_long_text() {
+        let text = "aé€😀ü日本語 abc ".repeat(37);
+        assert_eq!(char_count(text.as_bytes()), text.chars().count());
+        for cut in 0..40 {
+            let bytes = &text.as_bytes()[..cut];
+            let slow = bytes
+                .iter()
+                .filter(|&&b| !(0x80..0xC0).contains(&b))
+                .count();
+            assert_eq!(char_count(bytes), slow);
+        }
     }
 
     #[test]

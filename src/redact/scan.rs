@@ -180,6 +180,36 @@ fn next_anchor(hay: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Bit 7 of each byte of `word` that is a word byte: `[0-9A-Za-z_]`.
+const fn word_bits(word: u64) -> u64 {
+    let ascii = !word & HI;
+    let low7 = word & !HI;
+    // Per-byte range tests as in `anchor_bits`; the letter test folds case
+    // by setting bit 5 (`A`..`Z` become `a`..`z`).
+    let digit = (low7 + LO * 0x50) & !(low7 + LO * 0x46) & HI;
+    let folded = low7 | (LO * 0x20);
+    let letter = (folded + LO * 0x1f) & !(folded + LO * 0x05) & HI;
+    let underscore = !((word ^ (LO * b'_' as u64)) & !HI).wrapping_add(LO * 0x7f) & HI;
+    ascii & (digit | letter | underscore)
+}
+
+/// The end of the run of word bytes starting at `i`, eight bytes at a time.
+fn word_end(hay: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = hay.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let non_word = !word_bits(u64::from_le_bytes(word)) & HI;
+        if non_word != 0 {
+            return i + (non_word.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < hay.len() && is_word(hay[i]) {
+        i += 1;
+    }
+    i
+}
+
 fn digits_value(bytes: &[u8]) -> u32 {
     bytes
         .iter()
@@ -367,9 +397,7 @@ impl Scanner<'_> {
             .get(run)
             .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_');
         if letter_before || letter_after {
-            while run < hay.len() && is_word(hay[run]) {
-                run += 1;
-            }
+            run = word_end(hay, run);
             // `ES77 2521 6058 …` (an IBAN that failed its check): the digit
             // groups chained to the identifier belong to it too.
             let chained = matches!(hay.get(run), Some(b' ' | b'-' | b'.' | b'/'))
@@ -381,7 +409,9 @@ impl Scanner<'_> {
         }
         let joined = matches!(hay.get(run), Some(b' ' | b'-' | b'.' | b'/' | b')' | b'('));
         if !joined && !matches!(self.before(i), Some(b'+' | b'(')) {
-            if run - i < 4 {
+            // A lone group is a year (4 digits) or has at least 7 digits
+            // (phone, SSN, date, card); `#227003` and `1587` are nothing.
+            if run - i < 4 || (5..7).contains(&(run - i)) {
                 return run;
             }
             if run - i == 4 {
@@ -525,6 +555,11 @@ impl Scanner<'_> {
         let span = |g: &Group| base + usize::from(g.start)..base + usize::from(g.end);
         let start = if a == 0 { t.start } else { span(first).start };
         let end = span(last).end;
+        // Glued to a word (`2025-03-23T…`, `123abc`): nothing to classify.
+        let right = self.right_boundary(end);
+        if right == Right::Glued {
+            return;
+        }
         let mut digits = [0u8; 20];
         let mut count = 0;
         for g in groups {
@@ -540,7 +575,6 @@ impl Scanner<'_> {
         if count < 4 {
             return;
         }
-        let right = self.right_boundary(end);
         let seps_all = |s: Sep| groups[1..].iter().all(|g| g.sep == s);
         let lens = |want: &[usize]| {
             groups.len() == want.len() && groups.iter().zip(want).all(|(g, &w)| g.len() == w)
@@ -1147,6 +1181,26 @@ mod tests {
         assert_eq!(next_anchor(text, 0), 16);
         assert_eq!(next_anchor(b"abc", 0), 3);
         assert_eq!(next_anchor(b"abcdefghij:", 0), 10);
+    }
+
+    #[test]
+    fn word_bits_match_is_word() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut word = [b'a'; 8];
+                word[pos] = b;
+                let bits = word_bits(u64::from_le_bytes(word));
+                let want_here = if is_word(b) { 0x80u64 << (8 * pos) } else { 0 };
+                assert_eq!(
+                    bits & (0xffu64 << (8 * pos)),
+                    want_here,
+                    "byte {b:#x} at {pos}"
+                );
+            }
+        }
+        assert_eq!(word_end(b"abc_DEF123xyz-rest", 0), 13);
+        assert_eq!(word_end(b"abcdefghijklmnopq", 3), 17);
+        assert_eq!(word_end("abcdefgé".as_bytes(), 0), 7);
     }
 
     #[test]
