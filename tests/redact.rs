@@ -12,6 +12,7 @@ use proptest::prelude::{
     ProptestConfig, any, prop, prop_assert, prop_assert_eq, prop_compose, prop_oneof, proptest,
 };
 use proptest::strategy::Strategy as _;
+use proptest::test_runner::TestCaseError;
 
 fn tagger() -> Redactor {
     Redactor::builder()
@@ -430,31 +431,44 @@ proptest! {
     fn arbitrary_bytes_never_panic_and_keep_non_findings(
         input in prop::collection::vec(any::<u8>(), 0..400),
     ) {
-        let (out, report) = tagger().redact_bytes(&input).unwrap();
-        // Rebuild the expected output from the line-by-line findings.
-        let mut want = Vec::new();
-        let mut line_start = 0;
-        let findings = findings_by_line(&input, 7);
-        let mut lines: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
-        if input.ends_with(b"\n") {
-            lines.pop();
-        }
-        for (n, line) in lines.iter().enumerate() {
-            let mut at = 0;
-            for (_, f) in findings.iter().filter(|(l, _)| *l == n as u64) {
-                want.extend_from_slice(&line[at..f.bytes().start]);
-                want.extend_from_slice(format!("[{}]", f.kind()).as_bytes());
-                at = f.bytes().end;
-            }
-            want.extend_from_slice(&line[at..]);
-            line_start += line.len() + 1;
-            if line_start <= input.len() {
-                want.push(b'\n');
-            }
-        }
-        prop_assert_eq!(out, want);
-        prop_assert_eq!(report.total() as usize, findings.len());
+        check_tags_replace_exactly_the_findings(&input)?;
     }
+
+    #[test]
+    fn structured_noise_never_panics_and_keeps_non_findings(
+        input in "[0-9 .:/@()+=_\\-A-Fa-zDEGB\"é日\n]{0,300}",
+    ) {
+        check_tags_replace_exactly_the_findings(input.as_bytes())?;
+    }
+}
+
+/// Redacting with tags equals replacing each line's findings by `[KIND]`
+/// and copying every other byte.
+fn check_tags_replace_exactly_the_findings(input: &[u8]) -> Result<(), TestCaseError> {
+    let (out, report) = tagger().redact_bytes(input).expect("redacting a slice");
+    let findings = findings_by_line(input, 7);
+    let mut want = Vec::new();
+    let mut lines: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+    if input.ends_with(b"\n") {
+        lines.pop();
+    }
+    let mut line_start = 0;
+    for (n, line) in lines.iter().enumerate() {
+        let mut at = 0;
+        for (_, f) in findings.iter().filter(|(l, _)| *l == n as u64) {
+            want.extend_from_slice(&line[at..f.bytes().start]);
+            want.extend_from_slice(format!("[{}]", f.kind()).as_bytes());
+            at = f.bytes().end;
+        }
+        want.extend_from_slice(&line[at..]);
+        line_start += line.len() + 1;
+        if line_start <= input.len() {
+            want.push(b'\n');
+        }
+    }
+    prop_assert_eq!(out, want);
+    prop_assert_eq!(report.total() as usize, findings.len());
+    Ok(())
 }
 
 #[test]
