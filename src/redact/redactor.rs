@@ -340,7 +340,7 @@ impl Redactor {
     ) -> Result<Report, RedactError> {
         let mut report = Report::default();
         let mut raws = Vec::new();
-        let mut scratch = Zeroizing::new(Vec::new());
+        let mut scratch = Vec::new();
         segments(&self.detector, reader, &mut raws, |seg: &Segment<'_>| {
             let mut at = seg.emit.start;
             for r in seg.raws {
@@ -370,7 +370,8 @@ impl Redactor {
         found: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), RedactError> {
-        out.zeroize();
+        // The buffer only ever holds replacements (masks, tags, pseudonyms,
+        // envelopes), never plaintext, so clearing is enough.
         out.clear();
         match strategy {
             Strategy::Mask => mask(kind, found, out),
@@ -390,8 +391,10 @@ impl Redactor {
                 let sealer = self.sealer.as_ref().ok_or(RedactError::MissingSealer)?;
                 let text = core::str::from_utf8(found).map_err(|_| RedactError::NotUtf8)?;
                 let envelope = sealer.seal(kind, text).map_err(|_| RedactError::Seal)?;
-                if envelope.is_empty() || envelope.contains(['\n', '\r']) || envelope.contains(text)
-                {
+                // An envelope that repeats the finding is a broken sealer
+                // (checked for findings long enough not to recur by chance).
+                let echoes = text.len() >= 6 && envelope.contains(text);
+                if envelope.is_empty() || envelope.contains(['\n', '\r']) || echoes {
                     return Err(RedactError::Seal);
                 }
                 out.extend_from_slice(envelope.as_bytes());
