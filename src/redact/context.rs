@@ -30,10 +30,10 @@ const GLUE: &str = r"(?:[\s:=\x22'<>()\[\]]|：|、){0,4}(?:(?:[A-Za-z.,-]|[\x80
 pub(crate) const WINDOW: usize = 64;
 
 /// Labels of a date of birth, in the languages of the marketplace.
-const DOB_WORDS: &str = r"birth|\bdob\b|\bborn\b|\bgeb\b\.?|geboren|geburtsdatum|naissance|\bn(?:é|e)e? le\b|nacimiento|\bnací|nacid[oa]|nascimento|\bnasci\b|\bnat[oa] il\b|nascita|geboortedatum|f(?:ö|o)dd|f(?:ö|o)delse|urodzon[ya]|urodzenia|doğum|(?:р|Р)одил(?:а|и)?с(?:ь|я)|рождения|生年月日|出生日期|出生|生日|誕生日";
+const DOB_WORDS: &str = r"birth|\bdob\b|\bborn\b|\bgeb\b\.?|geboren|geburtsdatum|naissance|\bn(?:é|e)e? le\b|nacimiento|\bnací|nacid[oa]|nascimento|\bnasci\b|\bnat[oa] il\b|nascita|geboortedatum|f(?:ö|o)dd|f(?:ö|o)delse|nascid[oa]|urodzon[ya]|urodzenia|생년월일|doğum|(?:р|Р)одил(?:а|и)?с(?:ь|я)|рождения|生年月日|出生日期|出生|生日|誕生日";
 
 /// Labels of a phone number: field names and the usual "call me" phrases.
-const PHONE_WORDS: &str = r"phone|handynummer|telefonnummer|mobilnummer|rufnummer|\btel\b|\btel(?:e|é)f|\btlf\b|mobile?|\bmob\b|msisdn|\bcell|\bcall|callback|whats\s?app|\bsms\b|\btext me\b|reach me|contact|\bmy number\b|\bfax\b|\bhandy\b|m(?:o|ó)vil|celular|telem(?:o|ó)vel|\bliga\b|joignable|\bappel|\bnum(?:é|e)ro\b|ll(?:a|á)m|chiam|\bnumero\b|\bmijn nummer\b|\bbel me\b|r(?:ü|u)ckruf|erreichen|\bnummer\b|(?:т|Т)елефон|(?:т|Т)ел\.|по номеру|(?:з|З)вон|電話|电话|手机|携帯|連絡";
+const PHONE_WORDS: &str = r"phone|handynummer|telefonnummer|mobilnummer|rufnummer|\btel\b|\btel(?:e|é)f|\btlf\b|mobile?|\bmob\b|msisdn|\bcell|\bcall|callback|whats\s?app|\bsms\b|\btext me\b|reach me|contact|\bmy number\b|\bfax\b|\bhandy\b|m(?:o|ó)vil|celular|telem(?:o|ó)vel|\bliga\b|contato|contacto|mobiel|ring mig|zadzwo|kom(?:ó|o)rk|erreichbar|anruf|\bt(?:é)l\b|portable|joignable|\bappel|\bnum(?:é|e)ro\b|ll(?:a|á)m|chiam|\bnumero\b|\bmijn nummer\b|\bbel me\b|r(?:ü|u)ckruf|erreichen|\bnummer\b|(?:т|Т)елефон|(?:т|Т)ел\.|по номеру|(?:з|З)вон|電話|电话|手机|携帯|連絡|联系|致电|전화";
 
 /// Phrases after a phone number that label it (Japanese `… に電話して
 /// ください`, "please call …").
