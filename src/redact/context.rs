@@ -22,9 +22,11 @@ use regex::bytes::{Regex, RegexBuilder};
 ///
 /// Patterns run with Unicode off (`(?-u)`): classes and case folding are
 /// ASCII, a non-ASCII byte counts as a letter, and non-ASCII keywords are
-/// spelled out in both cases. That keeps the lazy DFA small, so a check
-/// costs a reverse scan of a few dozen bytes.
-const GLUE: &str = r"(?:[\s:=\x22'<>()\[\]]|：|、){0,4}(?:(?:[A-Za-z.,-]|[\x80-\xFF]){1,36}(?:[\s:]|：){1,3}){0,3}(?:[A-Za-z]|[\x80-\xFF]){0,12}$";
+/// spelled out in both cases. Repetitions are unbounded (the [`WINDOW`]
+/// bounds them) rather than counted. Both keep the lazy DFA small (counted
+/// repetitions and Unicode classes multiply its states), so a check costs a
+/// reverse scan of a few dozen bytes.
+const GLUE: &str = r"(?:[\s:=\x22'<>()\[\]]|：|、)*(?:(?:[A-Za-z.,-]|[\x80-\xFF])+(?:[\s:]|：)+){0,3}(?:[A-Za-z]|[\x80-\xFF])*$";
 
 /// How many bytes before a candidate the context patterns look at.
 pub(crate) const WINDOW: usize = 64;
