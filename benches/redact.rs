@@ -217,14 +217,22 @@ fn log_line(rng: &mut Rng, with_pii: bool) -> String {
     } else {
         format!("4{}", rng.digits(15))
     };
+    let layout = rng.below(5);
+    // One to three PII items per PII line; an access log's client address
+    // is one of them.
+    let items = if !with_pii {
+        0
+    } else if layout == 2 {
+        rng.below(3)
+    } else {
+        1 + rng.below(3)
+    };
     let mut extra = String::new();
-    if with_pii {
-        for _ in 0..=rng.below(2) {
-            extra.push(' ');
-            extra.push_str(&pii(rng));
-        }
+    for _ in 0..items {
+        extra.push(' ');
+        extra.push_str(&pii(rng));
     }
-    match rng.below(5) {
+    match layout {
         0 => format!(
             "{{\"ts\":\"{ts}\",\"level\":\"info\",\"service\":\"checkout-api\",\"event\":\"order_paid\",\"trace_id\":\"{}\",\"order_id\":\"{order}\",\"latency_ms\":{},\"note\":\"{}\"}}",
             rng.hex(32),
