@@ -560,21 +560,19 @@ impl Scanner<'_> {
         if right == Right::Glued {
             return;
         }
-        let mut digits = [0u8; 20];
-        let mut count = 0;
-        for g in groups {
-            for &d in &self.hay[span(g)] {
-                if count == digits.len() {
-                    return;
-                }
-                digits[count] = d;
-                count += 1;
-            }
-        }
-        let digits = &digits[..count];
-        if count < 4 {
+        // No kind has fewer than 4 or more than 20 digits.
+        let count: usize = groups.iter().map(Group::len).sum();
+        if !(4..=20).contains(&count) {
             return;
         }
+        let mut buf = [0u8; 20];
+        let mut n = 0;
+        for g in groups {
+            let d = &self.hay[span(g)];
+            buf[n..n + d.len()].copy_from_slice(d);
+            n += d.len();
+        }
+        let digits = &buf[..count];
         let seps_all = |s: Sep| groups[1..].iter().all(|g| g.sep == s);
         let lens = |want: &[usize]| {
             groups.len() == want.len() && groups.iter().zip(want).all(|(g, &w)| g.len() == w)
