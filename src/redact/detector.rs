@@ -224,6 +224,12 @@ impl Detector {
         to_findings(text, 0, 0, &raw)
     }
 
+    /// Whether only built-in kinds are detected, so that text without an
+    /// anchor byte (digit, `@`, `:`) has nothing to find.
+    pub(crate) fn anchors_only(&self) -> bool {
+        self.custom.is_empty()
+    }
+
     /// Scans `hay`, appending resolved findings that start at or after
     /// `from`. `seam` says that `hay[0]` continues a longer line.
     pub(crate) fn scan_into(&self, hay: &[u8], from: usize, seam: bool, out: &mut Vec<Raw>) {

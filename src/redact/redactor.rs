@@ -355,7 +355,8 @@ impl Redactor {
             if seg.newline {
                 writer.write_all(b"\n")?;
             }
-            report.add_text(seg.emit.len() + usize::from(seg.newline), seg.line_end);
+            let lines = seg.quiet_lines.max(u64::from(seg.line_end));
+            report.add_text(seg.emit.len() + usize::from(seg.newline), lines);
             Ok::<(), RedactError>(())
         })?;
         writer.flush()?;

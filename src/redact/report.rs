@@ -34,11 +34,9 @@ impl Report {
         *self.counts.entry((kind, strategy)).or_insert(0) += 1;
     }
 
-    pub(crate) fn add_text(&mut self, bytes: usize, line_end: bool) {
+    pub(crate) fn add_text(&mut self, bytes: usize, lines: u64) {
         self.bytes += bytes as u64;
-        if line_end {
-            self.lines += 1;
-        }
+        self.lines += lines;
     }
 
     /// How many findings of `kind` were redacted (with any strategy).
@@ -106,8 +104,8 @@ mod tests {
         r.record(DetectedKind::Phone, Strategy::Mask);
         r.record(DetectedKind::Phone, Strategy::Hash);
         r.record(DetectedKind::Email, Strategy::Mask);
-        r.add_text(10, true);
-        r.add_text(5, false);
+        r.add_text(10, 1);
+        r.add_text(5, 0);
         assert_eq!(r.count(DetectedKind::Phone), 2);
         assert_eq!(r.total(), 3);
         assert_eq!(r.lines(), 1);

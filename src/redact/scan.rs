@@ -164,7 +164,7 @@ const fn anchor_bits(word: u64) -> u64 {
 /// The position of the first anchor byte at or after `i`, or `hay.len()`.
 /// Eight bytes at a time: text between anchors is skipped near memory
 /// speed.
-fn next_anchor(hay: &[u8], mut i: usize) -> usize {
+pub(crate) fn next_anchor(hay: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = hay.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);

@@ -13,12 +13,19 @@
 //! scanning the whole line is that a token longer than the overlap is seen
 //! in parts (no PII kind is that long, so this changes nothing in practice).
 //! Memory stays below `WINDOW + CONTEXT` bytes whatever the line length.
+//!
+//! # Quiet blocks
+//!
+//! Every built-in kind contains an anchor byte (a digit, `@` or `:`). When
+//! no host detector is configured, the whole lines in the reader's buffer
+//! before the first anchor byte are passed on in one block without a scan
+//! per line, so text with nothing to find moves at close to memory speed.
 
 use std::io::{self, BufRead};
 
 use super::detector::{Detector, MAX_FINDING, to_findings};
 use super::finding::{Finding, char_count};
-use super::scan::Raw;
+use super::scan::{self, Raw};
 
 /// Largest part of a line held in memory at once.
 pub(crate) const WINDOW: usize = 64 * 1024;
@@ -46,6 +53,10 @@ pub(crate) struct Segment<'a> {
     /// present (then `newline` is set).
     pub(crate) line_end: bool,
     pub(crate) newline: bool,
+    /// When non-zero, the segment is a block of this many whole lines with
+    /// nothing to find (no anchor byte at all), handed over in one piece:
+    /// `emit` covers them with their newlines except the last one.
+    pub(crate) quiet_lines: u64,
 }
 
 /// What [`Detector::scan_reader`] reports, in input order.
@@ -104,6 +115,20 @@ impl Detector {
     ) -> io::Result<()> {
         let mut raws = Vec::new();
         segments(self, reader, &mut raws, |seg| {
+            if seg.quiet_lines > 0 {
+                let mut start = 0;
+                let ends = memchr::memchr_iter(b'\n', seg.hay).chain([seg.hay.len()]);
+                for (k, end) in ends.enumerate() {
+                    let line = seg.line + k as u64;
+                    on_event(ScanEvent::LineEnd {
+                        line,
+                        len: end - start,
+                        newline: true,
+                    })?;
+                    start = end + 1;
+                }
+                return Ok(());
+            }
             let findings = to_findings(seg.hay, seg.line_offset, 0, seg.raws);
             let chars_before_emit = char_count(&seg.hay[..seg.emit.start]);
             for mut finding in findings {
@@ -161,9 +186,32 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
                     char_offset,
                     line_end: true,
                     newline: false,
+                    quiet_lines: 0,
                 })?;
             }
             return Ok(());
+        }
+        if buf.is_empty() && line_offset == 0 && detector.anchors_only() {
+            // Whole lines before the first anchor byte cannot hold a
+            // finding: hand them over as one block (prose, chat text).
+            let first_anchor = scan::next_anchor(chunk, 0);
+            if let Some(nl) = memchr::memrchr(b'\n', &chunk[..first_anchor]) {
+                let lines = memchr::memchr_iter(b'\n', &chunk[..=nl]).count() as u64;
+                f(&Segment {
+                    line,
+                    hay: &chunk[..nl],
+                    emit: 0..nl,
+                    raws: &[],
+                    line_offset: 0,
+                    char_offset: 0,
+                    line_end: true,
+                    newline: true,
+                    quiet_lines: lines,
+                })?;
+                reader.consume(nl + 1);
+                line += lines;
+                continue;
+            }
         }
         let newline = memchr::memchr(b'\n', chunk);
         if buf.is_empty() && line_offset == 0 {
@@ -180,6 +228,7 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
                     char_offset: 0,
                     line_end: true,
                     newline: true,
+                    quiet_lines: 0,
                 })?;
                 reader.consume(nl + 1);
                 line += 1;
@@ -203,6 +252,7 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
                 char_offset,
                 line_end: true,
                 newline: true,
+                quiet_lines: 0,
             })?;
             buf.clear();
             keep = 0;
@@ -224,6 +274,7 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
                 char_offset,
                 line_end: false,
                 newline: false,
+                quiet_lines: 0,
             })?;
             char_offset += char_count(&buf[keep..commit]);
             let drop = commit.saturating_sub(CONTEXT);
@@ -292,6 +343,34 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(got.len(), 2000);
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn quiet_blocks_report_every_line() {
+        let text =
+            "hello there\nno digits here\n\nstill none\nip 192.0.2.7\nquiet again\nand again\nlast";
+        let fast = events(text.as_bytes());
+        // A host detector turns the block path off: every line is scanned.
+        let never = super::super::CustomDetector::new("NEVER", r"\x00NEVER\x00")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let slow_detector = Detector::builder()
+            .custom(never)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut slow = Vec::new();
+        slow_detector
+            .scan_reader(text.as_bytes(), |e| {
+                slow.push(e);
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fast, slow);
+        assert_eq!(
+            fast.iter()
+                .filter(|e| matches!(e, ScanEvent::LineEnd { .. }))
+                .count(),
+            8
+        );
     }
 
     #[test]
