@@ -164,7 +164,7 @@ const fn anchor_bits(word: u64) -> u64 {
 /// The position of the first anchor byte at or after `i`, or `hay.len()`.
 /// Eight bytes at a time: text between anchors is skipped near memory
 /// speed.
-pub(crate) fn next_anchor(hay: &[u8], mut i: usize) -> usize {
+fn next_anchor(hay: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = hay.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
@@ -178,6 +178,33 @@ pub(crate) fn next_anchor(hay: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// [`next_anchor`] for text where anchors are expected to be far apart
+/// (the block pass over whole lines): 32 bytes per step.
+pub(crate) fn next_anchor_far(hay: &[u8], mut i: usize) -> usize {
+    // Log lines start with a timestamp: look at the first word alone.
+    if let Some(chunk) = hay.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let bits = anchor_bits(u64::from_le_bytes(word));
+        if bits != 0 {
+            return i + (bits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(block) = hay.get(i..i + 32) {
+        let any = block.chunks_exact(8).fold(0, |acc, chunk| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            acc | anchor_bits(u64::from_le_bytes(word))
+        });
+        if any != 0 {
+            break;
+        }
+        i += 32;
+    }
+    next_anchor(hay, i)
 }
 
 /// Bit 7 of each byte of `word` that is a word byte: `[0-9A-Za-z_]`.
@@ -1179,6 +1206,13 @@ mod tests {
         assert_eq!(next_anchor(text, 0), 16);
         assert_eq!(next_anchor(b"abc", 0), 3);
         assert_eq!(next_anchor(b"abcdefghij:", 0), 10);
+        let long = [b"x".repeat(100), b"7".to_vec(), b"y".repeat(50)].concat();
+        for start in 0..=100 {
+            assert_eq!(next_anchor(&long, start), 100);
+            assert_eq!(next_anchor_far(&long, start), 100);
+        }
+        assert_eq!(next_anchor(&long, 101), 151);
+        assert_eq!(next_anchor_far(&long, 101), 151);
     }
 
     #[test]

@@ -194,7 +194,7 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
         if buf.is_empty() && line_offset == 0 && detector.anchors_only() {
             // Whole lines before the first anchor byte cannot hold a
             // finding: hand them over as one block (prose, chat text).
-            let first_anchor = scan::next_anchor(chunk, 0);
+            let first_anchor = scan::next_anchor_far(chunk, 0);
             if let Some(nl) = memchr::memrchr(b'\n', &chunk[..first_anchor]) {
                 let lines = memchr::memchr_iter(b'\n', &chunk[..=nl]).count() as u64;
                 f(&Segment {
