@@ -47,3 +47,18 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod pii;
+
+// --- vault: sealing, keys, serde integration ---
+mod error;
+pub mod seal;
+mod subject;
+pub mod vault;
+
+pub use error::{EnvelopeFault, Error, SealError, VaultError};
+pub use subject::SubjectId;
+
+/// Plumbing for the crate's macros. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}

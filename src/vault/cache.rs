@@ -1,0 +1,206 @@
+//! The in-process key cache: unwrapped data keys and per-field AES-GCM
+//! instances (key schedule and GHASH key computed once).
+//!
+//! Lookups on the hot path take one read lock on a map by scope (sealing) or
+//! by key id (opening), then one read lock on the record's field list. A miss
+//! goes to the key store, the root key provider (one unwrap per data key
+//! version) and HKDF, then fills the cache.
+//!
+//! The cache is per process. [`Vault::forget`](super::Vault::forget) and the
+//! rotation methods evict what they change here; other processes sharing the
+//! key store keep their cached keys until
+//! [`Vault::clear_cache`](super::Vault::clear_cache) (or a restart), so a
+//! multi-process host propagates erasures and promotions by calling it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::KeyInit;
+use zeroize::Zeroizing;
+
+use super::key_store::{KeyId, KeyRecord, KeyScope};
+use super::root_key::RootKeyProvider;
+use super::subkey;
+use crate::error::VaultError;
+
+/// The cached keys of one record.
+pub(crate) struct Keys {
+    pub(crate) record: KeyRecord,
+    /// The version that seals, if any.
+    pub(crate) active: Option<u32>,
+    state: RwLock<KeyMaterial>,
+    /// Encryptions left in the current lease (shared keys).
+    pub(crate) lease_left: AtomicU64,
+    pub(crate) lease_lock: Mutex<()>,
+}
+
+#[derive(Default)]
+struct KeyMaterial {
+    data_keys: Vec<(u32, Zeroizing<[u8; 32]>)>,
+    fields: Vec<Field>,
+}
+
+struct Field {
+    version: u32,
+    category: u16,
+    label: &'static str,
+    cipher: Aes256Gcm,
+}
+
+impl Keys {
+    pub(crate) fn new(record: KeyRecord) -> Self {
+        let active = record.active().map(|v| v.version);
+        Self {
+            record,
+            active,
+            state: RwLock::new(KeyMaterial::default()),
+            lease_left: AtomicU64::new(0),
+            lease_lock: Mutex::new(()),
+        }
+    }
+
+    /// Seeds the cache with a data key this process just generated, so the
+    /// first seal for a new subject does not unwrap it again.
+    pub(crate) fn with_data_key(self, version: u32, key: Zeroizing<[u8; 32]>) -> Self {
+        if let Ok(mut state) = self.state.write() {
+            state.data_keys.push((version, key));
+        }
+        self
+    }
+
+    /// Runs `f` with the AES-GCM instance of one field, deriving and caching
+    /// it on first use.
+    pub(crate) fn with_field<R>(
+        &self,
+        root: &dyn RootKeyProvider,
+        version: u32,
+        category: u16,
+        label: &'static str,
+        f: impl FnOnce(&Aes256Gcm) -> R,
+    ) -> Result<R, VaultError> {
+        {
+            let state = self.state.read().map_err(|_| VaultError::Poisoned)?;
+            if let Some(field) = state.find(version, category, label) {
+                return Ok(f(&field.cipher));
+            }
+        }
+        let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
+        if state.find(version, category, label).is_none() {
+            let data_key = state.data_key(&self.record, root, version)?;
+            let key = subkey::field_key(&data_key, super::envelope::ALG_AES256_GCM, category, label);
+            let cipher = Aes256Gcm::new(&(*key).into());
+            state.fields.push(Field { version, category, label, cipher });
+        }
+        let field = state
+            .find(version, category, label)
+            .ok_or(VaultError::Corrupt { what: "field key cache" })?;
+        Ok(f(&field.cipher))
+    }
+
+    /// The unwrapped data key of a version (for index and pseudonym keys).
+    pub(crate) fn data_key(&self, root: &dyn RootKeyProvider, version: u32) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+        let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
+        state.data_key(&self.record, root, version)
+    }
+}
+
+impl KeyMaterial {
+    fn find(&self, version: u32, category: u16, label: &str) -> Option<&Field> {
+        // A record has a handful of fields: a linear scan beats hashing.
+        self.fields
+            .iter()
+            .find(|f| f.version == version && f.category == category && f.label == label)
+    }
+
+    fn data_key(
+        &mut self,
+        record: &KeyRecord,
+        root: &dyn RootKeyProvider,
+        version: u32,
+    ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+        if let Some((_, key)) = self.data_keys.iter().find(|(v, _)| *v == version) {
+            return Ok(key.clone());
+        }
+        let entry = record.version(version).ok_or(VaultError::UnknownVersion { version })?;
+        let context = super::wrap_context(&record.id, version, entry.root_version, &record.scope);
+        let key = root.unwrap(entry.root_version, &context, &entry.wrapped)?;
+        self.data_keys.push((version, key.clone()));
+        Ok(key)
+    }
+}
+
+/// A cached answer for a key id.
+#[derive(Clone)]
+pub(crate) enum Entry {
+    Live(Arc<Keys>),
+    Destroyed,
+}
+
+/// Both maps of the cache.
+#[derive(Default)]
+pub(crate) struct Cache {
+    by_scope: RwLock<HashMap<KeyScope, Arc<Keys>>>,
+    by_id: RwLock<HashMap<KeyId, Entry>>,
+}
+
+impl Cache {
+    pub(crate) fn by_scope(&self, scope: &KeyScope) -> Result<Option<Arc<Keys>>, VaultError> {
+        let map = self.by_scope.read().map_err(|_| VaultError::Poisoned)?;
+        Ok(map.get(scope).cloned())
+    }
+
+    pub(crate) fn by_id(&self, id: &KeyId) -> Result<Option<Entry>, VaultError> {
+        let map = self.by_id.read().map_err(|_| VaultError::Poisoned)?;
+        Ok(map.get(id).cloned())
+    }
+
+    /// Caches a record; returns the cached handle (an earlier one for the
+    /// same record wins, so its derived keys are kept).
+    pub(crate) fn insert(&self, keys: Keys) -> Result<Arc<Keys>, VaultError> {
+        let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
+        let keys = match by_id.get(&keys.record.id) {
+            Some(Entry::Live(existing)) if existing.record == keys.record => Arc::clone(existing),
+            _ => {
+                let keys = Arc::new(keys);
+                by_id.insert(keys.record.id, Entry::Live(Arc::clone(&keys)));
+                keys
+            }
+        };
+        let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
+        by_scope.insert(keys.record.scope.clone(), Arc::clone(&keys));
+        Ok(keys)
+    }
+
+    pub(crate) fn mark_destroyed(&self, id: KeyId, scope: Option<&KeyScope>) -> Result<(), VaultError> {
+        let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
+        by_id.insert(id, Entry::Destroyed);
+        let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
+        if let Some(scope) = scope {
+            by_scope.remove(scope);
+        }
+        by_scope.retain(|_, keys| keys.record.id != id);
+        Ok(())
+    }
+
+    pub(crate) fn evict(&self, id: &KeyId) -> Result<(), VaultError> {
+        let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
+        by_id.remove(id);
+        let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
+        by_scope.retain(|_, keys| keys.record.id != *id);
+        Ok(())
+    }
+
+    pub(crate) fn clear(&self) -> Result<(), VaultError> {
+        self.by_id.write().map_err(|_| VaultError::Poisoned)?.clear();
+        self.by_scope.write().map_err(|_| VaultError::Poisoned)?.clear();
+        Ok(())
+    }
+}
+
+/// Takes one encryption from a lease; `None` when the lease is used up.
+pub(crate) fn take_from_lease(left: &AtomicU64) -> bool {
+    left.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+        .is_ok()
+}
