@@ -64,7 +64,6 @@ sealable_kinds! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pii::Pii;
 
     /// The constants above repeat what each kind reports at run time;
     /// check they agree.
