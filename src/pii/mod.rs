@@ -28,38 +28,38 @@
 //! | [`Credential`] | credential | `[credential]` |
 //! | [`Custom`] | chosen by the host | chosen by the host |
 
-//mod address;
-//mod card;
+mod address;
+mod card;
 mod category;
 mod country;
-//mod credential;
-//mod custom;
-//mod dob;
+mod credential;
+mod custom;
+mod dob;
 mod email;
 mod error;
+mod iban;
+mod ip;
 pub mod mask;
-//mod name;
-//mod national_id;
-//mod ip;
-//mod phone;
-//mod iban;
+mod name;
+mod national_id;
+mod phone;
 
 use core::fmt;
 
-//pub use address::{AddressParts, PostalAddress, PostalAddressBuilder};
-//pub use card::{CardBrand, CardNumber};
+pub use address::{AddressParts, PostalAddress, PostalAddressBuilder};
+pub use card::{CardBrand, CardNumber};
 pub use category::{Category, HostCategory};
 pub use country::CountryCode;
-//pub use credential::{Credential, CredentialKind};
-//pub use custom::{Custom, CustomKind};
-//pub use dob::DateOfBirth;
+pub use credential::{Credential, CredentialKind};
+pub use custom::{Custom, CustomKind};
+pub use dob::DateOfBirth;
 pub use email::Email;
 pub use error::{PiiError, Reason};
-//pub use iban::Iban;
-//pub use ip::IpAddress;
-//pub use name::PersonName;
-//pub use national_id::{IdScheme, NationalId};
-//pub use phone::{CallingCode, Phone};
+pub use iban::Iban;
+pub use ip::IpAddress;
+pub use name::PersonName;
+pub use national_id::{IdScheme, NationalId};
+pub use phone::{CallingCode, Phone};
 
 /// What a PII value is: one variant per kind in this module.
 ///
