@@ -40,10 +40,7 @@ pub(crate) fn serialize<T: Sealable, S: Serializer>(value: &T, label: FieldLabel
     };
     match frame.mode {
         Mode::Masked => s.collect_str(value),
-        Mode::Revealed(_) => value.with_canonical(|plain| match core::str::from_utf8(plain) {
-            Ok(text) => s.serialize_str(text),
-            Err(_) => s.serialize_bytes(plain),
-        }),
+        Mode::Revealed(_) => value.with_revealed(|text| s.serialize_str(text)),
         Mode::Sealed => {
             let (Some(vault), Some(key_scope)) = (&frame.vault, &frame.scope) else {
                 return Err(fail(Some(&frame), SealError::NoVault { category: T::CATEGORY }));
@@ -123,12 +120,15 @@ fn open_input<T: Sealable>(frame: Option<&Frame>, input: Input, label: FieldLabe
             envelope::decode_text(&text).map_err(|fault| SealError::Malformed { category, fault })?
         }
         Input::Text(_) if looks_masked => return Err(SealError::Masked { category }),
-        Input::Text(text) if revealed => return Ok(Erasable::Present(T::from_canonical(text.as_bytes())?)),
+        Input::Text(text) if revealed => return Ok(Erasable::Present(T::from_revealed(&text)?)),
         Input::Text(_) => return Err(SealError::NotSealed { category }),
         Input::Bytes(bytes) => match envelope::check(&bytes) {
             Ok(()) => bytes.to_vec(),
             Err(_) if looks_masked => return Err(SealError::Masked { category }),
-            Err(_) if revealed => return Ok(Erasable::Present(T::from_canonical(&bytes)?)),
+            Err(_) if revealed => {
+                let text = core::str::from_utf8(&bytes).map_err(|_| SealError::NotSealed { category })?;
+                return Ok(Erasable::Present(T::from_revealed(text)?));
+            }
             Err(fault) => return Err(SealError::Malformed { category, fault }),
         },
     };

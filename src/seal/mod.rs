@@ -76,7 +76,7 @@ use crate::vault::FieldLabel;
 ///
 /// Sealed: implemented by the crate only (host kinds go through
 /// `pii::Custom`).
-pub trait Sealable: Pii + hidden::IndexForm {
+pub trait Sealable: Pii + hidden::Forms {
     /// The kind.
     const KIND: PiiKind;
     /// The data category, written into envelopes and key derivations.
@@ -86,10 +86,18 @@ pub trait Sealable: Pii + hidden::IndexForm {
 }
 
 pub(crate) mod hidden {
-    /// Blind-index normalization; crate-private.
-    pub trait IndexForm {
+    use crate::pii::PiiError;
+
+    /// Per-kind forms beside the canonical one; crate-private.
+    pub trait Forms: Sized {
         /// Calls `f` with the normalized bytes the blind index hashes.
         fn with_index_form<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R;
+
+        /// Calls `f` with the plaintext written in a revealed scope.
+        fn with_revealed<R>(&self, f: impl FnOnce(&str) -> R) -> R;
+
+        /// Parses the plaintext accepted in a revealed scope.
+        fn from_revealed(text: &str) -> Result<Self, PiiError>;
     }
 }
 
@@ -119,6 +127,7 @@ macro_rules! field_label {
     ($(#[$meta:meta])* $vis:vis mod $name:ident = $label:literal) => {
         $(#[$meta])*
         #[doc = concat!("Seals a field under the label `", $label, "`.")]
+        #[allow(unreachable_pub)]
         $vis mod $name {
             /// The label.
             pub const LABEL: $crate::vault::FieldLabel = $crate::vault::FieldLabel::new($label);
