@@ -6,12 +6,18 @@
 //! goes to the key store, the root key provider (one unwrap per data key
 //! version) and HKDF, then fills the cache.
 //!
+//! Each thread also remembers the last record it sealed with and the last
+//! it opened with, checked against the cache's generation (bumped by every
+//! change to the maps), so a run of values for one subject skips the map
+//! lookups and their SipHash.
+//!
 //! The cache is per process. [`Vault::forget`](super::Vault::forget) and the
 //! rotation methods evict what they change here; other processes sharing the
 //! key store keep their cached keys until
 //! [`Vault::clear_cache`](super::Vault::clear_cache) (or a restart), so a
 //! multi-process host propagates erasures and promotions by calling it.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -109,9 +115,12 @@ impl Keys {
 impl KeyMaterial {
     fn find(&self, version: u32, category: u16, label: &str) -> Option<&Field> {
         // A record has a handful of fields: a linear scan beats hashing.
-        self.fields
-            .iter()
-            .find(|f| f.version == version && f.category == category && f.label == label)
+        // Labels are 'static constants: the pointer usually settles it.
+        self.fields.iter().find(|f| {
+            f.version == version
+                && f.category == category
+                && (core::ptr::eq(f.label, label) || f.label == label)
+        })
     }
 
     fn data_key(
@@ -138,14 +147,94 @@ pub(crate) enum Entry {
     Destroyed,
 }
 
-/// Both maps of the cache.
-#[derive(Default)]
+/// Both maps of the cache, its process-unique id and its generation.
 pub(crate) struct Cache {
     by_scope: RwLock<HashMap<KeyScope, Arc<Keys>>>,
     by_id: RwLock<HashMap<KeyId, Entry>>,
+    id: u64,
+    generation: AtomicU64,
+}
+
+static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A thread's memory of the last record it used.
+struct Recent {
+    cache: u64,
+    generation: u64,
+    keys: Arc<Keys>,
+}
+
+thread_local! {
+    static RECENT_SEAL: RefCell<Option<Recent>> = const { RefCell::new(None) };
+    static RECENT_OPEN: RefCell<Option<Recent>> = const { RefCell::new(None) };
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Self {
+            by_scope: RwLock::default(),
+            by_id: RwLock::default(),
+            id: NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
+            generation: AtomicU64::new(0),
+        }
+    }
 }
 
 impl Cache {
+    /// The generation to remember a lookup under; read before the lookup.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Maps change first, then the generation moves: a thread that read the
+    /// old generation either saw the old maps (and its memory is now stale)
+    /// or the new ones.
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    fn recent(
+        &self,
+        slot: &'static std::thread::LocalKey<RefCell<Option<Recent>>>,
+        matches: impl FnOnce(&Keys) -> bool,
+    ) -> Option<Arc<Keys>> {
+        let generation = self.generation();
+        slot.with(|recent| {
+            let recent = recent.try_borrow().ok()?;
+            let recent = recent.as_ref()?;
+            (recent.cache == self.id && recent.generation == generation && matches(&recent.keys))
+                .then(|| Arc::clone(&recent.keys))
+        })
+    }
+
+    fn remember(&self, slot: &'static std::thread::LocalKey<RefCell<Option<Recent>>>, generation: u64, keys: &Arc<Keys>) {
+        slot.with(|recent| {
+            if let Ok(mut recent) = recent.try_borrow_mut() {
+                *recent = Some(Recent { cache: self.id, generation, keys: Arc::clone(keys) });
+            }
+        });
+    }
+
+    /// The keys this thread last sealed with, if they are for `scope` and
+    /// still current.
+    pub(crate) fn recent_for_scope(&self, scope: &KeyScope) -> Option<Arc<Keys>> {
+        self.recent(&RECENT_SEAL, |keys| keys.record.scope == *scope)
+    }
+
+    pub(crate) fn remember_for_scope(&self, generation: u64, keys: &Arc<Keys>) {
+        self.remember(&RECENT_SEAL, generation, keys);
+    }
+
+    /// The keys this thread last opened with, if they are record `id` and
+    /// still current.
+    pub(crate) fn recent_for_id(&self, id: &KeyId) -> Option<Arc<Keys>> {
+        self.recent(&RECENT_OPEN, |keys| keys.record.id == *id)
+    }
+
+    pub(crate) fn remember_for_id(&self, generation: u64, keys: &Arc<Keys>) {
+        self.remember(&RECENT_OPEN, generation, keys);
+    }
+
     pub(crate) fn by_scope(&self, scope: &KeyScope) -> Result<Option<Arc<Keys>>, VaultError> {
         let map = self.by_scope.read().map_err(|_| VaultError::Poisoned)?;
         Ok(map.get(scope).cloned())
@@ -170,6 +259,7 @@ impl Cache {
         };
         let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
         by_scope.insert(keys.record.scope.clone(), Arc::clone(&keys));
+        self.changed();
         Ok(keys)
     }
 
@@ -181,6 +271,7 @@ impl Cache {
             by_scope.remove(scope);
         }
         by_scope.retain(|_, keys| keys.record.id != id);
+        self.changed();
         Ok(())
     }
 
@@ -189,12 +280,14 @@ impl Cache {
         by_id.remove(id);
         let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
         by_scope.retain(|_, keys| keys.record.id != *id);
+        self.changed();
         Ok(())
     }
 
     pub(crate) fn clear(&self) -> Result<(), VaultError> {
         self.by_id.write().map_err(|_| VaultError::Poisoned)?.clear();
         self.by_scope.write().map_err(|_| VaultError::Poisoned)?.clear();
+        self.changed();
         Ok(())
     }
 }

@@ -71,8 +71,9 @@ pub const MAX_PLAINTEXT: usize = 64 * 1024;
 pub const TEXT_PREFIX: &str = "cst1:";
 
 const NONCE_AT: usize = 25;
-/// Label and binding are each at most 255 bytes, so the AAD fits here.
-const MAX_AAD: usize = HEADER_LEN + 2 + 255 + 2 + 255;
+/// AADs up to this size are built on the stack (labels and subject ids of
+/// usual lengths); longer ones in a `Vec`.
+const STACK_AAD: usize = 128;
 
 /// A sealed value, parsed and layout-checked (not yet authenticated).
 ///
@@ -237,23 +238,35 @@ pub(crate) struct Header {
     pub(crate) key_version: u32,
 }
 
-/// Builds the associated data on the stack: header ‖ len ‖ label ‖ len ‖
-/// binding. Returns the buffer and the used length.
-fn aad(header: &[u8], label: &str, binding: &str) -> ([u8; MAX_AAD], usize) {
-    let mut buf = [0u8; MAX_AAD];
-    let mut at = 0;
-    let mut put = |part: &[u8]| {
-        buf[at..at + part.len()].copy_from_slice(part);
-        at += part.len();
+/// Calls `f` with the associated data: header ‖ u16 len ‖ label ‖ u16 len ‖
+/// binding. Built on the stack when short (the common case), so sealing
+/// does not allocate for it.
+fn with_aad<R>(header: &[u8], label: &str, binding: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+    let len = HEADER_LEN + 2 + label.len() + 2 + binding.len();
+    let fill = |buf: &mut [u8]| {
+        let mut at = 0;
+        // Labels and bindings are at most 255 bytes (checked where they are
+        // built), so the u16 lengths hold.
+        for part in [
+            &header[..HEADER_LEN],
+            &(label.len() as u16).to_be_bytes()[..],
+            label.as_bytes(),
+            &(binding.len() as u16).to_be_bytes()[..],
+            binding.as_bytes(),
+        ] {
+            buf[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
     };
-    put(&header[..HEADER_LEN]);
-    // Labels and bindings are at most 255 bytes (checked where they are
-    // built), so the u16 lengths and the buffer size hold.
-    put(&(label.len() as u16).to_be_bytes());
-    put(label.as_bytes());
-    put(&(binding.len() as u16).to_be_bytes());
-    put(binding.as_bytes());
-    (buf, at)
+    if len <= STACK_AAD {
+        let mut buf = [0u8; STACK_AAD];
+        fill(&mut buf[..len]);
+        f(&buf[..len])
+    } else {
+        let mut buf = vec![0u8; len];
+        fill(&mut buf);
+        f(&buf)
+    }
 }
 
 /// Seals `plaintext` into a new envelope.
@@ -276,13 +289,13 @@ pub(crate) fn seal(
     out[5..21].copy_from_slice(&header.key_id.to_bytes());
     out[21..25].copy_from_slice(&header.key_version.to_be_bytes());
     out[NONCE_AT..HEADER_LEN].copy_from_slice(&nonce);
-    let (aad, aad_len) = aad(&out, label, binding);
-    let (_, body) = out.split_at_mut(HEADER_LEN);
+    let (head, body) = out.split_at_mut(HEADER_LEN);
     let (ciphertext, tag_out) = body.split_at_mut(plaintext.len());
     let buffer = InOutBuf::new(plaintext, ciphertext).map_err(|_| ())?;
-    let tag = cipher
-        .encrypt_inout_detached(&Nonce::from(nonce), &aad[..aad_len], buffer)
-        .map_err(|_| ())?;
+    let tag = with_aad(head, label, binding, |aad| {
+        cipher.encrypt_inout_detached(&Nonce::from(nonce), aad, buffer)
+    })
+    .map_err(|_| ())?;
     tag_out.copy_from_slice(&tag);
     Ok(out)
 }
@@ -294,7 +307,6 @@ pub(crate) fn open(
     label: &str,
     binding: &str,
 ) -> Result<Zeroizing<Vec<u8>>, ()> {
-    let (aad, aad_len) = aad(envelope, label, binding);
     let mut nonce = [0u8; 12];
     nonce.copy_from_slice(&envelope[NONCE_AT..HEADER_LEN]);
     let body = &envelope[HEADER_LEN..];
@@ -302,9 +314,10 @@ pub(crate) fn open(
     let tag = Tag::<Aes256Gcm>::try_from(tag).map_err(|_| ())?;
     let mut plain = Zeroizing::new(vec![0u8; ciphertext.len()]);
     let buffer = InOutBuf::new(ciphertext, &mut plain).map_err(|_| ())?;
-    cipher
-        .decrypt_inout_detached(&Nonce::from(nonce), &aad[..aad_len], buffer, &tag)
-        .map_err(|_| ())?;
+    with_aad(envelope, label, binding, |aad| {
+        cipher.decrypt_inout_detached(&Nonce::from(nonce), aad, buffer, &tag)
+    })
+    .map_err(|_| ())?;
     Ok(plain)
 }
 

@@ -385,22 +385,37 @@ impl Vault {
 
     /// The cached keys of a scope, loading or creating the record.
     fn keys_for_sealing(&self, scope: &KeyScope) -> Result<Arc<Keys>, VaultError> {
-        if let Some(keys) = self.inner.cache.by_scope(scope)? {
+        let cache = &self.inner.cache;
+        if let Some(keys) = cache.recent_for_scope(scope) {
             return Ok(keys);
         }
-        if let Some(record) = self.inner.store.find(scope)? {
-            return self.inner.cache.insert(Keys::new(record));
-        }
-        self.create_record(scope)
+        let generation = cache.generation();
+        let keys = match cache.by_scope(scope)? {
+            Some(keys) => keys,
+            None => match self.inner.store.find(scope)? {
+                Some(record) => cache.insert(Keys::new(record))?,
+                None => self.create_record(scope)?,
+            },
+        };
+        cache.remember_for_scope(generation, &keys);
+        Ok(keys)
     }
 
     /// The cached keys of a key id; `None` if the record was destroyed.
     /// Reloads once when the version is not in the cached record (another
     /// process may have added it).
     fn keys_for_opening(&self, id: &KeyId, version: u32) -> Result<Option<Arc<Keys>>, VaultError> {
-        match self.inner.cache.by_id(id)? {
+        let cache = &self.inner.cache;
+        if let Some(keys) = cache.recent_for_id(id).filter(|keys| keys.record.version(version).is_some()) {
+            return Ok(Some(keys));
+        }
+        let generation = cache.generation();
+        match cache.by_id(id)? {
             Some(Entry::Destroyed) => return Ok(None),
-            Some(Entry::Live(keys)) if keys.record.version(version).is_some() => return Ok(Some(keys)),
+            Some(Entry::Live(keys)) if keys.record.version(version).is_some() => {
+                cache.remember_for_id(generation, &keys);
+                return Ok(Some(keys));
+            }
             _ => {}
         }
         match self.inner.store.load(id)? {
