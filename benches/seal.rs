@@ -26,7 +26,9 @@ use sha2::Sha256;
 
 use custodian::SubjectId;
 use custodian::pii::{CardNumber, Email, Iban, PersonName, Phone};
-use custodian::vault::{BlindIndex, FieldLabel, KeyScope, MemoryKeyStore, RootKey, RootKeyRing, Vault};
+use custodian::vault::{
+    BlindIndex, FieldLabel, KeyScope, MemoryKeyStore, RootKey, RootKeyRing, Vault,
+};
 
 const LABEL: FieldLabel = FieldLabel::new("customer.email");
 
@@ -58,8 +60,12 @@ fn seal_and_open(c: &mut Criterion) {
     let raw_sealed = raw.encrypt(&nonce, plain.as_slice()).expect("encrypt");
 
     let mut group = c.benchmark_group("seal_32B");
-    group.bench_function("raw_aes_gcm", |b| b.iter(|| raw.encrypt(black_box(&nonce), black_box(plain.as_slice()))));
-    group.bench_function("vault", |b| b.iter(|| vault.seal(black_box(&email), black_box(&scope), LABEL)));
+    group.bench_function("raw_aes_gcm", |b| {
+        b.iter(|| raw.encrypt(black_box(&nonce), black_box(plain.as_slice())))
+    });
+    group.bench_function("vault", |b| {
+        b.iter(|| vault.seal(black_box(&email), black_box(&scope), LABEL))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("open_32B");
@@ -112,11 +118,17 @@ fn customer_json(c: &mut Criterion) {
         refunds_to: customer.refunds_to.expose().to_owned(),
     };
     let scope = vault.subject(&alice);
-    scope.run(|| serde_json::to_string(&customer)).expect("warm");
+    scope
+        .run(|| serde_json::to_string(&customer))
+        .expect("warm");
 
     let mut group = c.benchmark_group("customer_json");
-    group.bench_function("plain_strings", |b| b.iter(|| serde_json::to_string(black_box(&plain))));
-    group.bench_function("sealed", |b| b.iter(|| scope.run(|| serde_json::to_string(black_box(&customer)))));
+    group.bench_function("plain_strings", |b| {
+        b.iter(|| serde_json::to_string(black_box(&plain)))
+    });
+    group.bench_function("sealed", |b| {
+        b.iter(|| scope.run(|| serde_json::to_string(black_box(&customer))))
+    });
     group.finish();
 }
 
@@ -127,7 +139,12 @@ fn first_seal(c: &mut Criterion) {
     let mut group = c.benchmark_group("first_seal");
     group.bench_function("new_subject", |b| {
         b.iter_batched(
-            || KeyScope::subject(&SubjectId::new(format!("new_{}", next.fetch_add(1, Ordering::Relaxed)))),
+            || {
+                KeyScope::subject(&SubjectId::new(format!(
+                    "new_{}",
+                    next.fetch_add(1, Ordering::Relaxed)
+                )))
+            },
             |scope| vault.seal(&email, &scope, LABEL),
             criterion::BatchSize::SmallInput,
         )
@@ -151,9 +168,17 @@ fn blind_index(c: &mut Criterion) {
             mac.finalize().into_bytes()
         })
     });
-    group.bench_function("vault", |b| b.iter(|| vault.blind_index(&BY_EMAIL, black_box(&email))));
+    group.bench_function("vault", |b| {
+        b.iter(|| vault.blind_index(&BY_EMAIL, black_box(&email)))
+    });
     group.finish();
 }
 
-criterion_group!(benches, seal_and_open, customer_json, first_seal, blind_index);
+criterion_group!(
+    benches,
+    seal_and_open,
+    customer_json,
+    first_seal,
+    blind_index
+);
 criterion_main!(benches);

@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 
 use custodian::pii::Email;
 use custodian::vault::{
-    DataKeyVersion, Envelope, Erasable, FieldLabel, KeyId, KeyRecord, KeyScope, KeyState, KeyStore, MemoryKeyStore,
-    RootKey, RootKeyRing, Vault,
+    DataKeyVersion, Envelope, Erasable, FieldLabel, KeyId, KeyRecord, KeyScope, KeyState, KeyStore,
+    MemoryKeyStore, RootKey, RootKeyRing, Vault,
 };
 use custodian::{SealError, SubjectId};
 
@@ -53,12 +53,18 @@ struct Vector {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 fn load() -> File {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/envelope-v1.json"))
-        .expect("vector file");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/envelope-v1.json"
+    ))
+    .expect("vector file");
     serde_json::from_str(&text).expect("vector json")
 }
 
@@ -100,13 +106,19 @@ fn vectors_open_through_the_public_api() {
         let scope = scope(&file.records[vector.record]);
         let envelope = Envelope::from_text(&vector.text).expect("text form");
         assert_eq!(envelope.as_bytes(), unhex(&vector.envelope));
-        match vault.open::<Email>(&envelope, &scope, label).expect("opens") {
+        match vault
+            .open::<Email>(&envelope, &scope, label)
+            .expect("opens")
+        {
             Erasable::Present(email) => assert_eq!(email.expose(), vector.plaintext),
             Erasable::Erased(_) => panic!("not erased"),
         }
         // The same bytes under another label do not open.
         let other = FieldLabel::new("not.the.label");
-        assert!(matches!(vault.open::<Email>(&envelope, &scope, other), Err(SealError::Crypto { .. })));
+        assert!(matches!(
+            vault.open::<Email>(&envelope, &scope, other),
+            Err(SealError::Crypto { .. })
+        ));
     }
 }
 
@@ -131,7 +143,15 @@ fn vectors_recompute_from_the_documented_format() {
         let wrapped = unhex(&record.wrapped);
         assert_eq!(wrapped[..12], unhex(&record.wrap_nonce)[..]);
         let nonce = Nonce::try_from(&wrapped[..12]).expect("nonce");
-        let data_key = root.decrypt(&nonce, Payload { msg: &wrapped[12..], aad: &context }).expect("unwrap");
+        let data_key = root
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: &wrapped[12..],
+                    aad: &context,
+                },
+            )
+            .expect("unwrap");
         assert_eq!(data_key, unhex(&record.data_key));
     }
 
@@ -146,7 +166,9 @@ fn vectors_recompute_from_the_documented_format() {
         info.extend((vector.label.len() as u16).to_be_bytes());
         info.extend(vector.label.as_bytes());
         let mut field_key = [0u8; 32];
-        Hkdf::<Sha256>::new(Some(&salt), &data_key).expand(&info, &mut field_key).expect("hkdf");
+        Hkdf::<Sha256>::new(Some(&salt), &data_key)
+            .expand(&info, &mut field_key)
+            .expect("hkdf");
         assert_eq!(field_key.to_vec(), unhex(&vector.field_key));
 
         // Header: version 1, alg 1, flags, category, key id, key version, nonce.
@@ -166,7 +188,13 @@ fn vectors_recompute_from_the_documented_format() {
         let cipher = Aes256Gcm::new_from_slice(&field_key).expect("key");
         let nonce = Nonce::try_from(&unhex(&vector.nonce)[..]).expect("nonce");
         let body = cipher
-            .encrypt(&nonce, Payload { msg: vector.plaintext.as_bytes(), aad: &aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: vector.plaintext.as_bytes(),
+                    aad: &aad,
+                },
+            )
             .expect("encrypt");
         let mut envelope = header;
         envelope.extend(body);
@@ -174,7 +202,10 @@ fn vectors_recompute_from_the_documented_format() {
 
         // Text form: "cst1:" + base64url without padding.
         use base64::Engine as _;
-        let text = format!("cst1:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&envelope));
+        let text = format!(
+            "cst1:{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&envelope)
+        );
         assert_eq!(text, vector.text);
     }
 }

@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use custodian::pii::{
-    CardNumber, Category, Custom, CustomKind, DateOfBirth, Email, Iban, IdScheme, IpAddress, NationalId,
-    PersonName, Phone, PostalAddress,
+    CardNumber, Category, Custom, CustomKind, DateOfBirth, Email, Iban, IdScheme, IpAddress,
+    NationalId, PersonName, Phone, PostalAddress,
 };
 use custodian::seal::{Sealable, masked};
 use custodian::vault::{
@@ -49,7 +49,11 @@ fn luhn_digit(payload: &str) -> char {
         .enumerate()
         .map(|(i, b)| {
             let d = u32::from(b - b'0');
-            if i % 2 == 0 { [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][d as usize] } else { d }
+            if i % 2 == 0 {
+                [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][d as usize]
+            } else {
+                d
+            }
         })
         .sum();
     char::from(b'0' + ((10 - sum % 10) % 10) as u8)
@@ -57,7 +61,9 @@ fn luhn_digit(payload: &str) -> char {
 
 fn german_iban(bban: &str) -> String {
     let rearranged = format!("{bban}131400");
-    let rem = rearranged.bytes().fold(0_u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 97);
+    let rem = rearranged
+        .bytes()
+        .fold(0_u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 97);
     format!("DE{:02}{bban}", 98 - rem)
 }
 
@@ -78,10 +84,14 @@ enum Any {
 
 fn any_value() -> impl Strategy<Value = (Any, String)> {
     prop_oneof![
-        ("[a-z0-9]{2,12}(\\.[a-z0-9]{1,8})?", "[a-z]{2,10}\\.(com|org|de)").prop_map(|(l, d)| {
-            let text = format!("{l}@{d}");
-            (Any::Email(Email::parse(&text).expect("valid")), text)
-        }),
+        (
+            "[a-z0-9]{2,12}(\\.[a-z0-9]{1,8})?",
+            "[a-z]{2,10}\\.(com|org|de)"
+        )
+            .prop_map(|(l, d)| {
+                let text = format!("{l}@{d}");
+                (Any::Email(Email::parse(&text).expect("valid")), text)
+            }),
         "[1-9][0-9]{7,14}".prop_map(|d| {
             let text = format!("+{d}");
             (Any::Phone(Phone::parse(&text).expect("valid")), text)
@@ -99,7 +109,12 @@ fn any_value() -> impl Strategy<Value = (Any, String)> {
             (Any::Name(PersonName::parse(&text).expect("valid")), text)
         }),
         ("[A-Z][a-z]{5,12} [0-9]{1,3}", "[0-9]{5}", "[A-Z][a-z]{3,9}").prop_map(|(s, c, l)| {
-            let a = PostalAddress::builder().line(&s).postal_code(&c).locality(&l).country("DE").build();
+            let a = PostalAddress::builder()
+                .line(&s)
+                .postal_code(&c)
+                .locality(&l)
+                .country("DE")
+                .build();
             (Any::Address(a.expect("valid")), s)
         }),
         (1u8..=223, any::<u8>(), any::<u8>(), 1u8..=254).prop_map(|(a, b, c, d)| {
@@ -112,9 +127,12 @@ fn any_value() -> impl Strategy<Value = (Any, String)> {
         }),
         (1u16..=665, 1u8..=99, 1u16..=9999).prop_filter_map("never-issued", |(a, g, s)| {
             let text = format!("{a:03}{g:02}{s:04}");
-            NationalId::parse(IdScheme::Ssn, "US", &text).ok().map(|id| (Any::Id(id), text))
+            NationalId::parse(IdScheme::Ssn, "US", &text)
+                .ok()
+                .map(|id| (Any::Id(id), text))
         }),
-        "[a-z]{4,12}( [a-z]{3,9}){1,4}".prop_map(|t| (Any::Note(Custom::parse(&t).expect("valid")), t)),
+        "[a-z]{4,12}( [a-z]{3,9}){1,4}"
+            .prop_map(|t| (Any::Note(Custom::parse(&t).expect("valid")), t)),
     ]
 }
 
@@ -136,10 +154,17 @@ macro_rules! with_kind {
     };
 }
 
-fn open_present<T: Sealable>(vault: &Vault, e: &Envelope, s: &KeyScope, l: FieldLabel) -> Result<T, SealError> {
+fn open_present<T: Sealable>(
+    vault: &Vault,
+    e: &Envelope,
+    s: &KeyScope,
+    l: FieldLabel,
+) -> Result<T, SealError> {
     match vault.open::<T>(e, s, l)? {
         Erasable::Present(value) => Ok(value),
-        Erasable::Erased(_) => Err(SealError::Shredded { category: T::CATEGORY }),
+        Erasable::Erased(_) => Err(SealError::Shredded {
+            category: T::CATEGORY,
+        }),
     }
 }
 
@@ -151,23 +176,49 @@ where
     let scope = KeyScope::subject(&alice);
     // Direct API.
     let sealed = vault.seal(value, &scope, LABEL).expect("seal");
-    prop_assert_eq!(&open_present::<T>(vault, &sealed, &scope, LABEL).expect("open"), value);
+    prop_assert_eq!(
+        &open_present::<T>(vault, &sealed, &scope, LABEL).expect("open"),
+        value
+    );
     // serde, text and binary.
-    let json = vault.subject(&alice).run(|| serde_json::to_string(value)).expect("json");
+    let json = vault
+        .subject(&alice)
+        .run(|| serde_json::to_string(value))
+        .expect("json");
     prop_assert!(!json.contains(plaintext), "json leaked: {}", json);
-    let back: T = vault.subject(&alice).run(|| serde_json::from_str(&json)).expect("json back");
+    let back: T = vault
+        .subject(&alice)
+        .run(|| serde_json::from_str(&json))
+        .expect("json back");
     prop_assert_eq!(&back, value);
-    let bytes = vault.subject(&alice).run(|| postcard::to_stdvec(value)).expect("postcard");
-    prop_assert!(!bytes.windows(plaintext.len()).any(|w| w == plaintext.as_bytes()));
-    let back: T = vault.subject(&alice).run(|| postcard::from_bytes(&bytes)).expect("postcard back");
+    let bytes = vault
+        .subject(&alice)
+        .run(|| postcard::to_stdvec(value))
+        .expect("postcard");
+    prop_assert!(
+        !bytes
+            .windows(plaintext.len())
+            .any(|w| w == plaintext.as_bytes())
+    );
+    let back: T = vault
+        .subject(&alice)
+        .run(|| postcard::from_bytes(&bytes))
+        .expect("postcard back");
     prop_assert_eq!(&back, value);
     // Masked output never holds the plaintext and never comes back.
     let shown = masked(|| serde_json::to_string(value)).expect("masked");
     prop_assert!(!shown.contains(plaintext), "mask leaked: {}", shown);
-    prop_assert!(vault.subject(&alice).run(|| serde_json::from_str::<T>(&shown)).is_err());
+    prop_assert!(
+        vault
+            .subject(&alice)
+            .run(|| serde_json::from_str::<T>(&shown))
+            .is_err()
+    );
     // Moved to another field or subject: fails.
     prop_assert!(open_present::<T>(vault, &sealed, &scope, OTHER).is_err());
-    vault.seal(value, &subject("bob"), LABEL).expect("bob has a key");
+    vault
+        .seal(value, &subject("bob"), LABEL)
+        .expect("bob has a key");
     prop_assert!(open_present::<T>(vault, &sealed, &subject("bob"), LABEL).is_err());
     Ok(())
 }
@@ -180,7 +231,11 @@ fn tamper_fails<T: Sealable>(vault: &Vault, value: &T) -> Result<(), TestCaseErr
         let mut flipped = bytes.to_vec();
         flipped[bit / 8] ^= 1 << (bit % 8);
         if let Ok(envelope) = Envelope::from_bytes(&flipped) {
-            prop_assert!(open_present::<T>(vault, &envelope, &scope, LABEL).is_err(), "bit {} flipped", bit);
+            prop_assert!(
+                open_present::<T>(vault, &envelope, &scope, LABEL).is_err(),
+                "bit {} flipped",
+                bit
+            );
         }
     }
     for len in 0..bytes.len() {
@@ -188,7 +243,9 @@ fn tamper_fails<T: Sealable>(vault: &Vault, value: &T) -> Result<(), TestCaseErr
         // no longer matches.
         match Envelope::from_bytes(&bytes[..len]) {
             Err(_) => prop_assert!(len < 53),
-            Ok(envelope) => prop_assert!(open_present::<T>(vault, &envelope, &scope, LABEL).is_err()),
+            Ok(envelope) => {
+                prop_assert!(open_present::<T>(vault, &envelope, &scope, LABEL).is_err())
+            }
         }
     }
     let text = sealed.to_text();
@@ -242,16 +299,30 @@ proptest! {
     }
 }
 
-fn shredded_and_spared<T>(vault: &Vault, v: &T, json_a: &str, json_b: &str) -> Result<(), TestCaseError>
+fn shredded_and_spared<T>(
+    vault: &Vault,
+    v: &T,
+    json_a: &str,
+    json_b: &str,
+) -> Result<(), TestCaseError>
 where
     T: Sealable + DeserializeOwned + PartialEq + Debug,
 {
     let (a, b) = (SubjectId::new("a"), SubjectId::new("b"));
-    let erased = vault.subject(&a).run(|| serde_json::from_str::<Erasable<T>>(json_a)).expect("loads");
+    let erased = vault
+        .subject(&a)
+        .run(|| serde_json::from_str::<Erasable<T>>(json_a))
+        .expect("loads");
     prop_assert!(erased.is_erased());
-    let err = vault.subject(&a).run(|| serde_json::from_str::<T>(json_a)).expect_err("plain field");
+    let err = vault
+        .subject(&a)
+        .run(|| serde_json::from_str::<T>(json_a))
+        .expect_err("plain field");
     prop_assert!(err.seal_error().is_some_and(SealError::is_shredded));
-    let back = vault.subject(&b).run(|| serde_json::from_str::<Erasable<T>>(json_b)).expect("b loads");
+    let back = vault
+        .subject(&b)
+        .run(|| serde_json::from_str::<Erasable<T>>(json_b))
+        .expect("b loads");
     prop_assert_eq!(back.present(), Some(v));
     Ok(())
 }
@@ -260,14 +331,24 @@ fn rotates<T: Sealable + PartialEq + Debug>(vault: &Vault, v: &T) -> Result<(), 
     let scope = subject("alice");
     let old = vault.seal(v, &scope, LABEL).expect("seal");
     let version = vault.rotate_key(&scope).expect("rotate");
-    prop_assert_eq!(&open_present::<T>(vault, &old, &scope, LABEL).expect("old opens"), v);
-    let moved = match vault.reseal_batch::<T>(LABEL, [(&old, &scope)]).remove(0).expect("reseal") {
+    prop_assert_eq!(
+        &open_present::<T>(vault, &old, &scope, LABEL).expect("old opens"),
+        v
+    );
+    let moved = match vault
+        .reseal_batch::<T>(LABEL, [(&old, &scope)])
+        .remove(0)
+        .expect("reseal")
+    {
         Resealed::Moved(moved) => moved,
         other => return Err(TestCaseError::fail(format!("not moved: {other:?}"))),
     };
     prop_assert_eq!(moved.key_version(), version);
     vault.retire_key_version(&scope, 1).expect("retire");
-    prop_assert_eq!(&open_present::<T>(vault, &moved, &scope, LABEL).expect("moved opens"), v);
+    prop_assert_eq!(
+        &open_present::<T>(vault, &moved, &scope, LABEL).expect("moved opens"),
+        v
+    );
     prop_assert!(open_present::<T>(vault, &old, &scope, LABEL).is_err());
     Ok(())
 }
@@ -276,7 +357,10 @@ fn rotates<T: Sealable + PartialEq + Debug>(vault: &Vault, v: &T) -> Result<(), 
 fn many_threads_seal_for_many_subjects() {
     let store = Arc::new(MemoryKeyStore::new());
     let vault = Vault::builder()
-        .build(Arc::new(RootKeyRing::new(1, RootKey::generate().expect("rng"))), store.clone())
+        .build(
+            Arc::new(RootKeyRing::new(1, RootKey::generate().expect("rng"))),
+            store.clone(),
+        )
         .expect("vault");
     let email = Email::parse("ada@example.com").expect("valid");
     std::thread::scope(|s| {
@@ -286,7 +370,10 @@ fn many_threads_seal_for_many_subjects() {
                 for i in 0..200 {
                     let scope = subject(&format!("subject-{}", (t * 7 + i) % 50));
                     let sealed = vault.seal(&email, &scope, LABEL).expect("seal");
-                    assert_eq!(open_present::<Email>(&vault, &sealed, &scope, LABEL).expect("open"), email);
+                    assert_eq!(
+                        open_present::<Email>(&vault, &sealed, &scope, LABEL).expect("open"),
+                        email
+                    );
                     if i % 50 == 0 {
                         vault.clear_cache().expect("clear");
                     }

@@ -34,18 +34,33 @@ fn fail_de<E: de::Error>(frame: Option<&Frame>, err: SealError) -> E {
 }
 
 /// Serializes a PII value under `label` according to the scope in force.
-pub(crate) fn serialize<T: Sealable, S: Serializer>(value: &T, label: FieldLabel, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize<T: Sealable, S: Serializer>(
+    value: &T,
+    label: FieldLabel,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     let Some(frame) = scope::current() else {
-        return Err(fail(None, SealError::NoVault { category: T::CATEGORY }));
+        return Err(fail(
+            None,
+            SealError::NoVault {
+                category: T::CATEGORY,
+            },
+        ));
     };
     match frame.mode {
         Mode::Masked => s.collect_str(value),
         Mode::Revealed(_) => value.with_revealed(|text| s.serialize_str(text)),
         Mode::Sealed => {
             let (Some(vault), Some(key_scope)) = (&frame.vault, &frame.scope) else {
-                return Err(fail(Some(&frame), SealError::NoVault { category: T::CATEGORY }));
+                return Err(fail(
+                    Some(&frame),
+                    SealError::NoVault {
+                        category: T::CATEGORY,
+                    },
+                ));
             };
-            let sealed = value.with_canonical(|plain| vault.seal_raw(key_scope, T::CATEGORY, label, plain));
+            let sealed =
+                value.with_canonical(|plain| vault.seal_raw(key_scope, T::CATEGORY, label, plain));
             match sealed {
                 Ok(bytes) => write_envelope(&bytes, s),
                 Err(err) => Err(fail(Some(&frame), err)),
@@ -72,7 +87,12 @@ pub(crate) fn serialize_erasable<T: Sealable, S: Serializer>(
     match value {
         Erasable::Present(value) => serialize(value, label, s),
         Erasable::Erased(erased) => match scope::current().map(|f| f.mode) {
-            None => Err(fail(None, SealError::NoVault { category: T::CATEGORY })),
+            None => Err(fail(
+                None,
+                SealError::NoVault {
+                    category: T::CATEGORY,
+                },
+            )),
             Some(Mode::Sealed) => write_envelope(erased.envelope().as_bytes(), s),
             Some(Mode::Masked | Mode::Revealed(_)) => s.serialize_str(Erased::MARKER),
         },
@@ -81,12 +101,17 @@ pub(crate) fn serialize_erasable<T: Sealable, S: Serializer>(
 
 /// Deserializes a PII value sealed under `label`; an erased one is the
 /// error [`SealError::Shredded`].
-pub(crate) fn deserialize<'de, T: Sealable, D: Deserializer<'de>>(label: FieldLabel, d: D) -> Result<T, D::Error> {
+pub(crate) fn deserialize<'de, T: Sealable, D: Deserializer<'de>>(
+    label: FieldLabel,
+    d: D,
+) -> Result<T, D::Error> {
     match deserialize_erasable::<T, D>(label, d)? {
         Erasable::Present(value) => Ok(value),
         Erasable::Erased(_) => Err(fail_de(
             scope::current().as_deref(),
-            SealError::Shredded { category: T::CATEGORY },
+            SealError::Shredded {
+                category: T::CATEGORY,
+            },
         )),
     }
 }
@@ -105,20 +130,34 @@ pub(crate) fn deserialize_erasable<'de, T: Sealable, D: Deserializer<'de>>(
     open_input::<T>(frame.as_deref(), input, label).map_err(|err| fail_de(frame.as_deref(), err))
 }
 
-fn open_input<T: Sealable>(frame: Option<&Frame>, input: Input, label: FieldLabel) -> Result<Erasable<T>, SealError> {
+fn open_input<T: Sealable>(
+    frame: Option<&Frame>,
+    input: Input,
+    label: FieldLabel,
+) -> Result<Erasable<T>, SealError> {
     let category = T::CATEGORY;
-    let looks_masked = input.bytes().windows(HIDDEN.len()).any(|w| w == HIDDEN.as_bytes());
+    let looks_masked = input
+        .bytes()
+        .windows(HIDDEN.len())
+        .any(|w| w == HIDDEN.as_bytes());
     let Some(frame) = frame else {
-        return Err(if looks_masked { SealError::Masked { category } } else { SealError::NoVault { category } });
+        return Err(if looks_masked {
+            SealError::Masked { category }
+        } else {
+            SealError::NoVault { category }
+        });
     };
     let (Some(vault), Some(key_scope)) = (&frame.vault, &frame.scope) else {
-        return Err(if looks_masked { SealError::Masked { category } } else { SealError::NoVault { category } });
+        return Err(if looks_masked {
+            SealError::Masked { category }
+        } else {
+            SealError::NoVault { category }
+        });
     };
     let revealed = matches!(frame.mode, Mode::Revealed(_));
     let bytes = match input {
-        Input::Text(text) if text.starts_with(TEXT_PREFIX) => {
-            envelope::decode_text(&text).map_err(|fault| SealError::Malformed { category, fault })?
-        }
+        Input::Text(text) if text.starts_with(TEXT_PREFIX) => envelope::decode_text(&text)
+            .map_err(|fault| SealError::Malformed { category, fault })?,
         Input::Text(_) if looks_masked => return Err(SealError::Masked { category }),
         Input::Text(text) if revealed => return Ok(Erasable::Present(T::from_revealed(&text)?)),
         Input::Text(_) => return Err(SealError::NotSealed { category }),
@@ -126,7 +165,8 @@ fn open_input<T: Sealable>(frame: Option<&Frame>, input: Input, label: FieldLabe
             Ok(()) => bytes.to_vec(),
             Err(_) if looks_masked => return Err(SealError::Masked { category }),
             Err(_) if revealed => {
-                let text = core::str::from_utf8(&bytes).map_err(|_| SealError::NotSealed { category })?;
+                let text =
+                    core::str::from_utf8(&bytes).map_err(|_| SealError::NotSealed { category })?;
                 return Ok(Erasable::Present(T::from_revealed(text)?));
             }
             Err(fault) => return Err(SealError::Malformed { category, fault }),
@@ -209,7 +249,10 @@ pub trait LabeledField: Sized {
     /// # Errors
     ///
     /// As the kind's `Deserialize`.
-    fn deserialize_labeled<'de, D: Deserializer<'de>>(label: FieldLabel, d: D) -> Result<Self, D::Error>;
+    fn deserialize_labeled<'de, D: Deserializer<'de>>(
+        label: FieldLabel,
+        d: D,
+    ) -> Result<Self, D::Error>;
 }
 
 impl<T: Sealable> LabeledField for T {
@@ -217,7 +260,10 @@ impl<T: Sealable> LabeledField for T {
         serialize(self, label, s)
     }
 
-    fn deserialize_labeled<'de, D: Deserializer<'de>>(label: FieldLabel, d: D) -> Result<Self, D::Error> {
+    fn deserialize_labeled<'de, D: Deserializer<'de>>(
+        label: FieldLabel,
+        d: D,
+    ) -> Result<Self, D::Error> {
         deserialize(label, d)
     }
 }
@@ -227,7 +273,10 @@ impl<T: Sealable> LabeledField for Erasable<T> {
         serialize_erasable(self, label, s)
     }
 
-    fn deserialize_labeled<'de, D: Deserializer<'de>>(label: FieldLabel, d: D) -> Result<Self, D::Error> {
+    fn deserialize_labeled<'de, D: Deserializer<'de>>(
+        label: FieldLabel,
+        d: D,
+    ) -> Result<Self, D::Error> {
         deserialize_erasable(label, d)
     }
 }
@@ -240,7 +289,10 @@ impl<F: LabeledField> LabeledField for Option<F> {
         }
     }
 
-    fn deserialize_labeled<'de, D: Deserializer<'de>>(label: FieldLabel, d: D) -> Result<Self, D::Error> {
+    fn deserialize_labeled<'de, D: Deserializer<'de>>(
+        label: FieldLabel,
+        d: D,
+    ) -> Result<Self, D::Error> {
         d.deserialize_option(OptionVisitor(label, PhantomData))
     }
 }

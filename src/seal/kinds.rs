@@ -12,8 +12,8 @@ use super::{Sealable, codec, hidden::Forms};
 use crate::error::SealError;
 use crate::pii::private::Sealed as _;
 use crate::pii::{
-    CardNumber, Category, Credential, Custom, CustomKind, DateOfBirth, Email, Iban, IpAddress, NationalId,
-    PersonName, PiiError, PiiKind, Phone, PostalAddress,
+    CardNumber, Category, Credential, Custom, CustomKind, DateOfBirth, Email, Iban, IpAddress,
+    NationalId, PersonName, Phone, PiiError, PiiKind, PostalAddress,
 };
 use crate::vault::FieldLabel;
 
@@ -165,14 +165,18 @@ impl<'de, K: CustomKind> Deserialize<'de> for Custom<K> {
 /// hash is not PII to seal) or keep them out of serialized structs.
 impl Serialize for Credential {
     fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom(SealError::Refused { kind: PiiKind::Credential }))
+        Err(serde::ser::Error::custom(SealError::Refused {
+            kind: PiiKind::Credential,
+        }))
     }
 }
 
 /// Credentials are never deserialized.
 impl<'de> Deserialize<'de> for Credential {
     fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(serde::de::Error::custom(SealError::Refused { kind: PiiKind::Credential }))
+        Err(serde::de::Error::custom(SealError::Refused {
+            kind: PiiKind::Credential,
+        }))
     }
 }
 
@@ -205,7 +209,9 @@ mod tests {
         assert_eq!(value.kind(), T::KIND);
         assert_eq!(value.category(), T::CATEGORY);
         assert_eq!(T::DEFAULT_LABEL.as_str(), T::KIND.name());
-        let back = value.with_revealed(|text| T::from_revealed(text)).expect("revealed form parses");
+        let back = value
+            .with_revealed(|text| T::from_revealed(text))
+            .expect("revealed form parses");
         assert!(back == value, "revealed form round-trips");
     }
 
@@ -219,7 +225,10 @@ mod tests {
     #[test]
     fn constants_match_the_kinds() {
         check(Email::parse("ada@example.com").expect("valid"));
-        check(Phone::parse_national("030 1234 5678", CallingCode::new(49).expect("code")).expect("valid"));
+        check(
+            Phone::parse_national("030 1234 5678", CallingCode::new(49).expect("code"))
+                .expect("valid"),
+        );
         check(CardNumber::parse("4242 4242 4242 4242").expect("valid"));
         check(Iban::parse("DE89 3704 0044 0532 0130 00").expect("valid"));
         check(PersonName::parse("Ada Lovelace").expect("valid"));
@@ -249,10 +258,16 @@ mod tests {
 
     #[test]
     fn credentials_refuse_serde() {
-        let secret = Credential::new(crate::pii::CredentialKind::Password, "hunter2hunter2".into());
+        let secret = Credential::new(
+            crate::pii::CredentialKind::Password,
+            "hunter2hunter2".into(),
+        );
         let secret = secret.expect("valid");
         let err = serde_json::to_string(&secret).expect_err("refused");
-        assert!(err.to_string().contains("credential values are never serialized"));
+        assert!(
+            err.to_string()
+                .contains("credential values are never serialized")
+        );
         assert!(serde_json::from_str::<Credential>("\"hunter2\"").is_err());
     }
 }

@@ -47,10 +47,11 @@
 //! # Field labels
 //!
 //! A value is sealed under its field label (see
-//! [`FieldLabel`](crate::vault::FieldLabel)). By default the label is the
+//! [`crate::vault::FieldLabel`]). By default the label is the
 //! kind's name (`email`), so two `Email` fields of one record are
 //! interchangeable: an attacker who can write the database could swap
-//! them. Give such fields their own labels with [`field_label!`]; labels
+//! them. Give such fields their own labels with
+//! [`field_label!`](crate::field_label); labels
 //! are never taken from Rust field names, so renaming a field is safe.
 //!
 //! # Erased subjects

@@ -89,7 +89,9 @@ fn run_in<T, E>(frame: Frame, f: impl FnOnce() -> Result<T, E>) -> Result<T, Sco
     if !pushed {
         // Only reachable if a frame is pushed from inside the borrow above,
         // which nothing does; refuse rather than run without the scope.
-        return Err(ScopedError::Seal(SealError::Vault(crate::VaultError::Poisoned)));
+        return Err(ScopedError::Seal(SealError::Vault(
+            crate::VaultError::Poisoned,
+        )));
     }
     let guard = Guard(Rc::clone(&frame));
     let result = f();

@@ -1,36 +1,4 @@
 //! Blind indexes: keyed hashes of normalized values, for equality lookups
-//! (find a customer by email, enforce uniqueness) without storing
-//! plaintext.
-//!
-//! # Construction
-//!
-//! ```text
-//! index key = HKDF(data key of shared record "custodian:bidx:<category code>.<index name>", version 1;
-//!                  info = "custodian/v1/bidx" ‖ 0x00 ‖ category ‖ u16 len ‖ name ‖ index version)
-//! fast: tag = HMAC-SHA256(index key, normalized value)
-//! slow: tag = Argon2id(password = normalized value, salt = index key, t = 3, m = 4 MiB, p = 1, 32 bytes)
-//! term  = index version (u32 BE) ‖ tag[..len]          (len 1..=32, default 16)
-//! ```
-//!
-//! The index key lives in its own shared key record, never the key of any
-//! sealed value, and is not per subject: a lookup must work before the
-//! subject is known. Normalization is per kind (see
-//! [`Sealable`](crate::seal::Sealable)): emails, names and addresses are
-//! lower-cased, other kinds use their canonical form.
-//!
-//! # What it leaks
-//!
-//! Equal values have equal terms, so the index reveals which rows share a
-//! value and how often each value occurs (frequency). Whoever holds the
-//! index key can test guesses; the slow mode makes each guess cost
-//! milliseconds and suits low-entropy fields (birth dates, postcodes), at
-//! the price of slow writes and backfills. No ordering, range or prefix
-//! search is offered: those leak much more. Shorter terms (fewer bytes)
-//! deliberately collide, trading exactness (filter after opening) for less
-//! leakage.
-//!
-//! An index version is never rotated in place: add version v+1, write both,
-//! backfill, switch queries, drop v.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -57,6 +25,39 @@ use crate::seal::Sealable;
 /// assert_eq!(BY_EMAIL.len(), 16);
 /// assert_eq!(BY_EMAIL.truncated(8).version(2).len(), 8);
 /// ```
+///
+/// (find a customer by email, enforce uniqueness) without storing
+/// plaintext.
+///
+/// # Construction
+///
+/// ```text
+/// index key = HKDF(data key of shared record "custodian:bidx:<category code>.<index name>", version 1;
+///                  info = "custodian/v1/bidx" ‖ 0x00 ‖ category ‖ u16 len ‖ name ‖ index version)
+/// fast: tag = HMAC-SHA256(index key, normalized value)
+/// slow: tag = Argon2id(password = normalized value, salt = index key, t = 3, m = 4 MiB, p = 1, 32 bytes)
+/// term  = index version (u32 BE) ‖ tag[..len]          (len 1..=32, default 16)
+/// ```
+///
+/// The index key lives in its own shared key record, never the key of any
+/// sealed value, and is not per subject: a lookup must work before the
+/// subject is known. Normalization is per kind (see
+/// [`Sealable`](crate::seal::Sealable)): emails, names and addresses are
+/// lower-cased, other kinds use their canonical form.
+///
+/// # What it leaks
+///
+/// Equal values have equal terms, so the index reveals which rows share a
+/// value and how often each value occurs (frequency). Whoever holds the
+/// index key can test guesses; the slow mode makes each guess cost
+/// milliseconds and suits low-entropy fields (birth dates, postcodes), at
+/// the price of slow writes and backfills. No ordering, range or prefix
+/// search is offered: those leak much more. Shorter terms (fewer bytes)
+/// deliberately collide, trading exactness (filter after opening) for less
+/// leakage.
+///
+/// An index version is never rotated in place: add version v+1, write both,
+/// backfill, switch queries, drop v.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlindIndex {
     name: &'static str,
@@ -76,8 +77,16 @@ impl BlindIndex {
     /// Panics if `name` is empty or longer than 200 bytes (a compile error
     /// in a `const` item).
     pub const fn new(name: &'static str) -> Self {
-        assert!(!name.is_empty() && name.len() <= 200, "index names are 1 to 200 bytes");
-        Self { name, version: 1, len: Self::DEFAULT_LEN, slow: false }
+        assert!(
+            !name.is_empty() && name.len() <= 200,
+            "index names are 1 to 200 bytes"
+        );
+        Self {
+            name,
+            version: 1,
+            len: Self::DEFAULT_LEN,
+            slow: false,
+        }
     }
 
     /// The same index with another version (a new key: terms of different
@@ -160,14 +169,20 @@ impl fmt::Debug for IndexTerm {
 /// A cached index key, with its HMAC state keyed once.
 struct IndexKey {
     mac: Hmac<Sha256>,
-    #[cfg_attr(not(feature = "argon2"), allow(dead_code, reason = "salt of the slow mode"))]
+    #[cfg_attr(
+        not(feature = "argon2"),
+        allow(dead_code, reason = "salt of the slow mode")
+    )]
     key: Zeroizing<[u8; 32]>,
 }
 
-/// Index keys by (category, name, version).
+/// (category code, index name, index version).
+type IndexSlot = (u16, &'static str, u32);
+
+/// Index keys by slot.
 #[derive(Default)]
 pub(crate) struct IndexCache {
-    keys: RwLock<HashMap<(u16, &'static str, u32), Arc<IndexKey>>>,
+    keys: RwLock<HashMap<IndexSlot, Arc<IndexKey>>>,
 }
 
 impl IndexCache {
@@ -186,19 +201,33 @@ impl Vault {
     ///
     /// # Security
     ///
-    /// See "What it leaks" in the [module docs](self).
-    pub fn blind_index<T: Sealable>(&self, index: &BlindIndex, value: &T) -> Result<IndexTerm, SealError> {
+    /// See "What it leaks" in the [`BlindIndex`] docs.
+    pub fn blind_index<T: Sealable>(
+        &self,
+        index: &BlindIndex,
+        value: &T,
+    ) -> Result<IndexTerm, SealError> {
         let key = self.index_key(T::CATEGORY.code(), index)?;
         let mut bytes = [0u8; 36];
         bytes[..4].copy_from_slice(&index.version.to_be_bytes());
         let tag = value.with_index_form(|normalized| compute(&key, index, normalized))?;
         bytes[4..4 + index.len].copy_from_slice(&tag[..index.len]);
-        Ok(IndexTerm { bytes, len: 4 + index.len })
+        Ok(IndexTerm {
+            bytes,
+            len: 4 + index.len,
+        })
     }
 
     fn index_key(&self, category: u16, index: &BlindIndex) -> Result<Arc<IndexKey>, VaultError> {
         let slot = (category, index.name, index.version);
-        if let Some(key) = self.inner.indexes.keys.read().map_err(|_| VaultError::Poisoned)?.get(&slot) {
+        if let Some(key) = self
+            .inner
+            .indexes
+            .keys
+            .read()
+            .map_err(|_| VaultError::Poisoned)?
+            .get(&slot)
+        {
             return Ok(Arc::clone(key));
         }
         // Index names are at most 200 bytes, so the record name fits in 255.
@@ -208,14 +237,24 @@ impl Vault {
         let keys = self.keys_for_sealing(&scope)?;
         let data_key = keys.data_key(&*self.inner.root, 1)?;
         let key = subkey::index_key(&data_key, category, index.name, index.version);
-        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_ref()).map_err(|_| VaultError::Crypto)?;
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_ref())
+            .map_err(|_| VaultError::Crypto)?;
         let key = Arc::new(IndexKey { mac, key });
-        let mut map = self.inner.indexes.keys.write().map_err(|_| VaultError::Poisoned)?;
+        let mut map = self
+            .inner
+            .indexes
+            .keys
+            .write()
+            .map_err(|_| VaultError::Poisoned)?;
         Ok(Arc::clone(map.entry(slot).or_insert(key)))
     }
 }
 
-fn compute(key: &IndexKey, index: &BlindIndex, normalized: &[u8]) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+fn compute(
+    key: &IndexKey,
+    index: &BlindIndex,
+    normalized: &[u8],
+) -> Result<Zeroizing<[u8; 32]>, VaultError> {
     let mut tag = Zeroizing::new([0u8; 32]);
     if index.slow {
         slow(key, normalized, &mut tag)?;

@@ -95,18 +95,30 @@ impl Keys {
         let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
         if state.find(version, category, label).is_none() {
             let data_key = state.data_key(&self.record, root, version)?;
-            let key = subkey::field_key(&data_key, super::envelope::ALG_AES256_GCM, category, label);
+            let key =
+                subkey::field_key(&data_key, super::envelope::ALG_AES256_GCM, category, label);
             let cipher = Aes256Gcm::new(&(*key).into());
-            state.fields.push(Field { version, category, label, cipher });
+            state.fields.push(Field {
+                version,
+                category,
+                label,
+                cipher,
+            });
         }
         let field = state
             .find(version, category, label)
-            .ok_or(VaultError::Corrupt { what: "field key cache" })?;
+            .ok_or(VaultError::Corrupt {
+                what: "field key cache",
+            })?;
         Ok(f(&field.cipher))
     }
 
     /// The unwrapped data key of a version (for index and pseudonym keys).
-    pub(crate) fn data_key(&self, root: &dyn RootKeyProvider, version: u32) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+    pub(crate) fn data_key(
+        &self,
+        root: &dyn RootKeyProvider,
+        version: u32,
+    ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
         let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
         state.data_key(&self.record, root, version)
     }
@@ -132,7 +144,9 @@ impl KeyMaterial {
         if let Some((_, key)) = self.data_keys.iter().find(|(v, _)| *v == version) {
             return Ok(key.clone());
         }
-        let entry = record.version(version).ok_or(VaultError::UnknownVersion { version })?;
+        let entry = record
+            .version(version)
+            .ok_or(VaultError::UnknownVersion { version })?;
         let context = super::wrap_context(&record.id, version, entry.root_version, &record.scope);
         let key = root.unwrap(entry.root_version, &context, &entry.wrapped)?;
         self.data_keys.push((version, key.clone()));
@@ -207,10 +221,19 @@ impl Cache {
         })
     }
 
-    fn remember(&self, slot: &'static std::thread::LocalKey<RefCell<Option<Recent>>>, generation: u64, keys: &Arc<Keys>) {
+    fn remember(
+        &self,
+        slot: &'static std::thread::LocalKey<RefCell<Option<Recent>>>,
+        generation: u64,
+        keys: &Arc<Keys>,
+    ) {
         slot.with(|recent| {
             if let Ok(mut recent) = recent.try_borrow_mut() {
-                *recent = Some(Recent { cache: self.id, generation, keys: Arc::clone(keys) });
+                *recent = Some(Recent {
+                    cache: self.id,
+                    generation,
+                    keys: Arc::clone(keys),
+                });
             }
         });
     }
@@ -263,7 +286,11 @@ impl Cache {
         Ok(keys)
     }
 
-    pub(crate) fn mark_destroyed(&self, id: KeyId, scope: Option<&KeyScope>) -> Result<(), VaultError> {
+    pub(crate) fn mark_destroyed(
+        &self,
+        id: KeyId,
+        scope: Option<&KeyScope>,
+    ) -> Result<(), VaultError> {
         let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
         by_id.insert(id, Entry::Destroyed);
         let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
@@ -285,8 +312,14 @@ impl Cache {
     }
 
     pub(crate) fn clear(&self) -> Result<(), VaultError> {
-        self.by_id.write().map_err(|_| VaultError::Poisoned)?.clear();
-        self.by_scope.write().map_err(|_| VaultError::Poisoned)?.clear();
+        self.by_id
+            .write()
+            .map_err(|_| VaultError::Poisoned)?
+            .clear();
+        self.by_scope
+            .write()
+            .map_err(|_| VaultError::Poisoned)?
+            .clear();
         self.changed();
         Ok(())
     }

@@ -101,7 +101,9 @@ impl Envelope {
     /// unknown version or algorithm, reserved flags set.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, EnvelopeFault> {
         check(bytes)?;
-        Ok(Self { bytes: bytes.to_vec() })
+        Ok(Self {
+            bytes: bytes.to_vec(),
+        })
     }
 
     /// Parses the text form (`cst1:` + base64url).
@@ -222,11 +224,15 @@ pub(crate) fn encode_text(bytes: &[u8]) -> String {
 }
 
 pub(crate) fn decode_text(text: &str) -> Result<Vec<u8>, EnvelopeFault> {
-    let body = text.strip_prefix(TEXT_PREFIX).ok_or(EnvelopeFault::MissingPrefix)?;
+    let body = text
+        .strip_prefix(TEXT_PREFIX)
+        .ok_or(EnvelopeFault::MissingPrefix)?;
     if body.len() > (OVERHEAD + MAX_PLAINTEXT).div_ceil(3) * 4 {
         return Err(EnvelopeFault::TooLong);
     }
-    URL_SAFE_NO_PAD.decode(body).map_err(|_| EnvelopeFault::Encoding)
+    URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|_| EnvelopeFault::Encoding)
 }
 
 /// The header fields a seal writes.
@@ -339,7 +345,10 @@ mod tests {
         ok[1] = 1;
         ok[2] = 0b10;
         assert_eq!(check(&ok), Err(EnvelopeFault::ReservedFlags));
-        assert_eq!(check(&vec![1u8; OVERHEAD + MAX_PLAINTEXT + 1]), Err(EnvelopeFault::TooLong));
+        assert_eq!(
+            check(&vec![1u8; OVERHEAD + MAX_PLAINTEXT + 1]),
+            Err(EnvelopeFault::TooLong)
+        );
     }
 
     #[test]
@@ -347,7 +356,10 @@ mod tests {
         assert_eq!(decode_text("cst2:AAAA"), Err(EnvelopeFault::MissingPrefix));
         assert_eq!(decode_text("cst1:AA=A"), Err(EnvelopeFault::Encoding));
         assert_eq!(decode_text("cst1:A"), Err(EnvelopeFault::Encoding));
-        assert_eq!(decode_text(&encode_text(&[0xfb, 0xff])), Ok(vec![0xfb, 0xff]));
+        assert_eq!(
+            decode_text(&encode_text(&[0xfb, 0xff])),
+            Ok(vec![0xfb, 0xff])
+        );
         assert_eq!(encode_text(&[0xfb, 0xff]), "cst1:-_8");
     }
 }

@@ -1,27 +1,4 @@
 //! Data key records and the key-store trait.
-//!
-//! A key record holds the data keys of one scope — a subject or a shared
-//! name — as numbered versions, each a random 256-bit key stored **wrapped**
-//! under a root key. The store never sees a plaintext key. Destroying a
-//! record (crypto-shredding) deletes every wrapped version and leaves a
-//! [`Tombstone`], so later attempts to open that subject's values report
-//! "shredded" rather than "tampered".
-//!
-//! [`MemoryKeyStore`] ships here; SQL stores implement the same trait. A
-//! store should live apart from the data it protects (another database or
-//! schema, other backups): see "Residual risks" in the [vault
-//! docs](super#residual-risks).
-//!
-//! # Wrapping context
-//!
-//! Each version's `wrapped` bytes authenticate this context (AES-GCM
-//! associated data or KMS encryption context), so a wrapped key copied to
-//! another record, version or scope fails to unwrap:
-//!
-//! ```text
-//! "custodian/dek/v1" ‖ key_id (16) ‖ version (u32 BE) ‖ root_version (u32 BE)
-//!   ‖ scope tag (1: 0x01 subject, 0x02 shared) ‖ u16 BE length ‖ scope name (UTF-8)
-//! ```
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -171,7 +148,7 @@ pub struct DataKeyVersion {
     pub state: KeyState,
     /// The root key version that wraps it.
     pub root_version: u32,
-    /// The wrapped key (see the [module docs](self) for its context).
+    /// The wrapped key (see [`KeyStore`] for its context).
     pub wrapped: Vec<u8>,
     /// How many encryptions have been reserved under it (shared keys).
     pub encryptions: u64,
@@ -234,6 +211,28 @@ pub enum StoredKey {
 /// backups apart from data backups and expire them: a restored backup
 /// brings destroyed keys back (still wrapped, so only together with the
 /// root key version that wrapped them).
+///
+/// A key record holds the data keys of one scope — a subject or a shared
+/// name — as numbered versions, each a random 256-bit key stored **wrapped**
+/// under a root key. The store never sees a plaintext key. Destroying a
+/// record (crypto-shredding) deletes every wrapped version and leaves a
+/// [`Tombstone`], so later attempts to open that subject's values report
+/// "shredded" rather than "tampered".
+///
+/// [`MemoryKeyStore`] ships here; SQL stores implement the same trait. A
+/// store should live apart from the data it protects (another database or
+/// schema, other backups): see "Residual risks" in the [vault docs](crate::vault#residual-risks).
+///
+/// # Wrapping context
+///
+/// Each version's `wrapped` bytes authenticate this context (AES-GCM
+/// associated data or KMS encryption context), so a wrapped key copied to
+/// another record, version or scope fails to unwrap:
+///
+/// ```text
+/// "custodian/dek/v1" ‖ key_id (16) ‖ version (u32 BE) ‖ root_version (u32 BE)
+///   ‖ scope tag (1: 0x01 subject, 0x02 shared) ‖ u16 BE length ‖ scope name (UTF-8)
+/// ```
 pub trait KeyStore: Send + Sync + fmt::Debug {
     /// The live record of a scope.
     ///
@@ -368,10 +367,14 @@ impl KeyStore for MemoryKeyStore {
             }
         }
         if state.records.contains_key(&record.id) {
-            return Err(VaultError::Corrupt { what: "duplicate key id" });
+            return Err(VaultError::Corrupt {
+                what: "duplicate key id",
+            });
         }
         state.by_scope.insert(record.scope.clone(), record.id);
-        state.records.insert(record.id, StoredKey::Live(record.clone()));
+        state
+            .records
+            .insert(record.id, StoredKey::Live(record.clone()));
         Ok(record)
     }
 
@@ -415,9 +418,13 @@ impl KeyStore for MemoryKeyStore {
             Some(StoredKey::Live(record)) => {
                 let scope = record.scope.clone();
                 state.by_scope.remove(&scope);
-                state
-                    .records
-                    .insert(*id, StoredKey::Destroyed(Tombstone { id: *id, destroyed_at }));
+                state.records.insert(
+                    *id,
+                    StoredKey::Destroyed(Tombstone {
+                        id: *id,
+                        destroyed_at,
+                    }),
+                );
                 Ok(())
             }
         }
@@ -465,7 +472,10 @@ mod tests {
         let first = store.create(record(KeyScope::shared("a"))).expect("create");
         let second = store.create(record(KeyScope::shared("a"))).expect("create");
         assert_eq!(first.id, second.id);
-        assert_eq!(store.find(&KeyScope::shared("a")).expect("find"), Some(first));
+        assert_eq!(
+            store.find(&KeyScope::shared("a")).expect("find"),
+            Some(first)
+        );
     }
 
     #[test]
@@ -486,30 +496,46 @@ mod tests {
         let rec = store.create(record(KeyScope::shared("a"))).expect("create");
         assert_eq!(store.reserve(&rec.id, 1, 60, 100).expect("reserve"), 60);
         assert_eq!(store.reserve(&rec.id, 1, 60, 100).expect("reserve"), 40);
-        assert!(matches!(store.reserve(&rec.id, 1, 1, 100), Err(VaultError::EncryptionLimit { .. })));
-        assert!(matches!(store.reserve(&rec.id, 2, 1, 100), Err(VaultError::UnknownVersion { version: 2 })));
+        assert!(matches!(
+            store.reserve(&rec.id, 1, 1, 100),
+            Err(VaultError::EncryptionLimit { .. })
+        ));
+        assert!(matches!(
+            store.reserve(&rec.id, 2, 1, 100),
+            Err(VaultError::UnknownVersion { version: 2 })
+        ));
     }
 
     #[test]
     fn destroy_leaves_a_tombstone_and_frees_the_scope() {
         let store = MemoryKeyStore::new();
-        let rec = store.create(record(KeyScope::subject(&SubjectId::new("s")))).expect("create");
+        let rec = store
+            .create(record(KeyScope::subject(&SubjectId::new("s"))))
+            .expect("create");
         store.destroy(&rec.id, 42).expect("destroy");
         store.destroy(&rec.id, 43).expect("idempotent");
         assert_eq!(
             store.load(&rec.id).expect("load"),
-            Some(StoredKey::Destroyed(Tombstone { id: rec.id, destroyed_at: 42 }))
+            Some(StoredKey::Destroyed(Tombstone {
+                id: rec.id,
+                destroyed_at: 42
+            }))
         );
         assert!(store.find(&rec.scope).expect("find").is_none());
         assert!(store.list(None, 10).expect("list").is_empty());
-        assert!(matches!(store.reserve(&rec.id, 1, 1, 10), Err(VaultError::Destroyed)));
+        assert!(matches!(
+            store.reserve(&rec.id, 1, 1, 10),
+            Err(VaultError::Destroyed)
+        ));
     }
 
     #[test]
     fn list_pages_in_id_order() {
         let store = MemoryKeyStore::new();
         for name in ["a", "b", "c", "d", "e"] {
-            store.create(record(KeyScope::shared(name))).expect("create");
+            store
+                .create(record(KeyScope::shared(name)))
+                .expect("create");
         }
         let first = store.list(None, 2).expect("list");
         let rest = store.list(Some(&first[1].id), 10).expect("list");

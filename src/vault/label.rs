@@ -38,10 +38,16 @@ impl FieldLabel {
     /// but printable ASCII. In a `const` item this is a compile error.
     pub const fn new(label: &'static str) -> Self {
         let bytes = label.as_bytes();
-        assert!(!bytes.is_empty() && bytes.len() <= 255, "field labels are 1 to 255 bytes");
+        assert!(
+            !bytes.is_empty() && bytes.len() <= 255,
+            "field labels are 1 to 255 bytes"
+        );
         let mut i = 0;
         while i < bytes.len() {
-            assert!(bytes[i] > b' ' && bytes[i] <= b'~', "field labels are printable ASCII");
+            assert!(
+                bytes[i] > b' ' && bytes[i] <= b'~',
+                "field labels are printable ASCII"
+            );
             i += 1;
         }
         Self(label)

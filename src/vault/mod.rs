@@ -113,8 +113,8 @@ pub use blind_index::{BlindIndex, IndexTerm};
 pub use envelope::Envelope;
 pub use erasable::{Erasable, Erased};
 pub use key_store::{
-    DataKeyVersion, KeyId, KeyRecord, KeyScope, KeyState, KeyStore, MemoryKeyStore, SharedKeyName, StoredKey,
-    Tombstone,
+    DataKeyVersion, KeyId, KeyRecord, KeyScope, KeyState, KeyStore, MemoryKeyStore, SharedKeyName,
+    StoredKey, Tombstone,
 };
 pub use label::FieldLabel;
 pub use pseudonym::PseudonymKey;
@@ -207,7 +207,11 @@ impl VaultBuilder {
     ///
     /// Whatever [`RootKeyProvider::active_version`] reports: the provider
     /// is asked once so a misconfigured KMS fails at start-up.
-    pub fn build(self, root: Arc<dyn RootKeyProvider>, store: Arc<dyn KeyStore>) -> Result<Vault, VaultError> {
+    pub fn build(
+        self,
+        root: Arc<dyn RootKeyProvider>,
+        store: Arc<dyn KeyStore>,
+    ) -> Result<Vault, VaultError> {
         root.active_version()?;
         Ok(Vault {
             inner: Arc::new(Inner {
@@ -243,7 +247,12 @@ impl Vault {
     /// [`SealError::Vault`] if the key store or root key provider fails,
     /// the subject's key was destroyed concurrently, or a shared key reached
     /// its encryption limit.
-    pub fn seal<T: Sealable>(&self, value: &T, scope: &KeyScope, label: FieldLabel) -> Result<Envelope, SealError> {
+    pub fn seal<T: Sealable>(
+        &self,
+        value: &T,
+        scope: &KeyScope,
+        label: FieldLabel,
+    ) -> Result<Envelope, SealError> {
         value
             .with_canonical(|plain| self.seal_raw(scope, T::CATEGORY, label, plain))
             .map(Envelope::from_checked)
@@ -295,13 +304,19 @@ impl Vault {
     pub fn forget(&self, subject: &SubjectId) -> Result<Option<Tombstone>, VaultError> {
         let scope = KeyScope::subject(subject);
         let Some(record) = self.inner.store.find(&scope)? else {
-            self.inner.cache.by_scope(&scope)?.map_or(Ok(()), |keys| self.inner.cache.evict(&keys.record.id))?;
+            self.inner
+                .cache
+                .by_scope(&scope)?
+                .map_or(Ok(()), |keys| self.inner.cache.evict(&keys.record.id))?;
             return Ok(None);
         };
         let destroyed_at = now();
         self.inner.store.destroy(&record.id, destroyed_at)?;
         self.inner.cache.mark_destroyed(record.id, Some(&scope))?;
-        Ok(Some(Tombstone { id: record.id, destroyed_at }))
+        Ok(Some(Tombstone {
+            id: record.id,
+            destroyed_at,
+        }))
     }
 
     /// Drops every cached key. Call it when another process forgot a
@@ -326,7 +341,10 @@ impl Vault {
         plain: &[u8],
     ) -> Result<Vec<u8>, SealError> {
         if plain.len() > envelope::MAX_PLAINTEXT {
-            return Err(SealError::Malformed { category, fault: crate::error::EnvelopeFault::TooLong });
+            return Err(SealError::Malformed {
+                category,
+                fault: crate::error::EnvelopeFault::TooLong,
+            });
         }
         let keys = self.keys_for_sealing(scope)?;
         let version = keys.active.ok_or(VaultError::NoKey)?;
@@ -340,9 +358,13 @@ impl Vault {
             key_version: version,
         };
         let nonce = nonce::next()?;
-        keys.with_field(&*self.inner.root, version, category.code(), label.as_str(), |cipher| {
-            envelope::seal(cipher, header, nonce, label.as_str(), scope.name(), plain)
-        })?
+        keys.with_field(
+            &*self.inner.root,
+            version,
+            category.code(),
+            label.as_str(),
+            |cipher| envelope::seal(cipher, header, nonce, label.as_str(), scope.name(), plain),
+        )?
         .map_err(|()| SealError::Vault(VaultError::Crypto))
     }
 
@@ -357,7 +379,10 @@ impl Vault {
         envelope::check(bytes).map_err(|fault| SealError::Malformed { category, fault })?;
         let found = envelope::category_code(bytes);
         if found != category.code() {
-            return Err(SealError::WrongCategory { expected: category, found });
+            return Err(SealError::WrongCategory {
+                expected: category,
+                found,
+            });
         }
         if envelope::is_subject_keyed(bytes) != scope.is_subject() {
             return Err(SealError::WrongSubject { category });
@@ -376,9 +401,13 @@ impl Vault {
         if keys.record.version(version).is_none() {
             return Err(SealError::Crypto { category });
         }
-        keys.with_field(&*self.inner.root, version, found, label.as_str(), |cipher| {
-            envelope::open(cipher, bytes, label.as_str(), scope.name())
-        })?
+        keys.with_field(
+            &*self.inner.root,
+            version,
+            found,
+            label.as_str(),
+            |cipher| envelope::open(cipher, bytes, label.as_str(), scope.name()),
+        )?
         .map(RawOpened::Plain)
         .map_err(|()| SealError::Crypto { category })
     }
@@ -406,7 +435,10 @@ impl Vault {
     /// process may have added it).
     fn keys_for_opening(&self, id: &KeyId, version: u32) -> Result<Option<Arc<Keys>>, VaultError> {
         let cache = &self.inner.cache;
-        if let Some(keys) = cache.recent_for_id(id).filter(|keys| keys.record.version(version).is_some()) {
+        if let Some(keys) = cache
+            .recent_for_id(id)
+            .filter(|keys| keys.record.version(version).is_some())
+        {
             return Ok(Some(keys));
         }
         let generation = cache.generation();
@@ -460,11 +492,18 @@ impl Vault {
         let mut data_key = zeroize::Zeroizing::new([0u8; 32]);
         getrandom::fill(data_key.as_mut()).map_err(|_| VaultError::Random)?;
         let root_version = self.inner.root.active_version()?;
-        let wrapped = self
-            .inner
-            .root
-            .wrap(root_version, &wrap_context(id, version, root_version, scope), &data_key)?;
-        let entry = DataKeyVersion { version, state, root_version, wrapped, encryptions: 0 };
+        let wrapped = self.inner.root.wrap(
+            root_version,
+            &wrap_context(id, version, root_version, scope),
+            &data_key,
+        )?;
+        let entry = DataKeyVersion {
+            version,
+            state,
+            root_version,
+            wrapped,
+            encryptions: 0,
+        };
         Ok((entry, data_key))
     }
 
@@ -478,10 +517,12 @@ impl Vault {
         if cache::take_from_lease(&keys.lease_left) {
             return Ok(());
         }
-        let granted = self
-            .inner
-            .store
-            .reserve(&keys.record.id, version, self.inner.lease, self.inner.shared_limit)?;
+        let granted = self.inner.store.reserve(
+            &keys.record.id,
+            version,
+            self.inner.lease,
+            self.inner.shared_limit,
+        )?;
         // One of the granted encryptions is this one.
         keys.lease_left
             .fetch_add(granted - 1, std::sync::atomic::Ordering::AcqRel);
@@ -491,7 +532,12 @@ impl Vault {
 
 /// The context a data key version is wrapped with (see the
 /// [key store docs](key_store)).
-pub(crate) fn wrap_context(id: &KeyId, version: u32, root_version: u32, scope: &KeyScope) -> Vec<u8> {
+pub(crate) fn wrap_context(
+    id: &KeyId,
+    version: u32,
+    root_version: u32,
+    scope: &KeyScope,
+) -> Vec<u8> {
     const DOMAIN: &[u8] = b"custodian/dek/v1";
     let name = scope.name().as_bytes();
     let mut context = Vec::with_capacity(DOMAIN.len() + 16 + 4 + 4 + 1 + 2 + name.len());

@@ -116,9 +116,10 @@ mod tests {
             assert!(seen.insert(next().expect("nonce")));
         }
         reseed_after_fork().expect("reseed");
-        let other: Vec<_> = std::thread::spawn(|| (0..100).map(|_| next().expect("nonce")).collect())
-            .join()
-            .expect("thread");
+        let other: Vec<_> =
+            std::thread::spawn(|| (0..100).map(|_| next().expect("nonce")).collect())
+                .join()
+                .expect("thread");
         for nonce in other {
             assert!(seen.insert(nonce));
         }

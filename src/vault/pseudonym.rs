@@ -1,16 +1,4 @@
 //! Pseudonym keys: stable keyed pseudonyms for audit logs and redaction.
-//!
-//! ```text
-//! key = HKDF(data key of shared record "custodian:pseudonym", version 1;
-//!            info = "custodian/v1/pseudonym" ‖ 0x00 ‖ u16 len ‖ purpose)
-//! pseudonym(input) = HMAC-SHA256(key, input)
-//! ```
-//!
-//! One key per purpose (`"audit.subject"`, `"redact.email"`, ...), so
-//! pseudonyms of different purposes cannot be joined. The key is the same
-//! in every process sharing the key store, and stable across restarts.
-//! Like blind indexes, pseudonyms reveal equality: the same input gives the
-//! same pseudonym.
 
 use core::fmt;
 
@@ -34,17 +22,28 @@ use crate::error::VaultError;
 /// assert_ne!(key.pseudonym(b"cust_1"), vault.pseudonym_key("redact.email")?.pseudonym(b"cust_1"));
 /// # Ok::<(), custodian::VaultError>(())
 /// ```
+///
+/// ```text
+/// key = HKDF(data key of shared record "custodian:pseudonym", version 1;
+///            info = "custodian/v1/pseudonym" ‖ 0x00 ‖ u16 len ‖ purpose)
+/// pseudonym(input) = HMAC-SHA256(key, input)
+/// ```
+///
+/// One key per purpose (`"audit.subject"`, `"redact.email"`, ...), so
+/// pseudonyms of different purposes cannot be joined. The key is the same
+/// in every process sharing the key store, and stable across restarts.
+/// Like blind indexes, pseudonyms reveal equality: the same input gives the
+/// same pseudonym.
 #[derive(Clone)]
 pub struct PseudonymKey {
     key: Zeroizing<[u8; 32]>,
+    mac: Hmac<Sha256>,
 }
 
 impl PseudonymKey {
     /// HMAC-SHA256 of `input` under the key.
     pub fn pseudonym(&self, input: &[u8]) -> [u8; 32] {
-        // HMAC takes keys of any length, so keying cannot fail.
-        #[allow(clippy::expect_used, reason = "HMAC accepts any key length")]
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.key.as_ref()).expect("any key length");
+        let mut mac = self.mac.clone();
         mac.update(input);
         mac.finalize().into_bytes().into()
     }
@@ -75,12 +74,20 @@ impl Vault {
     /// bytes; key store and root key provider failures.
     pub fn pseudonym_key(&self, purpose: &str) -> Result<PseudonymKey, VaultError> {
         if purpose.is_empty() || purpose.len() > 255 {
-            return Err(VaultError::InvalidInput { what: "pseudonym purpose length" });
+            return Err(VaultError::InvalidInput {
+                what: "pseudonym purpose length",
+            });
         }
-        let name = SharedKeyName::internal("custodian:pseudonym".to_owned())
-            .ok_or(VaultError::Corrupt { what: "pseudonym record name" })?;
+        let name = SharedKeyName::internal("custodian:pseudonym".to_owned()).ok_or(
+            VaultError::Corrupt {
+                what: "pseudonym record name",
+            },
+        )?;
         let keys = self.keys_for_sealing(&KeyScope::Shared(name))?;
         let data_key = keys.data_key(&*self.inner.root, 1)?;
-        Ok(PseudonymKey { key: subkey::pseudonym_key(&data_key, purpose) })
+        let key = subkey::pseudonym_key(&data_key, purpose);
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_ref())
+            .map_err(|_| VaultError::Crypto)?;
+        Ok(PseudonymKey { key, mac })
     }
 }

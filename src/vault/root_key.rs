@@ -1,53 +1,4 @@
 //! Root keys (key-encryption keys) and the provider trait a KMS plugs into.
-//!
-//! Root keys never encrypt data: they only wrap the random data keys kept in
-//! the [key store](super::KeyStore). A root key is versioned; the version is
-//! stored beside every wrapped data key, so unwrapping picks the exact key
-//! and never tries keys in turn.
-//!
-//! [`RootKeyRing`] is the in-process implementation: 256-bit keys held in
-//! memory, zeroized on drop. It is right for development, tests and hosts
-//! whose secret manager injects the key at start-up. In production the root
-//! key should live in a KMS or HSM; implement [`RootKeyProvider`] for it:
-//!
-//! ```ignore
-//! /// Sketch of a KMS-backed provider (the client type is the host's).
-//! #[derive(Debug)]
-//! struct KmsRootKeys { client: KmsClient, key_arns: BTreeMap<u32, String>, active: u32 }
-//!
-//! impl RootKeyProvider for KmsRootKeys {
-//!     fn active_version(&self) -> Result<u32, VaultError> { Ok(self.active) }
-//!
-//!     fn wrap(&self, version: u32, context: &[u8], key: &[u8; 32]) -> Result<Vec<u8>, VaultError> {
-//!         let arn = self.key_arns.get(&version).ok_or(VaultError::UnknownRootKey { version })?;
-//!         // KMS Encrypt with the context as the encryption context (it is
-//!         // authenticated by KMS exactly like our AAD).
-//!         self.client.encrypt(arn, key, &[("custodian", base64(context))])
-//!             .map_err(|e| VaultError::Store(e.into()))
-//!     }
-//!
-//!     fn unwrap(&self, version: u32, context: &[u8], wrapped: &[u8])
-//!         -> Result<Zeroizing<[u8; 32]>, VaultError> {
-//!         let arn = self.key_arns.get(&version).ok_or(VaultError::UnknownRootKey { version })?;
-//!         let plain = self.client.decrypt(arn, wrapped, &[("custodian", base64(context))])
-//!             .map_err(|_| VaultError::Crypto)?;
-//!         let mut key = Zeroizing::new([0; 32]);
-//!         key.copy_from_slice(plain.get(..32).ok_or(VaultError::Crypto)?);
-//!         Ok(key)
-//!     }
-//! }
-//! ```
-//!
-//! The vault calls `unwrap` once per data key version and caches the result
-//! (with its AES key schedule), so KMS latency (tens of milliseconds) is paid
-//! on the first use of a subject's key in a process, not per value.
-//!
-//! # Wrapped data key layout
-//!
-//! [`RootKeyRing`] wraps a 32-byte data key as `nonce (12) ‖ ciphertext (32)
-//! ‖ tag (16)`, 60 bytes: AES-256-GCM under the root key, with a random
-//! nonce from the operating system and the context (see
-//! [`KeyRecord`](super::KeyRecord)) as associated data.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -156,9 +107,8 @@ impl fmt::Debug for RootKey {
 
 /// Where root keys live: wraps and unwraps data keys by exact version.
 ///
-/// Implement it for a KMS, Vault transit or an HSM (see the [module
-/// docs](self) for a sketch); [`RootKeyRing`] is the in-process
-/// implementation.
+/// Implement it for a KMS, Vault transit or an HSM (a sketch follows);
+/// [`RootKeyRing`] is the in-process implementation.
 ///
 /// # Security
 ///
@@ -166,6 +116,55 @@ impl fmt::Debug for RootKey {
 /// encryption context): it names the key record, the data key version and
 /// the root key version, so a wrapped key copied to another record fails to
 /// unwrap. Implementations never log key bytes.
+///
+/// Root keys never encrypt data: they only wrap the random data keys kept in
+/// the [key store](super::KeyStore). A root key is versioned; the version is
+/// stored beside every wrapped data key, so unwrapping picks the exact key
+/// and never tries keys in turn.
+///
+/// [`RootKeyRing`] is the in-process implementation: 256-bit keys held in
+/// memory, zeroized on drop. It is right for development, tests and hosts
+/// whose secret manager injects the key at start-up. In production the root
+/// key should live in a KMS or HSM; implement [`RootKeyProvider`] for it:
+///
+/// ```ignore
+/// /// Sketch of a KMS-backed provider (the client type is the host's).
+/// #[derive(Debug)]
+/// struct KmsRootKeys { client: KmsClient, key_arns: BTreeMap<u32, String>, active: u32 }
+///
+/// impl RootKeyProvider for KmsRootKeys {
+///     fn active_version(&self) -> Result<u32, VaultError> { Ok(self.active) }
+///
+///     fn wrap(&self, version: u32, context: &[u8], key: &[u8; 32]) -> Result<Vec<u8>, VaultError> {
+///         let arn = self.key_arns.get(&version).ok_or(VaultError::UnknownRootKey { version })?;
+///         // KMS Encrypt with the context as the encryption context (it is
+///         // authenticated by KMS exactly like our AAD).
+///         self.client.encrypt(arn, key, &[("custodian", base64(context))])
+///             .map_err(|e| VaultError::Store(e.into()))
+///     }
+///
+///     fn unwrap(&self, version: u32, context: &[u8], wrapped: &[u8])
+///         -> Result<Zeroizing<[u8; 32]>, VaultError> {
+///         let arn = self.key_arns.get(&version).ok_or(VaultError::UnknownRootKey { version })?;
+///         let plain = self.client.decrypt(arn, wrapped, &[("custodian", base64(context))])
+///             .map_err(|_| VaultError::Crypto)?;
+///         let mut key = Zeroizing::new([0; 32]);
+///         key.copy_from_slice(plain.get(..32).ok_or(VaultError::Crypto)?);
+///         Ok(key)
+///     }
+/// }
+/// ```
+///
+/// The vault calls `unwrap` once per data key version and caches the result
+/// (with its AES key schedule), so KMS latency (tens of milliseconds) is paid
+/// on the first use of a subject's key in a process, not per value.
+///
+/// # Wrapped data key layout
+///
+/// [`RootKeyRing`] wraps a 32-byte data key as `nonce (12) ‖ ciphertext (32)
+/// ‖ tag (16)`, 60 bytes: AES-256-GCM under the root key, with a random
+/// nonce from the operating system and the context (see
+/// [`KeyRecord`](super::KeyRecord)) as associated data.
 pub trait RootKeyProvider: Send + Sync + fmt::Debug {
     /// The version that wraps new data keys.
     ///
@@ -189,7 +188,12 @@ pub trait RootKeyProvider: Send + Sync + fmt::Debug {
     /// [`VaultError::UnknownRootKey`] if the version is not loaded,
     /// [`VaultError::Crypto`] if the wrapped bytes or the context do not
     /// authenticate.
-    fn unwrap(&self, version: u32, context: &[u8], wrapped: &[u8]) -> Result<Zeroizing<[u8; 32]>, VaultError>;
+    fn unwrap(
+        &self,
+        version: u32,
+        context: &[u8],
+        wrapped: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>, VaultError>;
 }
 
 /// In-process root keys: a set of versioned [`RootKey`]s, one of them
@@ -224,7 +228,10 @@ impl RootKeyRing {
     pub fn new(version: u32, key: RootKey) -> Self {
         let keys = BTreeMap::from([(version, Arc::new(key.cipher()))]);
         Self {
-            state: RwLock::new(RingState { keys, active: version }),
+            state: RwLock::new(RingState {
+                keys,
+                active: version,
+            }),
         }
     }
 
@@ -323,7 +330,12 @@ impl RootKeyProvider for RootKeyRing {
         wrap_with_nonce(&*self.cipher(version)?, &nonce, context, key)
     }
 
-    fn unwrap(&self, version: u32, context: &[u8], wrapped: &[u8]) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+    fn unwrap(
+        &self,
+        version: u32,
+        context: &[u8],
+        wrapped: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
         if wrapped.len() != WRAPPED_LEN {
             return Err(VaultError::Crypto);
         }
@@ -332,7 +344,13 @@ impl RootKeyProvider for RootKeyRing {
         let nonce = Nonce::try_from(nonce).map_err(|_| VaultError::Crypto)?;
         let plain = Zeroizing::new(
             cipher
-                .decrypt(&nonce, Payload { msg: sealed, aad: context })
+                .decrypt(
+                    &nonce,
+                    Payload {
+                        msg: sealed,
+                        aad: context,
+                    },
+                )
                 .map_err(|_| VaultError::Crypto)?,
         );
         let mut key = Zeroizing::new([0u8; 32]);
@@ -350,7 +368,13 @@ pub(crate) fn wrap_with_nonce(
     key: &[u8; 32],
 ) -> Result<Vec<u8>, VaultError> {
     let sealed = cipher
-        .encrypt(&Nonce::from(*nonce), Payload { msg: key, aad: context })
+        .encrypt(
+            &Nonce::from(*nonce),
+            Payload {
+                msg: key,
+                aad: context,
+            },
+        )
         .map_err(|_| VaultError::Crypto)?;
     let mut out = Vec::with_capacity(WRAPPED_LEN);
     out.extend_from_slice(nonce);
@@ -369,10 +393,19 @@ mod tests {
 
     #[test]
     fn loads_from_bytes_base64_and_env() {
-        assert!(matches!(RootKey::from_bytes(&[0; 31]), Err(VaultError::RootKeyLength { found: 31 })));
+        assert!(matches!(
+            RootKey::from_bytes(&[0; 31]),
+            Err(VaultError::RootKeyLength { found: 31 })
+        ));
         assert!(RootKey::from_bytes(&[7; 32]).is_ok());
-        assert!(matches!(RootKey::from_base64("not base64!"), Err(VaultError::RootKeyEncoding)));
-        assert!(matches!(RootKey::from_base64("AAAA"), Err(VaultError::RootKeyLength { found: 3 })));
+        assert!(matches!(
+            RootKey::from_base64("not base64!"),
+            Err(VaultError::RootKeyEncoding)
+        ));
+        assert!(matches!(
+            RootKey::from_base64("AAAA"),
+            Err(VaultError::RootKeyLength { found: 3 })
+        ));
         let generated = RootKey::generate().expect("os rng");
         let again = RootKey::from_base64(&generated.export_base64()).expect("round trip");
         assert_eq!(generated.0.as_ref(), again.0.as_ref());
@@ -388,32 +421,57 @@ mod tests {
         assert_eq!(format!("{key:?}"), "RootKey(..)");
         let ring = RootKeyRing::new(3, key);
         let debug = format!("{ring:?}");
-        assert!(!debug.to_lowercase().contains("ab, ab") && !debug.contains("171"), "{debug}");
+        assert!(
+            !debug.to_lowercase().contains("ab, ab") && !debug.contains("171"),
+            "{debug}"
+        );
     }
 
     #[test]
     fn wraps_by_exact_version_with_authenticated_context() {
         let ring = RootKeyRing::new(1, RootKey::from_bytes(&[1; 32]).expect("32 bytes"));
-        ring.add(2, RootKey::from_bytes(&[2; 32]).expect("32 bytes")).expect("new version");
+        ring.add(2, RootKey::from_bytes(&[2; 32]).expect("32 bytes"))
+            .expect("new version");
         let dek = [9u8; 32];
         let wrapped = ring.wrap(1, b"ctx", &dek).expect("wrap");
         assert_eq!(wrapped.len(), WRAPPED_LEN);
         assert_eq!(*ring.unwrap(1, b"ctx", &wrapped).expect("unwrap"), dek);
-        assert!(matches!(ring.unwrap(2, b"ctx", &wrapped), Err(VaultError::Crypto)));
-        assert!(matches!(ring.unwrap(1, b"ctX", &wrapped), Err(VaultError::Crypto)));
-        assert!(matches!(ring.unwrap(9, b"ctx", &wrapped), Err(VaultError::UnknownRootKey { version: 9 })));
-        assert!(matches!(ring.unwrap(1, b"ctx", &wrapped[1..]), Err(VaultError::Crypto)));
+        assert!(matches!(
+            ring.unwrap(2, b"ctx", &wrapped),
+            Err(VaultError::Crypto)
+        ));
+        assert!(matches!(
+            ring.unwrap(1, b"ctX", &wrapped),
+            Err(VaultError::Crypto)
+        ));
+        assert!(matches!(
+            ring.unwrap(9, b"ctx", &wrapped),
+            Err(VaultError::UnknownRootKey { version: 9 })
+        ));
+        assert!(matches!(
+            ring.unwrap(1, b"ctx", &wrapped[1..]),
+            Err(VaultError::Crypto)
+        ));
     }
 
     #[test]
     fn rotation_steps_are_checked() {
         let ring = RootKeyRing::new(1, RootKey::generate().expect("rng"));
-        assert!(matches!(ring.add(1, RootKey::generate().expect("rng")), Err(VaultError::VersionExists { .. })));
-        assert!(matches!(ring.promote(2), Err(VaultError::UnknownRootKey { version: 2 })));
+        assert!(matches!(
+            ring.add(1, RootKey::generate().expect("rng")),
+            Err(VaultError::VersionExists { .. })
+        ));
+        assert!(matches!(
+            ring.promote(2),
+            Err(VaultError::UnknownRootKey { version: 2 })
+        ));
         ring.add(2, RootKey::generate().expect("rng")).expect("add");
         assert_eq!(ring.active_version().expect("active"), 1);
         ring.promote(2).expect("promote");
-        assert!(matches!(ring.remove(2), Err(VaultError::ActiveVersion { version: 2 })));
+        assert!(matches!(
+            ring.remove(2),
+            Err(VaultError::ActiveVersion { version: 2 })
+        ));
         ring.remove(1).expect("remove");
         assert_eq!(ring.versions().expect("versions"), vec![2]);
     }

@@ -47,7 +47,8 @@ impl Vault {
     pub fn add_key_version(&self, scope: &KeyScope) -> Result<u32, VaultError> {
         self.update_record(scope, |vault, record| {
             let version = record.versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
-            let (entry, _) = vault.new_version(&record.id, &record.scope, version, KeyState::DecryptOnly)?;
+            let (entry, _) =
+                vault.new_version(&record.id, &record.scope, version, KeyState::DecryptOnly)?;
             record.versions.push(entry);
             Ok(version)
         })
@@ -66,7 +67,11 @@ impl Vault {
                 return Err(VaultError::UnknownVersion { version });
             }
             for entry in &mut record.versions {
-                entry.state = if entry.version == version { KeyState::Active } else { KeyState::DecryptOnly };
+                entry.state = if entry.version == version {
+                    KeyState::Active
+                } else {
+                    KeyState::DecryptOnly
+                };
             }
             Ok(())
         })
@@ -181,8 +186,12 @@ impl Vault {
                 if entry.root_version == active {
                     continue;
                 }
-                let old = wrap_context(&record.id, entry.version, entry.root_version, &record.scope);
-                let key = self.inner.root.unwrap(entry.root_version, &old, &entry.wrapped)?;
+                let old =
+                    wrap_context(&record.id, entry.version, entry.root_version, &record.scope);
+                let key = self
+                    .inner
+                    .root
+                    .unwrap(entry.root_version, &old, &entry.wrapped)?;
                 let new = wrap_context(&record.id, entry.version, active, &record.scope);
                 entry.wrapped = self.inner.root.wrap(active, &new, &key)?;
                 entry.root_version = active;

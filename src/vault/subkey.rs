@@ -25,8 +25,8 @@ use zeroize::Zeroizing;
 
 /// SHA-256 of `"custodian hkdf salt v1"` (checked by a unit test).
 pub const SALT: [u8; 32] = [
-    0xac, 0xbe, 0xe4, 0x09, 0x8c, 0x0c, 0x1a, 0x2e, 0x78, 0x66, 0x37, 0xeb, 0x0b, 0xf4, 0xb4, 0xef, 0x49, 0xf5,
-    0x3d, 0x26, 0x5c, 0x44, 0xc7, 0xac, 0x97, 0x98, 0x1e, 0x04, 0x08, 0xef, 0x95, 0xfc,
+    0xac, 0xbe, 0xe4, 0x09, 0x8c, 0x0c, 0x1a, 0x2e, 0x78, 0x66, 0x37, 0xeb, 0x0b, 0xf4, 0xb4, 0xef,
+    0x49, 0xf5, 0x3d, 0x26, 0x5c, 0x44, 0xc7, 0xac, 0x97, 0x98, 0x1e, 0x04, 0x08, 0xef, 0x95, 0xfc,
 ];
 
 const FIELD_INFO: &[u8] = b"custodian/v1/field-key\0";
@@ -46,17 +46,42 @@ fn expand(data_key: &[u8; 32], info: &[&[u8]]) -> Zeroizing<[u8; 32]> {
 
 /// The key that seals one field (category and label) under a data key.
 /// `label` is at most 255 bytes.
-pub(crate) fn field_key(data_key: &[u8; 32], alg: u8, category: u16, label: &str) -> Zeroizing<[u8; 32]> {
+pub(crate) fn field_key(
+    data_key: &[u8; 32],
+    alg: u8,
+    category: u16,
+    label: &str,
+) -> Zeroizing<[u8; 32]> {
     let len = (label.len() as u16).to_be_bytes();
-    expand(data_key, &[FIELD_INFO, &[alg], &category.to_be_bytes(), &len, label.as_bytes()])
+    expand(
+        data_key,
+        &[
+            FIELD_INFO,
+            &[alg],
+            &category.to_be_bytes(),
+            &len,
+            label.as_bytes(),
+        ],
+    )
 }
 
 /// The key of one blind index version. `name` is at most 255 bytes.
-pub(crate) fn index_key(data_key: &[u8; 32], category: u16, name: &str, version: u32) -> Zeroizing<[u8; 32]> {
+pub(crate) fn index_key(
+    data_key: &[u8; 32],
+    category: u16,
+    name: &str,
+    version: u32,
+) -> Zeroizing<[u8; 32]> {
     let len = (name.len() as u16).to_be_bytes();
     expand(
         data_key,
-        &[INDEX_INFO, &category.to_be_bytes(), &len, name.as_bytes(), &version.to_be_bytes()],
+        &[
+            INDEX_INFO,
+            &category.to_be_bytes(),
+            &len,
+            name.as_bytes(),
+            &version.to_be_bytes(),
+        ],
     )
 }
 
@@ -125,7 +150,13 @@ mod tests {
         assert_ne!(*base, *field_key(&dek, 2, 1, "email"));
         assert_ne!(*base, *field_key(&dek, 1, 2, "email"));
         assert_ne!(*base, *field_key(&dek, 1, 1, "email2"));
-        assert_ne!(*index_key(&dek, 1, "email", 1), *index_key(&dek, 1, "email", 2));
-        assert_ne!(*pseudonym_key(&dek, "audit"), *pseudonym_key(&dek, "redact"));
+        assert_ne!(
+            *index_key(&dek, 1, "email", 1),
+            *index_key(&dek, 1, "email", 2)
+        );
+        assert_ne!(
+            *pseudonym_key(&dek, "audit"),
+            *pseudonym_key(&dek, "redact")
+        );
     }
 }
