@@ -29,6 +29,10 @@
 //! |---|---|
 //! | collect only essential data, each kind in its category | [`pii`] |
 //! | mask personal data in every display | [`pii`] (`Display`/`Debug`) |
+//! | encrypted storage: values sealed (AES-256-GCM, HKDF-SHA256 subkeys) whenever serialized | [`vault`], [`seal`] |
+//! | masking in transfers: a masked serialization mode | [`seal::masked`] |
+//! | erasure: crypto-shredding of a subject's key | [`vault::Vault::forget`] |
+//! | lookups without plaintext | [`vault::BlindIndex`] |
 //!
 //! # Security
 //!
@@ -42,6 +46,15 @@
 //! What this crate does not protect against: a compromised host process
 //! (memory can be read before it is zeroized), copies the host makes of
 //! exposed plaintext, and swap or core dumps.
+//!
+//! Sealed values are safe to store and back up; see the
+//! [vault's residual risks](vault#residual-risks) for what remains after
+//! erasure (key-store backups, blind indexes in old backups).
+//!
+//! # Crate features
+//!
+//! - `argon2`: Argon2id "slow" blind indexes
+//!   ([`BlindIndex::slow`](vault::BlindIndex)) for low-entropy fields.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
