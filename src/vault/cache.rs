@@ -26,6 +26,7 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::KeyInit;
 use zeroize::Zeroizing;
 
+use super::envelope::FieldKey;
 use super::key_store::{KeyId, KeyRecord, KeyScope};
 use super::root_key::RootKeyProvider;
 use super::subkey;
@@ -52,7 +53,7 @@ struct Field {
     version: u32,
     category: u16,
     label: &'static str,
-    cipher: Aes256Gcm,
+    cipher: Arc<FieldKey>,
 }
 
 impl Keys {
@@ -76,41 +77,35 @@ impl Keys {
         self
     }
 
-    /// Runs `f` with the AES-GCM instance of one field, deriving and caching
-    /// it on first use.
-    pub(crate) fn with_field<R>(
+    /// The AES-GCM instance of one field, derived and cached on first use.
+    pub(crate) fn field(
         &self,
         root: &dyn RootKeyProvider,
         version: u32,
         category: u16,
         label: &'static str,
-        f: impl FnOnce(&Aes256Gcm) -> R,
-    ) -> Result<R, VaultError> {
+    ) -> Result<Arc<FieldKey>, VaultError> {
         {
             let state = self.state.read().map_err(|_| VaultError::Poisoned)?;
             if let Some(field) = state.find(version, category, label) {
-                return Ok(f(&field.cipher));
+                return Ok(Arc::clone(&field.cipher));
             }
         }
         let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
-        if state.find(version, category, label).is_none() {
-            let data_key = state.data_key(&self.record, root, version)?;
-            let key =
-                subkey::field_key(&data_key, super::envelope::ALG_AES256_GCM, category, label);
-            let cipher = Aes256Gcm::new(&(*key).into());
-            state.fields.push(Field {
-                version,
-                category,
-                label,
-                cipher,
-            });
+        if let Some(field) = state.find(version, category, label) {
+            return Ok(Arc::clone(&field.cipher));
         }
-        let field = state
-            .find(version, category, label)
-            .ok_or(VaultError::Corrupt {
-                what: "field key cache",
-            })?;
-        Ok(f(&field.cipher))
+        let data_key = state.data_key(&self.record, root, version)?;
+        let key = subkey::field_key(&data_key, super::envelope::ALG_AES256_GCM, category, label);
+        let cipher = Aes256Gcm::new(&(*key).into());
+        let cipher = Arc::new(FieldKey::new(cipher, label, self.record.scope.name()));
+        state.fields.push(Field {
+            version,
+            category,
+            label,
+            cipher: Arc::clone(&cipher),
+        });
+        Ok(cipher)
     }
 
     /// The unwrapped data key of a version (for index and pseudonym keys).
@@ -171,12 +166,28 @@ pub(crate) struct Cache {
 
 static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
 
-/// A thread's memory of the last record it used.
+/// A thread's memory of the last record and field it used.
 struct Recent {
     cache: u64,
     generation: u64,
     keys: Arc<Keys>,
+    version: u32,
+    category: u16,
+    label: &'static str,
+    cipher: Arc<FieldKey>,
 }
+
+/// What to remember: a record and one of its field ciphers.
+pub(crate) struct FieldUse<'a> {
+    pub(crate) generation: u64,
+    pub(crate) keys: &'a Arc<Keys>,
+    pub(crate) version: u32,
+    pub(crate) category: u16,
+    pub(crate) label: &'static str,
+    pub(crate) cipher: &'a Arc<FieldKey>,
+}
+
+type Slot = &'static std::thread::LocalKey<RefCell<Option<Recent>>>;
 
 thread_local! {
     static RECENT_SEAL: RefCell<Option<Recent>> = const { RefCell::new(None) };
@@ -207,55 +218,82 @@ impl Cache {
         self.generation.fetch_add(1, Ordering::Release);
     }
 
-    fn recent(
+    /// Runs `f` with this thread's remembered field if it is still current
+    /// and `matches`; `None` otherwise. No lock, no map lookup.
+    fn with_recent<R>(
         &self,
-        slot: &'static std::thread::LocalKey<RefCell<Option<Recent>>>,
-        matches: impl FnOnce(&Keys) -> bool,
-    ) -> Option<Arc<Keys>> {
+        slot: Slot,
+        matches: impl FnOnce(&Recent) -> bool,
+        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+    ) -> Option<R> {
         let generation = self.generation();
         slot.with(|recent| {
             let recent = recent.try_borrow().ok()?;
             let recent = recent.as_ref()?;
-            (recent.cache == self.id && recent.generation == generation && matches(&recent.keys))
-                .then(|| Arc::clone(&recent.keys))
+            let current = recent.cache == self.id && recent.generation == generation;
+            (current && matches(recent)).then(|| f(&recent.keys, recent.version, &recent.cipher))
         })
     }
 
-    fn remember(
-        &self,
-        slot: &'static std::thread::LocalKey<RefCell<Option<Recent>>>,
-        generation: u64,
-        keys: &Arc<Keys>,
-    ) {
+    fn remember(&self, slot: Slot, used: &FieldUse<'_>) {
         slot.with(|recent| {
             if let Ok(mut recent) = recent.try_borrow_mut() {
                 *recent = Some(Recent {
                     cache: self.id,
-                    generation,
-                    keys: Arc::clone(keys),
+                    generation: used.generation,
+                    keys: Arc::clone(used.keys),
+                    version: used.version,
+                    category: used.category,
+                    label: used.label,
+                    cipher: Arc::clone(used.cipher),
                 });
             }
         });
     }
 
-    /// The keys this thread last sealed with, if they are for `scope` and
-    /// still current.
-    pub(crate) fn recent_for_scope(&self, scope: &KeyScope) -> Option<Arc<Keys>> {
-        self.recent(&RECENT_SEAL, |keys| keys.record.scope == *scope)
+    /// Runs `f` with the field this thread last sealed with, if it is for
+    /// `scope`, `category` and `label`, under the record's active version.
+    pub(crate) fn with_recent_seal<R>(
+        &self,
+        scope: &KeyScope,
+        category: u16,
+        label: &'static str,
+        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+    ) -> Option<R> {
+        let matches = |r: &Recent| {
+            r.category == category
+                && (core::ptr::eq(r.label, label) || r.label == label)
+                && r.keys.active == Some(r.version)
+                && r.keys.record.scope == *scope
+        };
+        self.with_recent(&RECENT_SEAL, matches, f)
     }
 
-    pub(crate) fn remember_for_scope(&self, generation: u64, keys: &Arc<Keys>) {
-        self.remember(&RECENT_SEAL, generation, keys);
+    pub(crate) fn remember_seal(&self, used: &FieldUse<'_>) {
+        self.remember(&RECENT_SEAL, used);
     }
 
-    /// The keys this thread last opened with, if they are record `id` and
-    /// still current.
-    pub(crate) fn recent_for_id(&self, id: &KeyId) -> Option<Arc<Keys>> {
-        self.recent(&RECENT_OPEN, |keys| keys.record.id == *id)
+    /// Runs `f` with the field this thread last opened with, if it is record
+    /// `id`, `version`, `category` and `label`.
+    pub(crate) fn with_recent_open<R>(
+        &self,
+        id: &KeyId,
+        version: u32,
+        category: u16,
+        label: &'static str,
+        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+    ) -> Option<R> {
+        let matches = |r: &Recent| {
+            r.version == version
+                && r.category == category
+                && (core::ptr::eq(r.label, label) || r.label == label)
+                && r.keys.record.id == *id
+        };
+        self.with_recent(&RECENT_OPEN, matches, f)
     }
 
-    pub(crate) fn remember_for_id(&self, generation: u64, keys: &Arc<Keys>) {
-        self.remember(&RECENT_OPEN, generation, keys);
+    pub(crate) fn remember_open(&self, used: &FieldUse<'_>) {
+        self.remember(&RECENT_OPEN, used);
     }
 
     pub(crate) fn by_scope(&self, scope: &KeyScope) -> Result<Option<Arc<Keys>>, VaultError> {

@@ -244,47 +244,53 @@ pub(crate) struct Header {
     pub(crate) key_version: u32,
 }
 
-/// Calls `f` with the associated data: header ‖ u16 len ‖ label ‖ u16 len ‖
-/// binding. Built on the stack when short (the common case), so sealing
-/// does not allocate for it.
-fn with_aad<R>(header: &[u8], label: &str, binding: &str, f: impl FnOnce(&[u8]) -> R) -> R {
-    let len = HEADER_LEN + 2 + label.len() + 2 + binding.len();
-    let fill = |buf: &mut [u8]| {
-        let mut at = 0;
-        // Labels and bindings are at most 255 bytes (checked where they are
-        // built), so the u16 lengths hold.
-        for part in [
-            &header[..HEADER_LEN],
-            &(label.len() as u16).to_be_bytes()[..],
-            label.as_bytes(),
-            &(binding.len() as u16).to_be_bytes()[..],
-            binding.as_bytes(),
-        ] {
-            buf[at..at + part.len()].copy_from_slice(part);
-            at += part.len();
+/// A field's AES-GCM instance and the fixed tail of its associated data
+/// (`u16 len ‖ label ‖ u16 len ‖ binding`), built once per field and scope
+/// and cached, so sealing only prepends the header.
+pub(crate) struct FieldKey {
+    cipher: Aes256Gcm,
+    aad_suffix: Box<[u8]>,
+}
+
+impl FieldKey {
+    /// `label` and `binding` are at most 255 bytes each (checked where they
+    /// are built), so the u16 lengths hold.
+    pub(crate) fn new(cipher: Aes256Gcm, label: &str, binding: &str) -> Self {
+        let mut suffix = Vec::with_capacity(4 + label.len() + binding.len());
+        suffix.extend_from_slice(&(label.len() as u16).to_be_bytes());
+        suffix.extend_from_slice(label.as_bytes());
+        suffix.extend_from_slice(&(binding.len() as u16).to_be_bytes());
+        suffix.extend_from_slice(binding.as_bytes());
+        Self {
+            cipher,
+            aad_suffix: suffix.into_boxed_slice(),
         }
-    };
+    }
+}
+
+/// Calls `f` with the associated data, header ‖ suffix, built on the stack
+/// when short (the common case).
+fn with_aad<R>(header: &[u8], suffix: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    let len = HEADER_LEN + suffix.len();
     if len <= STACK_AAD {
         let mut buf = [0u8; STACK_AAD];
-        fill(&mut buf[..len]);
+        buf[..HEADER_LEN].copy_from_slice(&header[..HEADER_LEN]);
+        buf[HEADER_LEN..len].copy_from_slice(suffix);
         f(&buf[..len])
     } else {
-        let mut buf = vec![0u8; len];
-        fill(&mut buf);
+        let mut buf = Vec::with_capacity(len);
+        buf.extend_from_slice(&header[..HEADER_LEN]);
+        buf.extend_from_slice(suffix);
         f(&buf)
     }
 }
 
-/// Seals `plaintext` into a new envelope.
-///
-/// `label` and `binding` are at most 255 bytes each; `plaintext` at most
-/// [`MAX_PLAINTEXT`] (the caller checks).
+/// Seals `plaintext` (at most [`MAX_PLAINTEXT`], checked by the caller)
+/// into a new envelope.
 pub(crate) fn seal(
-    cipher: &Aes256Gcm,
+    field: &FieldKey,
     header: Header,
     nonce: [u8; 12],
-    label: &str,
-    binding: &str,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, ()> {
     let mut out = vec![0u8; OVERHEAD + plaintext.len()];
@@ -298,8 +304,10 @@ pub(crate) fn seal(
     let (head, body) = out.split_at_mut(HEADER_LEN);
     let (ciphertext, tag_out) = body.split_at_mut(plaintext.len());
     let buffer = InOutBuf::new(plaintext, ciphertext).map_err(|_| ())?;
-    let tag = with_aad(head, label, binding, |aad| {
-        cipher.encrypt_inout_detached(&Nonce::from(nonce), aad, buffer)
+    let tag = with_aad(head, &field.aad_suffix, |aad| {
+        field
+            .cipher
+            .encrypt_inout_detached(&Nonce::from(nonce), aad, buffer)
     })
     .map_err(|_| ())?;
     tag_out.copy_from_slice(&tag);
@@ -307,12 +315,7 @@ pub(crate) fn seal(
 }
 
 /// Opens a checked envelope. Any failure is the same `Err(())`.
-pub(crate) fn open(
-    cipher: &Aes256Gcm,
-    envelope: &[u8],
-    label: &str,
-    binding: &str,
-) -> Result<Zeroizing<Vec<u8>>, ()> {
+pub(crate) fn open(field: &FieldKey, envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>, ()> {
     let mut nonce = [0u8; 12];
     nonce.copy_from_slice(&envelope[NONCE_AT..HEADER_LEN]);
     let body = &envelope[HEADER_LEN..];
@@ -320,8 +323,10 @@ pub(crate) fn open(
     let tag = Tag::<Aes256Gcm>::try_from(tag).map_err(|_| ())?;
     let mut plain = Zeroizing::new(vec![0u8; ciphertext.len()]);
     let buffer = InOutBuf::new(ciphertext, &mut plain).map_err(|_| ())?;
-    with_aad(envelope, label, binding, |aad| {
-        cipher.decrypt_inout_detached(&Nonce::from(nonce), aad, buffer, &tag)
+    with_aad(envelope, &field.aad_suffix, |aad| {
+        field
+            .cipher
+            .decrypt_inout_detached(&Nonce::from(nonce), aad, buffer, &tag)
     })
     .map_err(|_| ())?;
     Ok(plain)

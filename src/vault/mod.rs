@@ -346,26 +346,54 @@ impl Vault {
                 fault: crate::error::EnvelopeFault::TooLong,
             });
         }
+        let cache = &self.inner.cache;
+        let (code, name) = (category.code(), label.as_str());
+        let seal = |keys: &Keys, version: u32, field: &envelope::FieldKey| {
+            self.seal_with(keys, version, field, scope, code, plain)
+        };
+        if let Some(sealed) = cache.with_recent_seal(scope, code, name, |keys, version, cipher| {
+            seal(keys, version, cipher)
+        }) {
+            return sealed;
+        }
+        let generation = cache.generation();
         let keys = self.keys_for_sealing(scope)?;
         let version = keys.active.ok_or(VaultError::NoKey)?;
+        let cipher = keys.field(&*self.inner.root, version, code, name)?;
+        cache.remember_seal(&cache::FieldUse {
+            generation,
+            keys: &keys,
+            version,
+            category: code,
+            label: name,
+            cipher: &cipher,
+        });
+        seal(&keys, version, &cipher)
+    }
+
+    /// Seals with a resolved field cipher: counts the encryption (shared
+    /// keys), draws a nonce, writes the envelope.
+    fn seal_with(
+        &self,
+        keys: &Keys,
+        version: u32,
+        field: &envelope::FieldKey,
+        scope: &KeyScope,
+        category: u16,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
         if !scope.is_subject() {
-            self.count_encryption(&keys, version)?;
+            self.count_encryption(keys, version)?;
         }
         let header = envelope::Header {
             subject: scope.is_subject(),
-            category: category.code(),
+            category,
             key_id: keys.record.id,
             key_version: version,
         };
         let nonce = nonce::next()?;
-        keys.with_field(
-            &*self.inner.root,
-            version,
-            category.code(),
-            label.as_str(),
-            |cipher| envelope::seal(cipher, header, nonce, label.as_str(), scope.name(), plain),
-        )?
-        .map_err(|()| SealError::Vault(VaultError::Crypto))
+        envelope::seal(field, header, nonce, plain)
+            .map_err(|()| SealError::Vault(VaultError::Crypto))
     }
 
     /// Opens envelope bytes expected to hold `category` for `scope`.
@@ -389,6 +417,26 @@ impl Vault {
         }
         let id = envelope::key_id(bytes);
         let version = envelope::key_version(bytes);
+        let name = label.as_str();
+        let open = |keys: &Keys, field: &envelope::FieldKey| {
+            // The field key's AAD binds the record's scope; it must be the
+            // one expected.
+            if keys.record.scope != *scope {
+                return Err(SealError::WrongSubject { category });
+            }
+            envelope::open(field, bytes)
+                .map(RawOpened::Plain)
+                .map_err(|()| SealError::Crypto { category })
+        };
+        let cache = &self.inner.cache;
+        if let Some(opened) =
+            cache.with_recent_open(&id, version, found, name, |keys, _, cipher| {
+                open(keys, cipher)
+            })
+        {
+            return opened;
+        }
+        let generation = cache.generation();
         let keys = match self.keys_for_opening(&id, version) {
             Ok(Some(keys)) => keys,
             Ok(None) => return Ok(RawOpened::Shredded),
@@ -401,51 +449,37 @@ impl Vault {
         if keys.record.version(version).is_none() {
             return Err(SealError::Crypto { category });
         }
-        keys.with_field(
-            &*self.inner.root,
+        let cipher = keys.field(&*self.inner.root, version, found, name)?;
+        cache.remember_open(&cache::FieldUse {
+            generation,
+            keys: &keys,
             version,
-            found,
-            label.as_str(),
-            |cipher| envelope::open(cipher, bytes, label.as_str(), scope.name()),
-        )?
-        .map(RawOpened::Plain)
-        .map_err(|()| SealError::Crypto { category })
+            category: found,
+            label: name,
+            cipher: &cipher,
+        });
+        open(&keys, &cipher)
     }
 
     /// The cached keys of a scope, loading or creating the record.
     fn keys_for_sealing(&self, scope: &KeyScope) -> Result<Arc<Keys>, VaultError> {
         let cache = &self.inner.cache;
-        if let Some(keys) = cache.recent_for_scope(scope) {
+        if let Some(keys) = cache.by_scope(scope)? {
             return Ok(keys);
         }
-        let generation = cache.generation();
-        let keys = match cache.by_scope(scope)? {
-            Some(keys) => keys,
-            None => match self.inner.store.find(scope)? {
-                Some(record) => cache.insert(Keys::new(record))?,
-                None => self.create_record(scope)?,
-            },
-        };
-        cache.remember_for_scope(generation, &keys);
-        Ok(keys)
+        match self.inner.store.find(scope)? {
+            Some(record) => cache.insert(Keys::new(record)),
+            None => self.create_record(scope),
+        }
     }
 
     /// The cached keys of a key id; `None` if the record was destroyed.
     /// Reloads once when the version is not in the cached record (another
     /// process may have added it).
     fn keys_for_opening(&self, id: &KeyId, version: u32) -> Result<Option<Arc<Keys>>, VaultError> {
-        let cache = &self.inner.cache;
-        if let Some(keys) = cache
-            .recent_for_id(id)
-            .filter(|keys| keys.record.version(version).is_some())
-        {
-            return Ok(Some(keys));
-        }
-        let generation = cache.generation();
-        match cache.by_id(id)? {
+        match self.inner.cache.by_id(id)? {
             Some(Entry::Destroyed) => return Ok(None),
             Some(Entry::Live(keys)) if keys.record.version(version).is_some() => {
-                cache.remember_for_id(generation, &keys);
                 return Ok(Some(keys));
             }
             _ => {}

@@ -81,8 +81,10 @@ pub(crate) fn next() -> Result<[u8; 12], VaultError> {
             _ => slot.insert(seeded()?),
         };
         state.left -= 1;
+        // Two word draws: cheaper than a 12-byte fill through the buffer.
         let mut nonce = [0u8; 12];
-        state.rng.fill_bytes(&mut nonce);
+        nonce[..8].copy_from_slice(&state.rng.next_u64().to_le_bytes());
+        nonce[8..].copy_from_slice(&state.rng.next_u32().to_le_bytes());
         Ok(nonce)
     })
 }
