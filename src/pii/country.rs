@@ -18,7 +18,7 @@ use super::{PiiError, PiiKind, Reason};
 /// # Ok::<(), custodian::pii::PiiError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CountryCode([u8; 2]);
+pub struct CountryCode(u8);
 
 impl CountryCode {
     /// Parses a two-letter code in either case.
@@ -37,16 +37,20 @@ impl CountryCode {
         let bytes = input.trim().as_bytes();
         let [a, b] = bytes else { return Err(unknown) };
         let code = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+        // An index into the sorted table: `as_str` is then a lookup, and
+        // ordering by index is ordering by code.
         ASSIGNED
             .binary_search_by(|c| c.as_bytes().cmp(&code[..]))
-            .map(|_| Self(code))
-            .map_err(|_| unknown)
+            .ok()
+            .and_then(|i| u8::try_from(i).ok())
+            .map(Self)
+            .ok_or(unknown)
     }
 
     /// The code in upper case.
-    pub fn as_str(&self) -> &str {
-        // Both bytes are ASCII letters: only codes from ASSIGNED are built.
-        core::str::from_utf8(&self.0).unwrap_or("??")
+    pub fn as_str(&self) -> &'static str {
+        // Only `parse_for` builds a CountryCode, from an index it found.
+        ASSIGNED.get(usize::from(self.0)).copied().unwrap_or("??")
     }
 }
 

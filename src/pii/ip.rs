@@ -1,6 +1,6 @@
 //! IP addresses.
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 use core::str::FromStr;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -33,7 +33,14 @@ use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
 pub struct IpAddress {
     octets: [u8; 16],
     v4: bool,
+    /// The masked form, rendered once at parse time so that `Display` is a
+    /// single write (benches/mask.rs). At most `xxxx:xxxx:xxxx:•`.
+    mask: [u8; MASK_CAPACITY],
+    mask_len: u8,
 }
+
+/// `ffff:ffff:ffff:` plus the 3-byte bullet.
+const MASK_CAPACITY: usize = 18;
 
 impl IpAddress {
     /// Parses an IPv4 or IPv6 address.
@@ -55,17 +62,48 @@ impl IpAddress {
     }
 
     fn from_ip(ip: IpAddr) -> Self {
-        let mut octets = [0; 16];
-        match ip {
+        let (octets, v4) = match ip {
             IpAddr::V4(v4) => {
+                let mut octets = [0; 16];
                 octets[..4].copy_from_slice(&v4.octets());
-                Self { octets, v4: true }
+                (octets, true)
             }
-            IpAddr::V6(v6) => Self {
-                octets: v6.octets(),
-                v4: false,
-            },
+            IpAddr::V6(v6) => (v6.octets(), false),
+        };
+        let mut value = Self {
+            octets,
+            v4,
+            mask: [0; MASK_CAPACITY],
+            mask_len: 0,
+        };
+        value.render_mask();
+        value
+    }
+
+    /// Renders the network part: the first three octets of IPv4 in
+    /// decimal, or the first three 16-bit groups of IPv6 in hexadecimal,
+    /// then the bullet.
+    fn render_mask(&mut self) {
+        let mut out = MaskWriter {
+            buf: [0; MASK_CAPACITY],
+            len: 0,
+        };
+        for i in 0..3 {
+            let written = if self.v4 {
+                write!(out, "{}.", self.octets[i])
+            } else {
+                write!(
+                    out,
+                    "{:x}:",
+                    u16::from_be_bytes([self.octets[2 * i], self.octets[2 * i + 1]])
+                )
+            };
+            // MASK_CAPACITY fits the longest network part.
+            debug_assert!(written.is_ok());
         }
+        let _ = out.write_str(BULLET);
+        self.mask = out.buf;
+        self.mask_len = out.len;
     }
 
     /// The address, in plaintext.
@@ -115,19 +153,27 @@ impl FromStr for IpAddress {
 
 impl fmt::Display for IpAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let o = &self.octets;
-        if self.v4 {
-            write!(f, "{}.{}.{}.{BULLET}", o[0], o[1], o[2])
-        } else {
-            let segment = |i: usize| u16::from_be_bytes([o[2 * i], o[2 * i + 1]]);
-            write!(
-                f,
-                "{:x}:{:x}:{:x}:{BULLET}",
-                segment(0),
-                segment(1),
-                segment(2)
-            )
-        }
+        // Rendered from ASCII digits and a bullet, so always UTF-8.
+        let mask = core::str::from_utf8(&self.mask[..usize::from(self.mask_len)])
+            .map_err(|_| fmt::Error)?;
+        f.write_str(mask)
+    }
+}
+
+/// A fixed-size `fmt::Write` target for [`IpAddress::render_mask`].
+struct MaskWriter {
+    buf: [u8; MASK_CAPACITY],
+    len: u8,
+}
+
+impl fmt::Write for MaskWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let start = usize::from(self.len);
+        let end = start + s.len();
+        let slot = self.buf.get_mut(start..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = u8::try_from(end).map_err(|_| fmt::Error)?;
+        Ok(())
     }
 }
 

@@ -27,6 +27,44 @@
 //! | [`NationalId`] | identity | `US SSN •••6789` |
 //! | [`Credential`] | credential | `[credential]` |
 //! | [`Custom`] | chosen by the host | chosen by the host |
+//!
+//! Values implement neither `Hash` nor `Ord`: a hash map keyed by plaintext
+//! invites timing and logging leaks. Look values up through a blind index
+//! instead.
+//!
+//! # Misuse that does not compile
+//!
+//! There is no implicit way to the plaintext:
+//!
+//! ```compile_fail
+//! let email = custodian::pii::Email::parse("ada@example.com").unwrap();
+//! let text: &str = &email; // no Deref to the inner string
+//! ```
+//!
+//! ```compile_fail
+//! let email = custodian::pii::Email::parse("ada@example.com").unwrap();
+//! let text: &str = email.as_ref(); // no AsRef<str>
+//! ```
+//!
+//! ```compile_fail
+//! let card = custodian::pii::CardNumber::parse("4242424242424242").unwrap();
+//! let text = String::from(card); // no From<CardNumber> for String
+//! ```
+//!
+//! and no way to add a kind that skips the contract, since [`Pii`] is
+//! sealed:
+//!
+//! ```compile_fail
+//! #[derive(Debug)]
+//! struct Raw(String);
+//! impl std::fmt::Display for Raw {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(&self.0) }
+//! }
+//! impl custodian::pii::Pii for Raw {
+//!     fn kind(&self) -> custodian::pii::PiiKind { custodian::pii::PiiKind::Custom("raw") }
+//!     fn category(&self) -> custodian::pii::Category { custodian::pii::Category::Contact }
+//! }
+//! ```
 
 mod address;
 mod card;

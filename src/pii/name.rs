@@ -20,7 +20,9 @@ const MAX_CHARS: usize = 256;
 /// $ % ^ * ~ " ;` (none of which occur in names, all of which occur in
 /// attacks). At most 256 characters and at least one letter.
 ///
-/// Masked as the first character of each word: `A••• L•••`.
+/// Masked as the initials of the first and the last word, `A••• L•••`:
+/// enough for a support agent to confirm they have the right customer,
+/// without middle names or the length of any part.
 ///
 /// ```
 /// use custodian::pii::PersonName;
@@ -28,11 +30,16 @@ const MAX_CHARS: usize = 256;
 /// let name = PersonName::parse("  Ada   King-Lovelace ")?;
 /// assert_eq!(name.expose(), "Ada King-Lovelace");
 /// assert_eq!(name.to_string(), "A••• K•••");
+/// let long = PersonName::parse("Augusta Ada King Lovelace")?;
+/// assert_eq!(long.to_string(), "A••• L•••");
 /// # Ok::<(), custodian::pii::PiiError>(())
 /// ```
 #[derive(Clone)]
 pub struct PersonName {
     value: Zeroizing<String>,
+    /// Byte offset of the last word (0 for a single word), found once at
+    /// parse time so that masking does not search.
+    last_word: usize,
 }
 
 impl PersonName {
@@ -68,7 +75,8 @@ impl PersonName {
             }
             value.push_str(word);
         }
-        Ok(Self { value })
+        let last_word = value.rfind(' ').map_or(0, |space| space + 1);
+        Ok(Self { value, last_word })
     }
 
     /// The normalized name, in plaintext.
@@ -100,14 +108,13 @@ impl FromStr for PersonName {
 
 impl fmt::Display for PersonName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, word) in self.value.split(' ').enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            f.write_str(first_chars(word, 1))?;
-            f.write_str(HIDDEN)?;
+        f.write_str(first_chars(&self.value, 1))?;
+        if self.last_word == 0 {
+            return f.write_str(HIDDEN);
         }
-        Ok(())
+        f.write_str("••• ")?;
+        f.write_str(first_chars(&self.value[self.last_word..], 1))?;
+        f.write_str(HIDDEN)
     }
 }
 
@@ -175,7 +182,9 @@ mod tests {
     #[test]
     fn masks_to_initials() {
         let n = PersonName::parse("Émile Édouard Zola").expect("valid");
-        assert_eq!(n.to_string(), "É••• É••• Z•••");
-        assert_eq!(format!("{n:?}"), "PersonName(É••• É••• Z•••)");
+        assert_eq!(n.to_string(), "É••• Z•••");
+        assert_eq!(format!("{n:?}"), "PersonName(É••• Z•••)");
+        let single = PersonName::parse("Madonna").expect("valid");
+        assert_eq!(single.to_string(), "M•••");
     }
 }

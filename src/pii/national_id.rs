@@ -4,7 +4,7 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
-use super::mask::HideAllButLast;
+use super::mask::last_chars;
 use super::{Category, CountryCode, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
 
 const MIN_CHARS: usize = 4;
@@ -55,6 +55,20 @@ impl IdScheme {
             Self::Vat => "VAT",
             Self::IdentityCard => "ID",
             Self::Passport => "PASSPORT",
+        }
+    }
+
+    /// The label as it stands in a mask, between the country and the last
+    /// digits: written in one piece to keep masking cheap.
+    const fn masked_label(self) -> &'static str {
+        match self {
+            Self::Ssn => " SSN •••",
+            Self::Itin => " ITIN •••",
+            Self::Nino => " NINO •••",
+            Self::TaxId => " TIN •••",
+            Self::Vat => " VAT •••",
+            Self::IdentityCard => " ID •••",
+            Self::Passport => " PASSPORT •••",
         }
     }
 
@@ -263,13 +277,14 @@ fn err(reason: Reason) -> PiiError {
 
 impl fmt::Display for NationalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} {}",
-            self.country,
-            self.scheme,
-            HideAllButLast(&self.value, 4)
-        )
+        f.write_str(self.country.as_str())?;
+        f.write_str(self.scheme.masked_label())?;
+        // Numbers have at least 4 characters; only longer ones show their
+        // last 4, as `HideAllButLast` would.
+        if self.value.len() > 4 {
+            f.write_str(last_chars(&self.value, 4))?;
+        }
+        Ok(())
     }
 }
 
@@ -412,6 +427,13 @@ mod tests {
             Reason::UnknownCountry
         );
         assert_eq!(reason(IdScheme::Vat, "IT", "  "), Reason::Empty);
+    }
+
+    #[test]
+    fn masked_labels_match_labels() {
+        for scheme in IdScheme::ALL {
+            assert_eq!(scheme.masked_label(), format!(" {} •••", scheme.label()));
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use core::str::FromStr;
 
 use zeroize::Zeroizing;
 
-use super::mask::{HIDDEN, last_chars};
+use super::mask::last_chars;
 use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
 
 /// ITU-T E.164 §6.1: at most 15 digits including the country code. Fewer
@@ -222,8 +222,7 @@ impl FromStr for Phone {
 
 impl fmt::Display for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("+")?;
-        f.write_str(HIDDEN)?;
+        f.write_str("+•••")?;
         f.write_str(last_chars(&self.value, 4))
     }
 }
