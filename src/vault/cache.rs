@@ -20,7 +20,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::KeyInit;
@@ -167,14 +167,22 @@ pub(crate) struct Cache {
 static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A thread's memory of the last record and field it used.
+///
+/// It holds weak references: the cache maps own the keys, so evicting or
+/// destroying a record frees (and zeroizes) its keys at once, whatever
+/// threads remember it.
 struct Recent {
     cache: u64,
     generation: u64,
-    keys: Arc<Keys>,
+    key_id: KeyId,
+    scope: KeyScope,
+    /// Whether `version` is the record's active version.
+    seals: bool,
     version: u32,
     category: u16,
     label: &'static str,
-    cipher: Arc<FieldKey>,
+    keys: Weak<Keys>,
+    cipher: Weak<FieldKey>,
 }
 
 /// What to remember: a record and one of its field ciphers.
@@ -231,7 +239,11 @@ impl Cache {
             let recent = recent.try_borrow().ok()?;
             let recent = recent.as_ref()?;
             let current = recent.cache == self.id && recent.generation == generation;
-            (current && matches(recent)).then(|| f(&recent.keys, recent.version, &recent.cipher))
+            if !(current && matches(recent)) {
+                return None;
+            }
+            let (keys, cipher) = (recent.keys.upgrade()?, recent.cipher.upgrade()?);
+            Some(f(&keys, recent.version, &cipher))
         })
     }
 
@@ -241,11 +253,14 @@ impl Cache {
                 *recent = Some(Recent {
                     cache: self.id,
                     generation: used.generation,
-                    keys: Arc::clone(used.keys),
+                    key_id: used.keys.record.id,
+                    scope: used.keys.record.scope.clone(),
+                    seals: used.keys.active == Some(used.version),
                     version: used.version,
                     category: used.category,
                     label: used.label,
-                    cipher: Arc::clone(used.cipher),
+                    keys: Arc::downgrade(used.keys),
+                    cipher: Arc::downgrade(used.cipher),
                 });
             }
         });
@@ -263,8 +278,8 @@ impl Cache {
         let matches = |r: &Recent| {
             r.category == category
                 && (core::ptr::eq(r.label, label) || r.label == label)
-                && r.keys.active == Some(r.version)
-                && r.keys.record.scope == *scope
+                && r.seals
+                && r.scope == *scope
         };
         self.with_recent(&RECENT_SEAL, matches, f)
     }
@@ -287,7 +302,7 @@ impl Cache {
             r.version == version
                 && r.category == category
                 && (core::ptr::eq(r.label, label) || r.label == label)
-                && r.keys.record.id == *id
+                && r.key_id == *id
         };
         self.with_recent(&RECENT_OPEN, matches, f)
     }

@@ -90,6 +90,10 @@
 //!   [`Vault::clear_cache`] or a restart.
 //! - **Linkability**: the key id in an envelope links every value of one
 //!   subject; the subject id is stored in the key store in clear.
+//! - **Erased cannot be authenticated**: once a key is destroyed nothing can
+//!   check a value's tag, so someone who can write the database can make a
+//!   value read as erased (pointing it at a tombstone) — as they could
+//!   delete it. Every other change fails to open.
 //! - Copies the host made of plaintext (logs, search engines, caches) are
 //!   outside the crate's reach.
 
