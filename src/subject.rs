@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::error::VaultError;
+
 /// The host application's identifier for a subject (a customer, a seller).
 ///
 /// The crate needs nothing more than this id: it names the subject's data
@@ -34,16 +36,25 @@ impl SubjectId {
     /// error. Use [`SubjectId::try_new`] for untrusted input.
     pub fn new(id: impl Into<String>) -> Self {
         match Self::try_new(id) {
-            Some(id) => id,
-            None => panic!("subject ids are 1 to 255 bytes"),
+            Ok(id) => id,
+            Err(_) => panic!("subject ids are 1 to 255 bytes"),
         }
     }
 
-    /// Wraps the host's id, or `None` if it is empty or longer than
+    /// Wraps the host's id.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::InvalidInput`] if it is empty or longer than
     /// [`SubjectId::MAX_LEN`] bytes.
-    pub fn try_new(id: impl Into<String>) -> Option<Self> {
+    pub fn try_new(id: impl Into<String>) -> Result<Self, VaultError> {
         let id: String = id.into();
-        (!id.is_empty() && id.len() <= Self::MAX_LEN).then(|| Self(id.into_boxed_str()))
+        if id.is_empty() || id.len() > Self::MAX_LEN {
+            return Err(VaultError::InvalidInput {
+                what: "subject id length",
+            });
+        }
+        Ok(Self(id.into_boxed_str()))
     }
 
     /// The id as given.
@@ -70,8 +81,8 @@ mod tests {
 
     #[test]
     fn lengths_are_bounded() {
-        assert!(SubjectId::try_new("").is_none());
-        assert!(SubjectId::try_new("a".repeat(255)).is_some());
-        assert!(SubjectId::try_new("a".repeat(256)).is_none());
+        assert!(SubjectId::try_new("").is_err());
+        assert!(SubjectId::try_new("a".repeat(255)).is_ok());
+        assert!(SubjectId::try_new("a".repeat(256)).is_err());
     }
 }

@@ -58,17 +58,26 @@ impl SharedKeyName {
     /// are chosen in code). Use [`SharedKeyName::try_new`] for names from elsewhere.
     pub fn new(name: impl Into<String>) -> Self {
         match Self::try_new(name) {
-            Some(name) => name,
-            None => panic!("shared key names are 1 to 255 bytes, not starting with custodian:"),
+            Ok(name) => name,
+            Err(_) => panic!("shared key names are 1 to 255 bytes, not starting with custodian:"),
         }
     }
 
-    /// Wraps a name, or `None` if it is empty, longer than 255 bytes or
+    /// Wraps a name.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::InvalidInput`] if it is empty, longer than 255 bytes or
     /// starts with the reserved `custodian:`.
-    pub fn try_new(name: impl Into<String>) -> Option<Self> {
+    pub fn try_new(name: impl Into<String>) -> Result<Self, VaultError> {
         let name: String = name.into();
-        (!name.starts_with(RESERVED)).then_some(())?;
-        Self::internal(name)
+        let invalid = VaultError::InvalidInput {
+            what: "shared key name",
+        };
+        if name.starts_with(RESERVED) {
+            return Err(invalid);
+        }
+        Self::internal(name).ok_or(invalid)
     }
 
     /// A crate-internal name (may use the reserved prefix); `None` if empty

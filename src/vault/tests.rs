@@ -382,8 +382,8 @@ fn pseudonym_keys_are_stable_per_purpose() {
 
 #[test]
 fn reserved_shared_names_are_refused() {
-    assert!(SharedKeyName::try_new("custodian:pseudonym").is_none());
-    assert!(SharedKeyName::try_new("warehouse").is_some());
+    assert!(SharedKeyName::try_new("custodian:pseudonym").is_err());
+    assert!(SharedKeyName::try_new("warehouse").is_ok());
 }
 
 // ---------------------------------------------------------------------------
