@@ -293,6 +293,18 @@ proptest! {
     }
 
     #[test]
+    fn garbage_never_opens_nor_panics(text in "(cst1:)?[A-Za-z0-9_-]{0,120}", bytes in prop::collection::vec(any::<u8>(), 0..120)) {
+        let vault = vault();
+        let alice = SubjectId::new("alice");
+        let json = serde_json::to_string(&text).expect("json string");
+        let result = vault.subject(&alice).run(|| serde_json::from_str::<Email>(&json));
+        prop_assert!(result.is_err_and(|e| e.seal_error().is_some()));
+        let encoded = postcard::to_stdvec(&serde_bytes_like(&bytes)).expect("postcard");
+        let result = vault.subject(&alice).run(|| postcard::from_bytes::<PostalAddress>(&encoded));
+        prop_assert!(result.is_err());
+    }
+
+    #[test]
     fn rotation_keeps_old_values_and_reseal_moves_them((value, _) in any_value()) {
         let vault = vault();
         with_kind!(&value, |v| rotates(&vault, v))?;
@@ -325,6 +337,18 @@ where
         .expect("b loads");
     prop_assert_eq!(back.present(), Some(v));
     Ok(())
+}
+
+/// Bytes that serialize as a byte string (postcard's `bytes`), like an
+/// envelope does.
+fn serde_bytes_like(bytes: &[u8]) -> impl Serialize + '_ {
+    struct Bytes<'a>(&'a [u8]);
+    impl Serialize for Bytes<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
+    }
+    Bytes(bytes)
 }
 
 fn rotates<T: Sealable + PartialEq + Debug>(vault: &Vault, v: &T) -> Result<(), TestCaseError> {
