@@ -29,6 +29,8 @@
 //! |---|---|
 //! | collect only essential data, each kind in its category | [`pii`] |
 //! | mask personal data in every display | [`pii`] (`Display`/`Debug`) |
+//! | each kind of data for named purposes, on a lawful basis | [`purpose`] |
+//! | every internal data activity logged and traceable | [`audit`] (events, sink trait, verifiable Merkle log) |
 //!
 //! # Security
 //!
@@ -46,4 +48,6 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod audit;
 pub mod pii;
+pub mod purpose;
