@@ -1,0 +1,10 @@
+//! Integration tests of the audit subsystem, through the public API only.
+
+mod common;
+mod concurrency;
+mod crash;
+mod formats;
+mod merkle_props;
+mod no_pii;
+mod rfc6962;
+mod tamper;
