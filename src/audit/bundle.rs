@@ -1,33 +1,6 @@
 //! Proofs packaged with the signed checkpoint they refer to, in the C2SP
-//! text formats, so they can be checked offline with SHA-256, base64 and
-//! Ed25519 alone.
-//!
-//! # Inclusion: `c2sp.org/tlog-proof@v1`
-//!
-//! ```text
-//! c2sp.org/tlog-proof@v1\n
-//! [extra <base64>\n]              optional, never written, ignored on read
-//! index <leaf index, decimal>\n
-//! <proof hash, base64>\n          zero or more, leaf's sibling first
-//! \n
-//! <signed checkpoint note>        as in the checkpoint module
-//! ```
-//!
-//! # Consistency: the C2SP tlog-witness `add-checkpoint` body
-//!
-//! ```text
-//! old <old tree size, decimal>\n
-//! <proof hash, base64>\n          zero or more, RFC 6962 §2.1.2 order
-//! \n
-//! <signed checkpoint note of the new tree>
-//! ```
-//!
-//! This is exactly what a C2SP witness accepts, so a consistency bundle can
-//! be posted to one as is.
-//!
-//! Parsing treats the text as hostile: at most 64 (inclusion) or 63
-//! (consistency, as the witness spec allows) hash lines, canonical decimals
-//! and base64 only, nothing before the header or after the note.
+//! text formats (documented on [`InclusionBundle`] and
+//! [`ConsistencyBundle`]).
 
 use core::fmt::Write as _;
 
@@ -40,7 +13,24 @@ use super::merkle::{self, ConsistencyProof, Hash, InclusionProof};
 const TLOG_PROOF_HEADER: &str = "c2sp.org/tlog-proof@v1";
 const MAX_CONSISTENCY_LINES: usize = 63;
 
-/// An inclusion proof with the checkpoint it leads to.
+/// An inclusion proof with the checkpoint it leads to, checkable offline
+/// with SHA-256, base64 and Ed25519 alone.
+///
+/// # Format: `c2sp.org/tlog-proof@v1`
+///
+/// ```text
+/// c2sp.org/tlog-proof@v1\n
+/// [extra <base64>\n]              optional, never written, ignored on read
+/// index <leaf index, decimal>\n
+/// <proof hash, base64>\n          zero or more, leaf's sibling first
+/// \n
+/// <signed checkpoint note>        see SignedCheckpoint
+/// ```
+///
+/// Parsing treats the text as hostile: at most 64 hash lines, canonical
+/// decimals and base64 only, nothing before the header or after the note.
+///
+/// # Examples
 ///
 /// ```
 /// use custodian::audit::merkle::{self, Tree};
@@ -165,6 +155,18 @@ impl InclusionBundle {
 }
 
 /// A consistency proof with the signed checkpoint of the newer tree.
+///
+/// # Format: the C2SP tlog-witness `add-checkpoint` body
+///
+/// ```text
+/// old <old tree size, decimal>\n
+/// <proof hash, base64>\n          zero or more (at most 63), RFC 6962 §2.1.2 order
+/// \n
+/// <signed checkpoint note of the new tree>
+/// ```
+///
+/// This is exactly what a C2SP witness accepts, so a bundle can be posted
+/// to one as is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsistencyBundle {
     proof: ConsistencyProof,

@@ -1,61 +1,4 @@
-//! Signed checkpoints: the log's commitment to its size and root hash.
-//!
-//! # Format
-//!
-//! A checkpoint is a [C2SP signed note](https://c2sp.org/signed-note) whose
-//! text is a [C2SP tlog-checkpoint](https://c2sp.org/tlog-checkpoint) body
-//! with one extension line for the time:
-//!
-//! ```text
-//! <origin>\n
-//! <tree size, ASCII decimal, no leading zeros>\n
-//! <root hash, standard base64 with padding>\n
-//! time <Timestamp, YYYY-MM-DDTHH:MM:SS.sssZ>\n
-//! \n
-//! — <key name> <base64(key id (4 bytes, big-endian) || Ed25519 signature (64 bytes))>\n
-//! ```
-//!
-//! - The signature is Ed25519 (RFC 8032) over the note text: the four body
-//!   lines including the final newline, not the blank line.
-//! - The key id is the first four bytes of
-//!   `SHA-256(key name || 0x0A || 0x01 || 32-byte public key)`.
-//! - The origin is the signing key's name (the spec recommends they match),
-//!   for example `shop.example/audit`.
-//! - The note may carry further signature lines (witness cosignatures);
-//!   signatures from keys the verifier does not know are ignored, as the
-//!   spec requires. If a signature from the trusted key (same name and key
-//!   id) is present it must verify; if none is present the note is refused.
-//!
-//! Verifiers exchange public keys in the verifier-key form of Go's
-//! `golang.org/x/mod/sumdb/note` (used by witness configurations):
-//! `<name>+<key id, 8 hex digits>+<base64(0x01 || public key)>`.
-//!
-//! So a checkpoint can be checked with SHA-256, base64 and Ed25519 alone, and
-//! exported as is to external witnesses that speak the C2SP protocols
-//! (their cosignatures time-stamp the origin, size and root lines; our own
-//! signature covers the `time` line too).
-//!
-//! ```
-//! use custodian::audit::merkle;
-//! use custodian::audit::{CheckpointSigner, SignedCheckpoint, Timestamp};
-//!
-//! let signer = CheckpointSigner::from_secret_bytes("shop.example/audit", [1; 32])?;
-//! let time = Timestamp::parse("2025-01-02T03:04:05.678Z").unwrap();
-//! let signed = signer.sign(1, merkle::leaf_hash(b"first entry"), time);
-//! assert!(signed.note().starts_with("shop.example/audit\n1\n"));
-//!
-//! let verifier = signer.verifier();
-//! let vkey = verifier.to_vkey(); // what an auditor keeps
-//! let auditor = custodian::audit::CheckpointVerifier::from_vkey(&vkey)?;
-//! let checked = SignedCheckpoint::parse(signed.note(), &auditor)?;
-//! assert_eq!(checked.checkpoint().size(), 1);
-//! assert_eq!(checked.checkpoint().time(), time);
-//! # Ok::<(), custodian::audit::CheckpointError>(())
-//! ```
-//!
-//! # References
-//!
-//! C2SP signed-note, tlog-checkpoint; RFC 8032; RFC 6962 §2.1.
+//! Signed checkpoints; the format is documented on [`SignedCheckpoint`].
 
 use core::fmt;
 
@@ -414,12 +357,72 @@ impl fmt::Debug for CheckpointVerifier {
     }
 }
 
-/// A checkpoint together with its signed-note text.
+/// A signed checkpoint: the log's commitment to its size and root hash,
+/// with the signed-note text it travels in.
 ///
 /// Only two ways make one: [`CheckpointSigner::sign`], and
 /// [`SignedCheckpoint::parse`], which checks the signature first. Holding a
 /// `SignedCheckpoint` therefore means its signature was checked against a
 /// trusted key. `Display` writes the note, ready for witnesses.
+///
+/// # Format
+///
+/// A checkpoint is a [C2SP signed note](https://c2sp.org/signed-note) whose
+/// text is a [C2SP tlog-checkpoint](https://c2sp.org/tlog-checkpoint) body
+/// with one extension line for the time:
+///
+/// ```text
+/// <origin>\n
+/// <tree size, ASCII decimal, no leading zeros>\n
+/// <root hash, standard base64 with padding>\n
+/// time <Timestamp, YYYY-MM-DDTHH:MM:SS.sssZ>\n
+/// \n
+/// — <key name> <base64(key id (4 bytes, big-endian) || Ed25519 signature (64 bytes))>\n
+/// ```
+///
+/// - The signature is Ed25519 (RFC 8032) over the note text: the four body
+///   lines including the final newline, not the blank line.
+/// - The key id is the first four bytes of
+///   `SHA-256(key name || 0x0A || 0x01 || 32-byte public key)`.
+/// - The origin is the signing key's name (the spec recommends they match),
+///   for example `shop.example/audit`.
+/// - The note may carry further signature lines (witness cosignatures);
+///   signatures from keys the verifier does not know are ignored, as the
+///   spec requires. If a signature from the trusted key (same name and key
+///   id) is present it must verify; if none is present the note is refused.
+///
+/// Verifiers exchange public keys in the verifier-key form of Go's
+/// `golang.org/x/mod/sumdb/note` (used by witness configurations):
+/// `<name>+<key id, 8 hex digits>+<base64(0x01 || public key)>`.
+///
+/// So a checkpoint can be checked with SHA-256, base64 and Ed25519 alone, and
+/// exported as is to external witnesses that speak the C2SP protocols
+/// (their cosignatures time-stamp the origin, size and root lines; our own
+/// signature covers the `time` line too).
+///
+/// # Examples
+///
+/// ```
+/// use custodian::audit::merkle;
+/// use custodian::audit::{CheckpointSigner, SignedCheckpoint, Timestamp};
+///
+/// let signer = CheckpointSigner::from_secret_bytes("shop.example/audit", [1; 32])?;
+/// let time = Timestamp::parse("2025-01-02T03:04:05.678Z").unwrap();
+/// let signed = signer.sign(1, merkle::leaf_hash(b"first entry"), time);
+/// assert!(signed.note().starts_with("shop.example/audit\n1\n"));
+///
+/// let verifier = signer.verifier();
+/// let vkey = verifier.to_vkey(); // what an auditor keeps
+/// let auditor = custodian::audit::CheckpointVerifier::from_vkey(&vkey)?;
+/// let checked = SignedCheckpoint::parse(signed.note(), &auditor)?;
+/// assert_eq!(checked.checkpoint().size(), 1);
+/// assert_eq!(checked.checkpoint().time(), time);
+/// # Ok::<(), custodian::audit::CheckpointError>(())
+/// ```
+///
+/// # References
+///
+/// C2SP signed-note, tlog-checkpoint; RFC 8032; RFC 6962 §2.1.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedCheckpoint {
     checkpoint: Checkpoint,

@@ -8,59 +8,6 @@
 //! Every field is an enum, a taxonomy key, a validated identifier, a keyed
 //! pseudonym, a number or a hash: there is no free-text field where
 //! personal data could slip in.
-//!
-//! # Which fields go with which action
-//!
-//! | action | usually carries |
-//! |---|---|
-//! | `reveal` | subject, categories, purpose, legal basis; outcome `allowed` or `denied` |
-//! | `disclosure` | subject, categories, purpose, recipient; `allowed` or `denied` |
-//! | `consent_granted`, `consent_withdrawn`, `consent_expired`, `consent_refused_gpc` | subject, purpose, policy version |
-//! | `policy_activated` | policy version |
-//! | `rights_request_received`, `rights_request_status_changed`, `rights_request_completed` | subject, right, request status, request id |
-//! | `export_produced` | subject, categories, request id, count |
-//! | `rectification` | subject, categories, request id, evidence |
-//! | `erasure` | subject, categories erased, withheld (category and legal hold), request id; `partial` when something was withheld |
-//! | `recipient_notified` | subject, recipient, right (rectification, erasure or restriction), request id |
-//! | `subject_key_forgotten` | subject, key version |
-//! | `key_rotated`, `resealed` | key version, count |
-//! | `retention_purge` | categories, count |
-//! | `complaint_filed`, `complaint_resolved` | subject, request id |
-//!
-//! # Entry encoding (version 1)
-//!
-//! [`AuditEvent::to_json`] gives the bytes the verifiable log stores as a
-//! leaf: one JSON object (RFC 8259), UTF-8, no whitespace between tokens,
-//! and exactly these members in this order, each always present (`null`
-//! or `[]` when empty):
-//!
-//! | member | JSON type | content |
-//! |---|---|---|
-//! | `v` | number | `1` |
-//! | `time` | string | [`Timestamp`] text, `YYYY-MM-DDTHH:MM:SS.sssZ` |
-//! | `action` | string | an [`Action`] key |
-//! | `outcome` | string | an [`Outcome`] key |
-//! | `actor_role` | string | a [`Role`] (`system`, `subject`, or the host's role key) |
-//! | `actor` | string or null | [`ActorPseudonym`], 64 hex digits |
-//! | `subject` | string or null | [`SubjectPseudonym`], 64 hex digits |
-//! | `categories` | array of strings | [`Category::name`]s, ordered by [`Category::code`], no duplicates |
-//! | `purpose` | string or null | a [`Purpose::key`] |
-//! | `legal_basis` | string or null | a [`LawfulBasis::key`] |
-//! | `recipient` | string or null | a [`RecipientId`] |
-//! | `policy_version` | string or null | a [`PolicyVersion`] |
-//! | `right` | string or null | a [`Right`] key |
-//! | `request_status` | string or null | a [`RequestStatus`] key |
-//! | `withheld` | array of objects | `{"category":<name>,"reason":<HoldReason key>}`, ordered by category code |
-//! | `key_version` | number or null | a vault key version (u32) |
-//! | `count` | number or null | how many records the action touched (u64) |
-//! | `request` | string or null | a [`RequestId`], 32 hex digits |
-//! | `correlation` | string or null | a [`CorrelationId`], 32 hex digits |
-//! | `evidence` | string or null | an [`EvidenceRef`], 64 hex digits |
-//!
-//! Strings are escaped as JSON requires (`"`, `\` and control characters;
-//! built-in keys never need it). Numbers are plain decimal integers.
-//! Readers must refuse unknown `v` values and unknown members.
-//! `tests/vectors/audit/event-v1.json` pins an example byte for byte.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -573,9 +520,29 @@ pub struct Withheld {
 /// One audited data activity.
 ///
 /// Built from an [`Action`] and an [`Outcome`], then given the fields that
-/// apply (see the [module docs](self) for which go with which action).
-/// Nothing in an event is free text; subjects and staff appear only as
-/// keyed pseudonyms.
+/// apply. Nothing in an event is free text; subjects and staff appear only
+/// as keyed pseudonyms. [`AuditEvent::to_json`] gives the canonical entry
+/// bytes the log stores, specified in [`formats`](super::formats).
+///
+/// # Which fields go with which action
+///
+/// | action | usually carries |
+/// |---|---|
+/// | `reveal` | subject, categories, purpose, legal basis; outcome `allowed` or `denied` |
+/// | `disclosure` | subject, categories, purpose, recipient; `allowed` or `denied` |
+/// | `consent_granted`, `consent_withdrawn`, `consent_expired`, `consent_refused_gpc` | subject, purpose, policy version |
+/// | `policy_activated` | policy version |
+/// | `rights_request_received`, `rights_request_status_changed`, `rights_request_completed` | subject, right, request status, request id |
+/// | `export_produced` | subject, categories, request id, count |
+/// | `rectification` | subject, categories, request id, evidence |
+/// | `erasure` | subject, categories erased, withheld (category and legal hold), request id; `partial` when something was withheld |
+/// | `recipient_notified` | subject, recipient, right (rectification, erasure or restriction), request id |
+/// | `subject_key_forgotten` | subject, key version |
+/// | `key_rotated`, `resealed` | key version, count |
+/// | `retention_purge` | categories, count |
+/// | `complaint_filed`, `complaint_resolved` | subject, request id |
+///
+/// # Examples
 ///
 /// ```
 /// use custodian::audit::{Action, Actor, AuditEvent, Outcome, PseudonymKey, Role};
@@ -837,7 +804,8 @@ impl AuditEvent {
         self.evidence
     }
 
-    /// The canonical entry bytes (format in the [module docs](self)).
+    /// The canonical entry bytes: a JSON object with every member in a
+    /// fixed order, specified in [`formats`](super::formats).
     pub fn to_json(&self) -> Vec<u8> {
         match serde_json::to_vec(self) {
             Ok(bytes) => bytes,

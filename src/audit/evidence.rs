@@ -1,45 +1,4 @@
-//! Evidence kept beside the log: sealed to the subject, committed to by
-//! hash.
-//!
-//! Some events need more than closed fields: an auditor may have to see
-//! what a rectification changed. That payload is personal data, so it never
-//! enters the log. Instead:
-//!
-//! 1. the payload is **sealed to the subject** by an [`EvidenceSealer`]
-//!    (the vault implements it with the subject's data key);
-//! 2. the sealed bytes go to an [`EvidenceStore`] beside the log;
-//! 3. the event carries an [`EvidenceRef`], a hash of the sealed bytes.
-//!
-//! Erasing the subject forgets their data key (crypto-shredding), and the
-//! store may delete the sealed bytes too. The log entry is untouched, so
-//! the log still verifies; the reference reveals nothing, because it is a
-//! hash of ciphertext under a key that no longer exists.
-//!
-//! # Commitment
-//!
-//! `EvidenceRef = SHA-256("custodian/audit/evidence/v1" || 0x00 || sealed)`,
-//! printed as 64 lower-case hex digits. An auditor checks stored evidence
-//! against its reference without any key, and opens it only with the
-//! vault's help.
-//!
-//! # Security
-//!
-//! The sealer must be randomised (AES-GCM with a fresh nonce, as the vault
-//! does): a deterministic sealer would give equal references for equal
-//! payloads of one subject.
-//!
-//! ```
-//! use custodian::audit::{EvidenceRef, EvidenceStore, MemoryEvidence};
-//!
-//! let store = MemoryEvidence::new();
-//! let sealed = b"...ciphertext from the vault...".to_vec();
-//! let reference = store.put(&sealed)?;
-//! assert_eq!(reference, EvidenceRef::of(&sealed));
-//! assert_eq!(store.get(&reference)?, sealed);
-//! store.remove(&reference)?;
-//! assert!(store.get(&reference).is_err());
-//! # Ok::<(), custodian::audit::EvidenceError>(())
-//! ```
+//! Evidence beside the log; documented on [`EvidenceRef`].
 
 use core::fmt;
 use std::collections::HashMap;
@@ -57,7 +16,50 @@ use super::pseudonym::parse_hex32;
 
 const EVIDENCE_LABEL: &[u8] = b"custodian/audit/evidence/v1";
 
-/// A hash commitment to sealed evidence (see the [module docs](self)).
+/// A hash commitment to evidence kept beside the log, sealed to the
+/// subject.
+///
+/// Some events need more than closed fields: an auditor may have to see
+/// what a rectification changed. That payload is personal data, so it never
+/// enters the log. Instead:
+///
+/// 1. the payload is **sealed to the subject** by an [`EvidenceSealer`]
+///    (the vault implements it with the subject's data key);
+/// 2. the sealed bytes go to an [`EvidenceStore`] beside the log;
+/// 3. the event carries an [`EvidenceRef`], a hash of the sealed bytes.
+///
+/// Erasing the subject forgets their data key (crypto-shredding), and the
+/// store may delete the sealed bytes too. The log entry is untouched, so
+/// the log still verifies; the reference reveals nothing, because it is a
+/// hash of ciphertext under a key that no longer exists.
+///
+/// # Commitment
+///
+/// `EvidenceRef = SHA-256("custodian/audit/evidence/v1" || 0x00 || sealed)`,
+/// printed as 64 lower-case hex digits. An auditor checks stored evidence
+/// against its reference without any key, and opens it only with the
+/// vault's help.
+///
+/// # Examples
+///
+/// ```
+/// use custodian::audit::{EvidenceRef, EvidenceStore, MemoryEvidence};
+///
+/// let store = MemoryEvidence::new();
+/// let sealed = b"...ciphertext from the vault...".to_vec();
+/// let reference = store.put(&sealed)?;
+/// assert_eq!(reference, EvidenceRef::of(&sealed));
+/// assert_eq!(store.get(&reference)?, sealed);
+/// store.remove(&reference)?;
+/// assert!(store.get(&reference).is_err());
+/// # Ok::<(), custodian::audit::EvidenceError>(())
+/// ```
+///
+/// # Security
+///
+/// The sealer must be randomised (AES-GCM with a fresh nonce, as the vault
+/// does): a deterministic sealer would give equal references for equal
+/// payloads of one subject.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EvidenceRef([u8; 32]);
 

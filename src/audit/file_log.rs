@@ -1,71 +1,4 @@
-//! The verifiable log on disk: append-only files, an in-memory Merkle tree,
-//! signed checkpoints.
-//!
-//! # Files
-//!
-//! A log is a directory with two append-only files, both framed as
-//! described below:
-//!
-//! - `entries`: one record per entry, in order. The record's index is the
-//!   entry's leaf index and its check value is the entry's RFC 6962 leaf
-//!   hash, so damage is found at the entry where it happened.
-//! - `checkpoints`: one record per signed checkpoint (its note text), in
-//!   the order they were made.
-//!
-//! ```text
-//! file   = magic record*                 magic: "custodian-log-1\n" (entries)
-//!                                               "custodian-ckp-1\n" (checkpoints)
-//! record = length (u32 BE) || index (u64 BE) || check (32 bytes) || body
-//!          check = SHA-256(0x00 || body)
-//! ```
-//!
-//! Entries are at most [`MAX_ENTRY_LEN`] bytes. Files are created with their
-//! magic under a temporary name and renamed, so a file never lacks its
-//! magic. A foreign verifier needs only this framing, SHA-256 and Ed25519:
-//! recompute leaf hashes, the RFC 6962 root, and check it against a
-//! checkpoint (see [`verify`](super::verify)).
-//!
-//! # Durability
-//!
-//! [`Durability`] says when appended bytes are forced to stable storage
-//! (`fdatasync`):
-//!
-//! - [`EveryEntry`](Durability::EveryEntry) (the default): before
-//!   [`append`](FileLog::append) returns. Nothing acknowledged is lost on
-//!   power failure. Costs one sync per entry.
-//! - [`Batched`](Durability::Batched): when `max_entries` entries are
-//!   waiting, or the oldest has waited `max_delay` (checked on every append
-//!   and by a background thread every `max_delay`). A power failure loses
-//!   at most the entries of the last batch, which were acknowledged.
-//! - [`OsBuffered`](Durability::OsBuffered): left to the operating system.
-//!   Survives a crash of the process, not of the machine.
-//!
-//! [`checkpoint`](FileLog::checkpoint) always syncs the entries first, so a
-//! checkpoint never covers an entry that could still be lost.
-//!
-//! # Crashes
-//!
-//! Opening a log reads every record. If the file ends inside a record (a
-//! write cut short), or its last record fails its checks (a write that
-//! extended the file before its data landed), that tail is a **partial
-//! last entry**: it is copied to `entries.torn-<offset>` beside the log,
-//! cut off, and reported in [`OpenReport::recovered`]; every complete entry
-//! before it is kept. Damage anywhere else, a record claiming more than
-//! [`MAX_ENTRY_LEN`] bytes, or a signed checkpoint covering a removed tail
-//! is not a crash: opening fails with [`LogError::Corrupt`].
-//!
-//! # Concurrency
-//!
-//! A [`FileLog`] is `Send + Sync`; appends from many threads are serialized
-//! by a mutex (hashing happens outside it). Only one process may open a
-//! log directory at a time; the crate does not lock it.
-//!
-//! # Memory
-//!
-//! The tree keeps every leaf hash and every complete subtree hash (64 bytes
-//! per entry) plus 8 bytes of offset per entry: 72 MB for a million
-//! entries. Start a new log directory per period (month, year) to bound
-//! it; checkpoints of the old log stay verifiable.
+//! The verifiable log on disk; documented on [`FileLog`].
 
 use core::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -94,8 +27,8 @@ pub const ENTRIES_FILE: &str = "entries";
 /// The name of the checkpoints file in a log directory.
 pub const CHECKPOINTS_FILE: &str = "checkpoints";
 
-/// When appended entries reach stable storage (see the
-/// [module docs](self#durability)).
+/// When appended entries reach stable storage (see
+/// [`FileLog`](FileLog#durability)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Durability {
@@ -182,7 +115,76 @@ pub struct Recovered {
     pub saved_to: PathBuf,
 }
 
-/// The verifiable audit log on disk. See the [module docs](self).
+/// The verifiable log on disk: append-only files, an in-memory Merkle tree,
+/// signed checkpoints.
+///
+/// # Files
+///
+/// A log is a directory with two append-only files, both framed as
+/// described below:
+///
+/// - `entries`: one record per entry, in order. The record's index is the
+///   entry's leaf index and its check value is the entry's RFC 6962 leaf
+///   hash, so damage is found at the entry where it happened.
+/// - `checkpoints`: one record per signed checkpoint (its note text), in
+///   the order they were made.
+///
+/// ```text
+/// file   = magic record*                 magic: "custodian-log-1\n" (entries)
+///                                               "custodian-ckp-1\n" (checkpoints)
+/// record = length (u32 BE) || index (u64 BE) || check (32 bytes) || body
+///          check = SHA-256(0x00 || body)
+/// ```
+///
+/// Entries are at most [`MAX_ENTRY_LEN`] bytes. Files are created with their
+/// magic under a temporary name and renamed, so a file never lacks its
+/// magic. A foreign verifier needs only this framing, SHA-256 and Ed25519:
+/// recompute leaf hashes, the RFC 6962 root, and check it against a
+/// checkpoint (see [`verify`](super::verify())).
+///
+/// # Durability
+///
+/// [`Durability`] says when appended bytes are forced to stable storage
+/// (`fdatasync`):
+///
+/// - [`EveryEntry`](Durability::EveryEntry) (the default): before
+///   [`append`](FileLog::append) returns. Nothing acknowledged is lost on
+///   power failure. Costs one sync per entry.
+/// - [`Batched`](Durability::Batched): when `max_entries` entries are
+///   waiting, or the oldest has waited `max_delay` (checked on every append
+///   and by a background thread every `max_delay`). A power failure loses
+///   at most the entries of the last batch, which were acknowledged.
+/// - [`OsBuffered`](Durability::OsBuffered): left to the operating system.
+///   Survives a crash of the process, not of the machine.
+///
+/// [`checkpoint`](FileLog::checkpoint) always syncs the entries first, so a
+/// checkpoint never covers an entry that could still be lost.
+///
+/// # Crashes
+///
+/// Opening a log reads every record. If the file ends inside a record (a
+/// write cut short), or its last record fails its checks (a write that
+/// extended the file before its data landed), that tail is a **partial
+/// last entry**: it is copied to `entries.torn-<offset>` beside the log,
+/// cut off, and reported in [`OpenReport::recovered`]; every complete entry
+/// before it is kept. Damage anywhere else, a record claiming more than
+/// [`MAX_ENTRY_LEN`] bytes, or a signed checkpoint covering a removed tail
+/// is not a crash: opening fails with [`LogError::Corrupt`].
+///
+/// # Concurrency
+///
+/// A [`FileLog`] is `Send + Sync`; appends from many threads are serialized
+/// by a mutex (hashing happens outside it). Only one process may open a
+/// log directory at a time; the crate does not lock it.
+///
+/// # Memory
+///
+/// The tree keeps every leaf hash and every complete subtree hash (64 bytes
+/// per entry) plus 8 bytes of offset per entry: 72 MB for a million
+/// entries. Start a new log directory per period (month, year) to bound
+/// it; checkpoints of the old log stay verifiable.
+///
+/// # Examples
 ///
 /// ```
 /// use custodian::audit::{Action, AuditEvent, AuditSink, CheckpointSigner, LogOptions, Outcome};

@@ -1,42 +1,4 @@
-//! Keyed pseudonyms for the people audit events are about or acted by.
-//!
-//! An audit event never names a subject or a staff member by the host's
-//! id. It carries `HMAC-SHA256(key, label || 0x00 || id)`, where the key is
-//! a 32-byte secret kept outside the log (the vault derives it) and `label`
-//! separates the two uses:
-//!
-//! | pseudonym | label (ASCII) |
-//! |---|---|
-//! | [`SubjectPseudonym`] | `custodian/audit/subject/v1` |
-//! | [`ActorPseudonym`] | `custodian/audit/actor/v1` |
-//!
-//! The same id under the same key always gives the same pseudonym, so an
-//! auditor can follow one person through the log; without the key nobody
-//! can go from an id to its pseudonym or back.
-//!
-//! # Security
-//!
-//! - A plain or salted hash would not do: host ids and e-mail addresses are
-//!   guessable, and a dictionary of candidate ids inverts any unkeyed hash.
-//!   The HMAC key is what makes the mapping one-way for whoever reads the
-//!   log.
-//! - Pseudonymised data is still personal data (EDPB Guidelines 01/2025):
-//!   anyone holding the key can test a guess. Keep the key in the vault,
-//!   never in the log directory.
-//! - Rotating the key changes every pseudonym from then on; events before
-//!   and after the rotation can only be linked by someone holding both
-//!   keys.
-//!
-//! ```
-//! use custodian::audit::PseudonymKey;
-//!
-//! let key = PseudonymKey::from_bytes([7; 32]);
-//! let p = key.subject("cust_8f3a");
-//! assert_eq!(p, key.subject("cust_8f3a"));
-//! assert_ne!(p.to_string(), key.actor("cust_8f3a").to_string());
-//! assert_eq!(p.to_string().len(), 64);
-//! assert!(!p.to_string().contains("8f3a"));
-//! ```
+//! Keyed pseudonyms; documented on [`PseudonymKey`].
 
 use core::fmt;
 
@@ -50,9 +12,49 @@ use super::error::InvalidValue;
 const SUBJECT_LABEL: &[u8] = b"custodian/audit/subject/v1";
 const ACTOR_LABEL: &[u8] = b"custodian/audit/actor/v1";
 
-/// The 32-byte secret under which pseudonyms are computed.
+/// The 32-byte secret under which audit events name people: keyed
+/// pseudonyms for the subjects events are about and the staff who act.
 ///
-/// Zeroized on drop; `Debug` does not print it.
+/// An audit event never names a subject or a staff member by the host's
+/// id. It carries `HMAC-SHA256(key, label || 0x00 || id)`, where the key is
+/// a 32-byte secret kept outside the log (the vault derives it) and `label`
+/// separates the two uses:
+///
+/// | pseudonym | label (ASCII) |
+/// |---|---|
+/// | [`SubjectPseudonym`] | `custodian/audit/subject/v1` |
+/// | [`ActorPseudonym`] | `custodian/audit/actor/v1` |
+///
+/// The same id under the same key always gives the same pseudonym, so an
+/// auditor can follow one person through the log; without the key nobody
+/// can go from an id to its pseudonym or back.
+///
+/// # Examples
+///
+/// ```
+/// use custodian::audit::PseudonymKey;
+///
+/// let key = PseudonymKey::from_bytes([7; 32]);
+/// let p = key.subject("cust_8f3a");
+/// assert_eq!(p, key.subject("cust_8f3a"));
+/// assert_ne!(p.to_string(), key.actor("cust_8f3a").to_string());
+/// assert_eq!(p.to_string().len(), 64);
+/// assert!(!p.to_string().contains("8f3a"));
+/// ```
+///
+/// # Security
+///
+/// - A plain or salted hash would not do: host ids and e-mail addresses are
+///   guessable, and a dictionary of candidate ids inverts any unkeyed hash.
+///   The HMAC key is what makes the mapping one-way for whoever reads the
+///   log.
+/// - Pseudonymised data is still personal data (EDPB Guidelines 01/2025):
+///   anyone holding the key can test a guess. Keep the key in the vault,
+///   never in the log directory.
+/// - Rotating the key changes every pseudonym from then on; events before
+///   and after the rotation can only be linked by someone holding both
+///   keys.
+/// - The key is zeroized on drop; `Debug` does not print it.
 #[derive(Clone, ZeroizeOnDrop)]
 pub struct PseudonymKey {
     key: Zeroizing<[u8; 32]>,

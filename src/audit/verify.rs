@@ -1,30 +1,4 @@
-//! Verifying a log directory from its files alone.
-//!
-//! [`verify`] reads the `entries` and `checkpoints` files of a log (read
-//! only; it never repairs anything), recomputes every leaf hash and the
-//! RFC 6962 root at every checkpointed size, and checks each checkpoint's
-//! Ed25519 signature. It needs only the log's public key; an auditor
-//! should also pass the latest checkpoint they hold themselves (or a
-//! witness holds), since a checkpoint kept only inside the directory can
-//! be deleted together with the entries it covers.
-//!
-//! It stops at the first problem and names the first broken entry:
-//!
-//! | tampering | reported as |
-//! |---|---|
-//! | an entry's bytes edited | [`Problem::Altered`] at that entry |
-//! | an entry deleted | [`Problem::OutOfSequence`] at its position (the next entry's index is found there) |
-//! | an entry inserted | [`Problem::OutOfSequence`] at the insertion point |
-//! | entries reordered | [`Problem::OutOfSequence`] at the first moved position |
-//! | entries cut from the end | [`Problem::Truncated`] at the first missing entry |
-//! | edits with rewritten record metadata | [`Problem::RootMismatch`]: the first broken entry is at or after the reported one and before the checkpoint's size |
-//!
-//! The last row is the limit of any unkeyed check: someone who rewrites
-//! the record framing consistently is still caught by the signed root, but
-//! only a checkpoint pins the place; sign checkpoints often to narrow it.
-//! A record cut short at the very end of the file, and not covered by a
-//! checkpoint, is a crash remnant, not tampering: it is reported in
-//! [`Report::torn`] and verification continues.
+//! Verifying a log directory from its files alone; documented on [`verify()`].
 
 use core::fmt;
 use std::fs::File;
@@ -174,7 +148,33 @@ impl fmt::Display for Report {
     }
 }
 
-/// Verifies the log in `dir` (see the [module docs](self)).
+/// Verifies a log directory from its files alone.
+///
+/// It reads the `entries` and `checkpoints` files of a log (read
+/// only; it never repairs anything), recomputes every leaf hash and the
+/// RFC 6962 root at every checkpointed size, and checks each checkpoint's
+/// Ed25519 signature. It needs only the log's public key; an auditor
+/// should also pass the latest checkpoint they hold themselves (or a
+/// witness holds), since a checkpoint kept only inside the directory can
+/// be deleted together with the entries it covers.
+///
+/// It stops at the first problem and names the first broken entry:
+///
+/// | tampering | reported as |
+/// |---|---|
+/// | an entry's bytes edited | [`Problem::Altered`] at that entry |
+/// | an entry deleted | [`Problem::OutOfSequence`] at its position (the next entry's index is found there) |
+/// | an entry inserted | [`Problem::OutOfSequence`] at the insertion point |
+/// | entries reordered | [`Problem::OutOfSequence`] at the first moved position |
+/// | entries cut from the end | [`Problem::Truncated`] at the first missing entry |
+/// | edits with rewritten record metadata | [`Problem::RootMismatch`]: the first broken entry is at or after the reported one and before the checkpoint's size |
+///
+/// The last row is the limit of any unkeyed check: someone who rewrites
+/// the record framing consistently is still caught by the signed root, but
+/// only a checkpoint pins the place; sign checkpoints often to narrow it.
+/// A record cut short at the very end of the file, and not covered by a
+/// checkpoint, is a crash remnant, not tampering: it is reported in
+/// [`Report::torn`] and verification continues.
 ///
 /// `trusted` is a checkpoint the caller holds independently (from a
 /// witness or an earlier audit); it is checked with `verifier` like the
@@ -186,6 +186,24 @@ impl fmt::Display for Report {
 /// be read, [`LogError::NotALog`] for a wrong magic, and
 /// [`LogError::Checkpoint`] if `trusted` does not verify with `verifier`.
 /// Everything wrong with the log itself is in the [`Report`].
+///
+/// # Examples
+///
+/// ```
+/// use custodian::audit::{CheckpointSigner, LogOptions, Verdict, verify};
+///
+/// let dir = tempfile::tempdir()?;
+/// let signer = CheckpointSigner::from_secret_bytes("shop.example/audit", [3; 32])?;
+/// let verifier = signer.verifier();
+/// let (log, _) = LogOptions::new().open(dir.path(), signer)?;
+/// log.append(b"an entry")?;
+/// let held_by_auditor = log.checkpoint()?;
+/// drop(log);
+///
+/// let report = verify(dir.path(), &verifier, Some(&held_by_auditor))?;
+/// assert!(matches!(report.verdict, Verdict::Verified { size: 1, .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn verify(
     dir: &Path,
     verifier: &CheckpointVerifier,
