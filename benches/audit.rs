@@ -6,7 +6,7 @@
 //! - `proofs`: verifying an inclusion and a consistency proof in a tree of
 //!   2^16 entries, beside the 16 raw node hashes any verifier must compute.
 //! - `checkpoint`: signing and verifying a checkpoint, beside one raw
-//!   Ed25519 signature.
+//!   Ed25519 signature and one raw strict verification.
 //!
 //! Run with `cargo bench --bench audit -- --warm-up-time 1 --measurement-time 3`.
 //! Read each group's rows as ratios to its `raw_*` row.
@@ -158,6 +158,16 @@ fn proofs(c: &mut Criterion) {
     g.bench_function("make_inclusion_2^16", |b| {
         b.iter(|| black_box(tree.inclusion_proof(black_box(index), N).expect("in range")));
     });
+    // A size that is not a power of two: the right edge is recomputed.
+    let odd = N - 1;
+    g.bench_function("make_inclusion_2^16-1", |b| {
+        b.iter(|| {
+            black_box(
+                tree.inclusion_proof(black_box(index), odd)
+                    .expect("in range"),
+            )
+        });
+    });
     g.finish();
 }
 
@@ -176,6 +186,16 @@ fn checkpoints(c: &mut Criterion) {
     });
     g.bench_function("sign", |b| {
         b.iter(|| black_box(signer.sign(1 << 20, black_box(root), Timestamp::EPOCH)));
+    });
+    g.bench_function("raw_ed25519_verify_strict", |b| {
+        use ed25519_dalek::Signer as _;
+        let sig = key.sign(note.as_bytes());
+        let public = key.verifying_key();
+        b.iter(|| {
+            public
+                .verify_strict(black_box(note.as_bytes()), &sig)
+                .expect("valid")
+        });
     });
     g.bench_function("parse_and_verify", |b| {
         b.iter(|| black_box(SignedCheckpoint::parse(black_box(&note), &verifier).expect("valid")));

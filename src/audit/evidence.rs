@@ -97,7 +97,7 @@ impl EvidenceRef {
 
 impl fmt::Display for EvidenceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        super::hex::write(f, &self.0)
     }
 }
 

@@ -174,8 +174,10 @@ pub struct Recovered {
 /// # Concurrency
 ///
 /// A [`FileLog`] is `Send + Sync`; appends from many threads are serialized
-/// by a mutex (hashing happens outside it). Only one process may open a
-/// log directory at a time; the crate does not lock it.
+/// by a mutex (hashing happens outside it). Open a directory once: two
+/// `FileLog`s on the same directory, in one process or two, would
+/// interleave their records. The crate does not lock it (`std` file locks
+/// need a newer Rust than the crate's minimum).
 ///
 /// # Memory
 ///
@@ -311,6 +313,10 @@ impl FileLog {
 
     /// Appends an entry and returns its index.
     ///
+    /// Audit events go through [`AuditSink::record`], which appends their
+    /// canonical encoding; `append` is the raw form, for benchmarks and for
+    /// hosts logging other closed-form records.
+    ///
     /// # Errors
     ///
     /// - [`LogError::EntryTooLarge`] above [`MAX_ENTRY_LEN`];
@@ -318,6 +324,12 @@ impl FileLog {
     /// - [`LogError::Io`] if writing or (per [`Durability`]) syncing fails.
     ///   A failed write is rolled back; a failed sync poisons the log, since
     ///   the entry may or may not be on disk.
+    ///
+    /// # Security
+    ///
+    /// The bytes are stored as given, in clear, forever: never append
+    /// anything that may hold personal data. Events built as
+    /// [`AuditEvent`]s cannot.
     pub fn append(&self, entry: &[u8]) -> Result<u64, LogError> {
         if entry.len() > MAX_ENTRY_LEN {
             return Err(LogError::EntryTooLarge { max: MAX_ENTRY_LEN });

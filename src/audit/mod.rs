@@ -86,6 +86,7 @@ mod event;
 mod evidence;
 mod file_log;
 mod frame;
+mod hex;
 pub mod merkle;
 mod pseudonym;
 mod sink;

@@ -139,7 +139,7 @@ macro_rules! pseudonym_type {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+                super::hex::write(f, &self.0)
             }
         }
 
