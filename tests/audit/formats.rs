@@ -171,6 +171,8 @@ fn a_log_written_elsewhere_verifies_and_ours_is_identical() {
     let k = kat();
     let log = &k["log"];
     let dir = vectors().join(s(&log["dir"]));
+    let vkey_file = fs::read_to_string(vectors().join("log-v1.vkey")).unwrap();
+    assert_eq!(vkey_file.trim_end(), s(&log["vkey"]));
     let verifier = CheckpointVerifier::from_vkey(s(&log["vkey"])).unwrap();
     let report = verify(&dir, &verifier, None).unwrap();
     let root = merkle::Hash::from_slice(&hex(&log["root_hex"])).unwrap();

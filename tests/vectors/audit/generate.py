@@ -7,7 +7,7 @@ sharing no code with the Rust crate. Run from this directory:
 
     python3 generate.py
 
-It rewrites kat.json and the log-v1/ fixture directory. The Rust tests
+It rewrites kat.json, the log-v1/ fixture directory and its log-v1.vkey. The Rust tests
 (tests/audit/formats.rs) check that the crate produces and accepts exactly
 these bytes.
 """
@@ -201,6 +201,8 @@ def main():
         "log": {"dir": "log-v1", "vkey": signer.vkey(), "size": len(entries),
                 "root_hex": log_root.hex(), "entries": [e.decode() for e in entries]},
     }
+    with open(os.path.join(here, "log-v1.vkey"), "w") as f:
+        f.write(signer.vkey() + "\n")
     with open(os.path.join(here, "kat.json"), "w") as f:
         json.dump(kat, f, indent=2, ensure_ascii=False)
         f.write("\n")
