@@ -5,7 +5,7 @@ use core::str::FromStr;
 
 use zeroize::Zeroizing;
 
-use super::mask::{HIDDEN, first_chars};
+use super::mask::first_chars;
 use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
 
 /// RFC 5321 §4.5.3.1: 64 octets of local part, 255 of domain, and a path of
@@ -62,7 +62,10 @@ impl Email {
             return Err(err(Reason::Empty));
         }
         if input.len() > MAX_ADDRESS {
-            return Err(err(Reason::TooLong { max: MAX_ADDRESS, unit: "bytes" }));
+            return Err(err(Reason::TooLong {
+                max: MAX_ADDRESS,
+                unit: "bytes",
+            }));
         }
         let mut parts = input.splitn(3, '@');
         let local = parts.next().unwrap_or_default();
@@ -77,7 +80,10 @@ impl Email {
         value.push_str(local);
         value.push('@');
         value.push_str(&domain);
-        Ok(Self { at: local.len(), value })
+        Ok(Self {
+            at: local.len(),
+            value,
+        })
     }
 
     /// The normalized address, in plaintext.
@@ -110,7 +116,10 @@ fn check_local(local: &str) -> Result<(), PiiError> {
         return Err(err(Reason::EmptyPart { part: "local part" }));
     }
     if local.len() > MAX_LOCAL {
-        return Err(err(Reason::TooLong { max: MAX_LOCAL, unit: "bytes in the local part" }));
+        return Err(err(Reason::TooLong {
+            max: MAX_LOCAL,
+            unit: "bytes in the local part",
+        }));
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err(err(Reason::MalformedPart { part: "local part" }));
@@ -135,10 +144,18 @@ fn check_domain(domain: &str, offset: usize) -> Result<(), PiiError> {
         return Err(err(Reason::EmptyPart { part: "domain" }));
     }
     if domain.len() > MAX_DOMAIN {
-        return Err(err(Reason::TooLong { max: MAX_DOMAIN, unit: "bytes in the domain" }));
+        return Err(err(Reason::TooLong {
+            max: MAX_DOMAIN,
+            unit: "bytes in the domain",
+        }));
     }
-    if let Some(position) = domain.chars().position(|c| !(c == '.' || c == '-' || c.is_alphanumeric())) {
-        return Err(err(Reason::InvalidCharacter { position: offset + position }));
+    if let Some(position) = domain
+        .chars()
+        .position(|c| !(c == '.' || c == '-' || c.is_alphanumeric()))
+    {
+        return Err(err(Reason::InvalidCharacter {
+            position: offset + position,
+        }));
     }
     let malformed = err(Reason::MalformedPart { part: "domain" });
     let mut labels = 0;
@@ -170,9 +187,10 @@ impl FromStr for Email {
 
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Three writes, no formatting machinery: masking must cost about as
+        // much as writing the plaintext (benches/mask.rs).
         f.write_str(first_chars(self.local(), 1))?;
-        f.write_str(HIDDEN)?;
-        f.write_str("@")?;
+        f.write_str("•••@")?;
         f.write_str(self.domain())
     }
 }
@@ -183,7 +201,8 @@ impl Sealed for Email {
     }
 
     fn from_canonical(bytes: &[u8]) -> Result<Self, PiiError> {
-        let text = core::str::from_utf8(bytes).map_err(|_| err(Reason::MalformedPart { part: "encoding" }))?;
+        let text = core::str::from_utf8(bytes)
+            .map_err(|_| err(Reason::MalformedPart { part: "encoding" }))?;
         Self::parse(text)
     }
 }
@@ -225,32 +244,77 @@ mod tests {
         assert_eq!(reason("   "), Reason::Empty);
         assert_eq!(reason("ada.example.com"), Reason::MissingSeparator);
         assert_eq!(reason("a@b@example.com"), Reason::RepeatedSeparator);
-        assert_eq!(reason("@example.com"), Reason::EmptyPart { part: "local part" });
+        assert_eq!(
+            reason("@example.com"),
+            Reason::EmptyPart { part: "local part" }
+        );
         assert_eq!(reason("ada@"), Reason::EmptyPart { part: "domain" });
-        assert_eq!(reason(".ada@example.com"), Reason::MalformedPart { part: "local part" });
-        assert_eq!(reason("a..da@example.com"), Reason::MalformedPart { part: "local part" });
-        assert_eq!(reason("ada@localhost"), Reason::MalformedPart { part: "domain" });
-        assert_eq!(reason("ada@-example.com"), Reason::MalformedPart { part: "domain" });
-        assert_eq!(reason("ada@example..com"), Reason::MalformedPart { part: "domain" });
-        assert_eq!(reason("ada@192.168.0.1"), Reason::MalformedPart { part: "domain" });
-        assert_eq!(reason("a da@example.com"), Reason::InvalidCharacter { position: 1 });
-        assert_eq!(reason("ada@exa_mple.com"), Reason::InvalidCharacter { position: 7 });
-        assert_eq!(reason("\"ada\"@example.com"), Reason::InvalidCharacter { position: 0 });
+        assert_eq!(
+            reason(".ada@example.com"),
+            Reason::MalformedPart { part: "local part" }
+        );
+        assert_eq!(
+            reason("a..da@example.com"),
+            Reason::MalformedPart { part: "local part" }
+        );
+        assert_eq!(
+            reason("ada@localhost"),
+            Reason::MalformedPart { part: "domain" }
+        );
+        assert_eq!(
+            reason("ada@-example.com"),
+            Reason::MalformedPart { part: "domain" }
+        );
+        assert_eq!(
+            reason("ada@example..com"),
+            Reason::MalformedPart { part: "domain" }
+        );
+        assert_eq!(
+            reason("ada@192.168.0.1"),
+            Reason::MalformedPart { part: "domain" }
+        );
+        assert_eq!(
+            reason("a da@example.com"),
+            Reason::InvalidCharacter { position: 1 }
+        );
+        assert_eq!(
+            reason("ada@exa_mple.com"),
+            Reason::InvalidCharacter { position: 7 }
+        );
+        assert_eq!(
+            reason("\"ada\"@example.com"),
+            Reason::InvalidCharacter { position: 0 }
+        );
     }
 
     #[test]
     fn enforces_rfc_5321_length_limits() {
         let local64 = "a".repeat(64);
         assert!(Email::parse(&format!("{local64}@example.com")).is_ok());
-        assert!(matches!(reason(&format!("a{local64}@example.com")), Reason::TooLong { max: 64, .. }));
+        assert!(matches!(
+            reason(&format!("a{local64}@example.com")),
+            Reason::TooLong { max: 64, .. }
+        ));
         let label63 = "b".repeat(63);
         assert!(Email::parse(&format!("a@{label63}.com")).is_ok());
-        assert_eq!(reason(&format!("a@{label63}b.com")), Reason::MalformedPart { part: "domain" });
+        assert_eq!(
+            reason(&format!("a@{label63}b.com")),
+            Reason::MalformedPart { part: "domain" }
+        );
         // 1 + 1 + 252 = 254 bytes: the longest address.
-        let domain = format!("{}.{}.{}.{}", "c".repeat(63), "d".repeat(63), "e".repeat(63), "f".repeat(60));
+        let domain = format!(
+            "{}.{}.{}.{}",
+            "c".repeat(63),
+            "d".repeat(63),
+            "e".repeat(63),
+            "f".repeat(60)
+        );
         assert_eq!(domain.len(), 252);
         assert!(Email::parse(&format!("a@{domain}")).is_ok());
-        assert!(matches!(reason(&format!("ab@{domain}")), Reason::TooLong { max: 254, .. }));
+        assert!(matches!(
+            reason(&format!("ab@{domain}")),
+            Reason::TooLong { max: 254, .. }
+        ));
     }
 
     #[test]

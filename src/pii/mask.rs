@@ -38,6 +38,10 @@ pub fn last_chars(value: &str, n: usize) -> &str {
 /// assert_eq!(first_chars("", 1), "");
 /// ```
 pub fn first_chars(value: &str, n: usize) -> &str {
+    if n == 1 {
+        // The common case (initials), without an iterator.
+        return value.chars().next().map_or("", |c| &value[..c.len_utf8()]);
+    }
     match value.char_indices().nth(n) {
         Some((end, _)) => &value[..end],
         None => value,

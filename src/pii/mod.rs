@@ -27,39 +27,77 @@
 //! | [`NationalId`] | identity | `US SSN •••6789` |
 //! | [`Credential`] | credential | `[credential]` |
 //! | [`Custom`] | chosen by the host | chosen by the host |
+//!
+//! Values implement neither `Hash` nor `Ord`: a hash map keyed by plaintext
+//! invites timing and logging leaks. Look values up through a blind index
+//! instead.
+//!
+//! # Misuse that does not compile
+//!
+//! There is no implicit way to the plaintext:
+//!
+//! ```compile_fail
+//! let email = custodian::pii::Email::parse("ada@example.com").unwrap();
+//! let text: &str = &email; // no Deref to the inner string
+//! ```
+//!
+//! ```compile_fail
+//! let email = custodian::pii::Email::parse("ada@example.com").unwrap();
+//! let text: &str = email.as_ref(); // no AsRef<str>
+//! ```
+//!
+//! ```compile_fail
+//! let card = custodian::pii::CardNumber::parse("4242424242424242").unwrap();
+//! let text = String::from(card); // no From<CardNumber> for String
+//! ```
+//!
+//! and no way to add a kind that skips the contract, since [`Pii`] is
+//! sealed:
+//!
+//! ```compile_fail
+//! #[derive(Debug)]
+//! struct Raw(String);
+//! impl std::fmt::Display for Raw {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(&self.0) }
+//! }
+//! impl custodian::pii::Pii for Raw {
+//!     fn kind(&self) -> custodian::pii::PiiKind { custodian::pii::PiiKind::Custom("raw") }
+//!     fn category(&self) -> custodian::pii::Category { custodian::pii::Category::Contact }
+//! }
+//! ```
 
-//mod address;
-//mod card;
+mod address;
+mod card;
 mod category;
 mod country;
-//mod credential;
-//mod custom;
-//mod dob;
+mod credential;
+mod custom;
+mod dob;
 mod email;
 mod error;
+mod iban;
+mod ip;
 pub mod mask;
-//mod name;
-//mod national_id;
-//mod ip;
-//mod phone;
-//mod iban;
+mod name;
+mod national_id;
+mod phone;
 
 use core::fmt;
 
-//pub use address::{AddressParts, PostalAddress, PostalAddressBuilder};
-//pub use card::{CardBrand, CardNumber};
+pub use address::{AddressParts, PostalAddress, PostalAddressBuilder};
+pub use card::{CardBrand, CardNumber};
 pub use category::{Category, HostCategory};
 pub use country::CountryCode;
-//pub use credential::{Credential, CredentialKind};
-//pub use custom::{Custom, CustomKind};
-//pub use dob::DateOfBirth;
+pub use credential::{Credential, CredentialKind};
+pub use custom::{Custom, CustomKind};
+pub use dob::DateOfBirth;
 pub use email::Email;
 pub use error::{PiiError, Reason};
-//pub use iban::Iban;
-//pub use ip::IpAddress;
-//pub use name::PersonName;
-//pub use national_id::{IdScheme, NationalId};
-//pub use phone::{CallingCode, Phone};
+pub use iban::Iban;
+pub use ip::IpAddress;
+pub use name::PersonName;
+pub use national_id::{IdScheme, NationalId};
+pub use phone::{CallingCode, Phone};
 
 /// What a PII value is: one variant per kind in this module.
 ///
