@@ -1,6 +1,9 @@
 //! Integration tests of the audit subsystem, through the public API only.
 
-#![allow(clippy::unwrap_used, reason = "helpers outside #[test] fns fail the test loudly too")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test loudly too"
+)]
 
 mod common;
 mod concurrency;
