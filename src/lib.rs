@@ -29,6 +29,10 @@
 //! |---|---|
 //! | collect only essential data, each kind in its category | [`pii`] |
 //! | mask personal data in every display | [`pii`] (`Display`/`Debug`) |
+//! | encrypted storage: values sealed (AES-256-GCM, HKDF-SHA256 subkeys) whenever serialized | [`vault`], [`seal`] |
+//! | masking in transfers: a masked serialization mode | [`seal::masked`] |
+//! | erasure: crypto-shredding of a subject's key | [`vault::Vault::forget`] |
+//! | lookups without plaintext | [`vault::BlindIndex`] |
 //! | each kind of data for named purposes, on a lawful basis | [`purpose`] |
 //! | every internal data activity logged and traceable | [`audit`] (events, sink trait, verifiable Merkle log) |
 //!
@@ -44,6 +48,15 @@
 //! What this crate does not protect against: a compromised host process
 //! (memory can be read before it is zeroized), copies the host makes of
 //! exposed plaintext, and swap or core dumps.
+//!
+//! Sealed values are safe to store and back up; see the
+//! [vault's residual risks](vault#residual-risks) for what remains after
+//! erasure (key-store backups, blind indexes in old backups).
+//!
+//! # Crate features
+//!
+//! - `argon2`: Argon2id "slow" blind indexes
+//!   ([`BlindIndex::slow`](vault::BlindIndex)) for low-entropy fields.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
@@ -51,6 +64,21 @@
 pub mod audit;
 pub mod pii;
 pub mod purpose;
+
+// --- vault: sealing, keys, serde integration ---
+mod error;
+pub mod seal;
+mod subject;
+pub mod vault;
+
+pub use error::{EnvelopeFault, Error, SealError, VaultError};
+pub use subject::SubjectId;
+
+/// Plumbing for the crate's macros. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
 
 /// The README's examples, compiled and run as doc tests so they cannot rot.
 #[cfg(doctest)]
