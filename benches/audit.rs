@@ -18,14 +18,14 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use custodian::audit::merkle::{self, Tree};
 use custodian::audit::{
     Action, Actor, AuditEvent, AuditSink, CheckpointSigner, Durability, LogOptions, MemorySink,
-    Outcome, PseudonymKey, RequestId, Role, SignedCheckpoint, Timestamp,
+    Outcome, Pseudonymizer, RequestId, Role, SignedCheckpoint, Timestamp,
 };
 use custodian::pii::Category;
 use custodian::purpose::{LawfulBasis, Purpose};
 use sha2::{Digest, Sha256};
 
 fn event() -> AuditEvent {
-    let key = PseudonymKey::from_bytes([7; 32]);
+    let key = Pseudonymizer::from_bytes([7; 32]);
     AuditEvent::new(Action::Reveal, Outcome::Allowed)
         .with_actor(Actor::staff(
             Role::new("support_agent"),

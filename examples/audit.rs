@@ -1,19 +1,25 @@
-//! The audit log end to end: record events for data activities, sign
-//! checkpoints, hand an auditor inclusion and consistency proofs, and
-//! verify the files with nothing but the public key.
+//! The audit log end to end: record events for data activities (subjects
+//! pseudonymized and evidence sealed by the vault), sign checkpoints, hand
+//! an auditor inclusion and consistency proofs, shred a subject while the
+//! log still verifies, and verify the files with nothing but the public key.
 //!
 //! `cargo run --example audit` works in a temporary directory. Give a
 //! directory (`cargo run --example audit -- /tmp/audit-log`) to keep the log;
 //! the example then prints the command that verifies it with
 //! `examples/audit_verify.rs`.
 
+use std::sync::Arc;
+
+use custodian::SubjectId;
 use custodian::audit::{
     Action, Actor, AuditEvent, AuditSink, CheckpointSigner, ConsistencyBundle, Durability,
-    HoldReason, InclusionBundle, LogOptions, Outcome, PseudonymKey, RecipientId, RequestId, Right,
-    Role, Withheld, verify,
+    EvidenceError, EvidenceFor, EvidenceSealer, EvidenceStore, FileEvidence, HoldReason,
+    InclusionBundle, LogOptions, Outcome, Pseudonymizer, RecipientId, RequestId, Right, Role,
+    Withheld, seal_and_store, verify,
 };
 use custodian::pii::Category;
 use custodian::purpose::{LawfulBasis, Purpose};
+use custodian::vault::{MemoryKeyStore, RootKey, RootKeyRing, Vault};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let temp = tempfile::tempdir()?;
@@ -33,9 +39,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .open(&dir, signer)?;
     assert_eq!(report.entries, 0, "start from an empty directory");
 
-    // In production the vault derives this key; it never enters the log.
-    let keys = PseudonymKey::from_bytes([42; 32]);
-    let ada = keys.subject("cust_8f3a");
+    // The vault keys the pseudonyms and seals evidence to the subject.
+    let vault = Vault::builder().build(
+        Arc::new(RootKeyRing::new(1, RootKey::generate()?)), // a KMS in production
+        Arc::new(MemoryKeyStore::new()),
+    )?;
+    let keys = Pseudonymizer::from_vault(&vault)?;
+    let ada_id = SubjectId::new("cust_8f3a");
+    let ada = keys.subject(ada_id.as_str());
     let agent = Actor::staff(Role::new("support_agent"), keys.actor("staff_17"));
 
     // A support agent reveals a phone number to call back about an order.
@@ -55,6 +66,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .with_purpose(Purpose::Shipping)
             .with_legal_basis(LawfulBasis::Contract)
             .with_recipient(RecipientId::new("dhl")),
+    )?;
+    // Ada corrects her e-mail address; what changed is evidence, sealed to
+    // her and kept beside the log, which only holds its hash.
+    let evidence_store = FileEvidence::open(dir.join("evidence"))?;
+    let evidence_for = EvidenceFor::new(&ada_id, Category::Contact);
+    let change = b"email: ada@old.example -> ada@new.example";
+    let evidence = seal_and_store(&vault, &evidence_store, &evidence_for, change)?;
+    log.record(
+        &AuditEvent::new(Action::Rectification, Outcome::Done)
+            .with_actor(Actor::subject())
+            .with_subject(ada)
+            .with_categories([Category::Contact])
+            .with_right(Right::Rectification)
+            .with_evidence(evidence),
     )?;
     let first = log.checkpoint()?; // an auditor (or a witness) keeps this
 
@@ -79,8 +104,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 reason: HoldReason::LegalObligation,
             }]),
     )?;
+    vault.forget(&ada_id)?; // erasure: the evidence is shredded with her key
+    let sealed = evidence_store.get(&evidence)?;
+    assert!(matches!(
+        vault.open_evidence(&evidence_for, &sealed),
+        Err(EvidenceError::Shredded)
+    ));
     let second = log.checkpoint()?;
-    assert_eq!(second.checkpoint().size(), 4);
+    assert_eq!(second.checkpoint().size(), 5);
 
     // The auditor receives text documents and checks them with the public key.
     let inclusion_text = log.prove_inclusion(3)?.to_text();

@@ -242,9 +242,12 @@ pub enum EvidenceError {
     /// The sealer failed. Deliberately opaque, as every crypto failure.
     #[error("evidence could not be sealed")]
     Seal,
-    /// No evidence under that reference (never stored, or shredded).
+    /// No evidence under that reference (never stored, or removed).
     #[error("no evidence under that reference")]
     NotFound,
+    /// The subject's key was forgotten: the evidence can never be opened.
+    #[error("the evidence was shredded with the subject's key")]
+    Shredded,
     /// The stored bytes do not hash to their reference: they were altered.
     #[error("stored evidence does not match its reference")]
     Mismatch,

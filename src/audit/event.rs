@@ -545,11 +545,11 @@ pub struct Withheld {
 /// # Examples
 ///
 /// ```
-/// use custodian::audit::{Action, Actor, AuditEvent, Outcome, PseudonymKey, Role};
+/// use custodian::audit::{Action, Actor, AuditEvent, Outcome, Pseudonymizer, Role};
 /// use custodian::pii::Category;
 /// use custodian::purpose::{LawfulBasis, Purpose};
 ///
-/// let key = PseudonymKey::from_bytes([9; 32]);
+/// let key = Pseudonymizer::from_bytes([9; 32]);
 /// let event = AuditEvent::new(Action::Reveal, Outcome::Allowed)
 ///     .with_actor(Actor::staff(Role::new("support_agent"), key.actor("agent_17")))
 ///     .with_subject(key.subject("cust_8f3a"))
@@ -1052,10 +1052,10 @@ impl Wire<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::pseudonym::PseudonymKey;
+    use crate::audit::pseudonym::Pseudonymizer;
 
     fn full_event() -> AuditEvent {
-        let key = PseudonymKey::from_bytes([5; 32]);
+        let key = Pseudonymizer::from_bytes([5; 32]);
         AuditEvent::new(Action::Erasure, Outcome::Partial)
             .at(Timestamp::from_unix_millis(1_732_491_065_123).unwrap())
             .with_actor(Actor::staff(

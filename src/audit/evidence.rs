@@ -13,6 +13,9 @@ use zeroize::Zeroizing;
 
 use super::error::{EvidenceError, InvalidValue};
 use super::pseudonym::parse_hex32;
+use crate::SubjectId;
+use crate::pii::Category;
+use crate::vault::{FieldLabel, KeyScope, RawOpened, Vault};
 
 const EVIDENCE_LABEL: &[u8] = b"custodian/audit/evidence/v1";
 
@@ -24,7 +27,7 @@ const EVIDENCE_LABEL: &[u8] = b"custodian/audit/evidence/v1";
 /// enters the log. Instead:
 ///
 /// 1. the payload is **sealed to the subject** by an [`EvidenceSealer`]
-///    (the vault implements it with the subject's data key);
+///    ([`Vault`] implements it with the subject's data key);
 /// 2. the sealed bytes go to an [`EvidenceStore`] beside the log;
 /// 3. the event carries an [`EvidenceRef`], a hash of the sealed bytes.
 ///
@@ -121,7 +124,7 @@ impl<'de> Deserialize<'de> for EvidenceRef {
 }
 
 /// Seals evidence to a subject, so that forgetting the subject's key
-/// shreds it. The vault implements this; hosts may too.
+/// shreds it. [`Vault`] implements this; hosts may too.
 ///
 /// `Subject` is whatever names a subject to the sealer (the vault's
 /// subject id).
@@ -134,16 +137,21 @@ pub trait EvidenceSealer: Send + Sync + fmt::Debug {
     /// # Errors
     ///
     /// [`EvidenceError::Seal`] on any failure, including a subject whose
-    /// key was forgotten.
-    fn seal(&self, subject: &Self::Subject, plaintext: &[u8]) -> Result<Vec<u8>, EvidenceError>;
+    /// key was forgotten and a payload larger than the sealer takes.
+    fn seal_evidence(
+        &self,
+        subject: &Self::Subject,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, EvidenceError>;
 
-    /// Opens what [`seal`](EvidenceSealer::seal) produced.
+    /// Opens what [`seal_evidence`](EvidenceSealer::seal_evidence) produced.
     ///
     /// # Errors
     ///
-    /// [`EvidenceError::Seal`] on any failure: tampered bytes, another
-    /// subject's evidence, or a forgotten key (shredded).
-    fn open(
+    /// [`EvidenceError::Shredded`] if the subject's key was forgotten;
+    /// [`EvidenceError::Seal`] on any other failure (tampered bytes,
+    /// another subject's evidence).
+    fn open_evidence(
         &self,
         subject: &Self::Subject,
         sealed: &[u8],
@@ -179,6 +187,83 @@ pub trait EvidenceStore: Send + Sync + fmt::Debug {
     fn remove(&self, reference: &EvidenceRef) -> Result<(), EvidenceError>;
 }
 
+/// What evidence is sealed to: a subject, and the category of the data it
+/// records (both are bound into the vault's envelope).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceFor {
+    subject: SubjectId,
+    category: Category,
+}
+
+impl EvidenceFor {
+    /// Evidence about `subject`'s data of `category`.
+    pub fn new(subject: &SubjectId, category: Category) -> Self {
+        Self {
+            subject: subject.clone(),
+            category,
+        }
+    }
+
+    /// The subject.
+    pub fn subject(&self) -> &SubjectId {
+        &self.subject
+    }
+
+    /// The category.
+    pub fn category(&self) -> Category {
+        self.category
+    }
+}
+
+/// The vault's field label for evidence.
+const EVIDENCE_FIELD: FieldLabel = FieldLabel::new("custodian.audit.evidence");
+
+/// The vault seals evidence with the subject's data key, under the field
+/// label `custodian.audit.evidence` and the evidence's category, so that
+/// [`Vault::forget`] shreds it with the rest of the subject's data.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use custodian::vault::{MemoryKeyStore, RootKey, RootKeyRing, Vault};
+/// use custodian::SubjectId;
+/// use custodian::audit::{EvidenceError, EvidenceFor, EvidenceSealer, EvidenceStore, MemoryEvidence};
+/// use custodian::pii::Category;
+///
+/// # let vault = Vault::builder().build(
+/// #     Arc::new(RootKeyRing::new(1, RootKey::generate()?)), Arc::new(MemoryKeyStore::new()))?;
+/// let ada = EvidenceFor::new(&SubjectId::new("cust_1815"), Category::Contact);
+/// let store = MemoryEvidence::new();
+/// let reference = custodian::audit::seal_and_store(&vault, &store, &ada, b"email: old -> new")?;
+///
+/// let sealed = store.get(&reference)?;
+/// assert_eq!(vault.open_evidence(&ada, &sealed)?.as_slice(), b"email: old -> new");
+/// vault.forget(ada.subject())?;
+/// assert!(matches!(vault.open_evidence(&ada, &sealed), Err(EvidenceError::Shredded)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl EvidenceSealer for Vault {
+    type Subject = EvidenceFor;
+
+    fn seal_evidence(&self, to: &EvidenceFor, plaintext: &[u8]) -> Result<Vec<u8>, EvidenceError> {
+        let scope = KeyScope::subject(&to.subject);
+        self.seal_raw(&scope, to.category, EVIDENCE_FIELD, plaintext)
+            .map_err(|_| EvidenceError::Seal)
+    }
+
+    fn open_evidence(
+        &self,
+        to: &EvidenceFor,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, EvidenceError> {
+        let scope = KeyScope::subject(&to.subject);
+        match self.open_raw(sealed, &scope, to.category, EVIDENCE_FIELD) {
+            Ok(RawOpened::Plain(plain)) => Ok(plain),
+            Ok(RawOpened::Shredded) => Err(EvidenceError::Shredded),
+            Err(_) => Err(EvidenceError::Seal),
+        }
+    }
+}
+
 /// Seals `plaintext` to `subject` and stores it; returns the reference to
 /// put in the event ([`AuditEvent::with_evidence`](super::AuditEvent::with_evidence)).
 ///
@@ -191,7 +276,7 @@ pub fn seal_and_store<S: EvidenceSealer + ?Sized>(
     subject: &S::Subject,
     plaintext: &[u8],
 ) -> Result<EvidenceRef, EvidenceError> {
-    let sealed = sealer.seal(subject, plaintext)?;
+    let sealed = sealer.seal_evidence(subject, plaintext)?;
     store.put(&sealed)
 }
 

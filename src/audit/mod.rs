@@ -10,7 +10,7 @@
 //!   erasures (with what a legal hold kept), Art. 19 notifications, key
 //!   operations, retention purges and complaints. Every field is a closed
 //!   value; subjects and staff appear only as keyed pseudonyms
-//!   ([`PseudonymKey`]). No event carries plaintext personal data.
+//!   ([`Pseudonymizer`]). No event carries plaintext personal data.
 //! - [`AuditSink`]: where events go. Recording is **fail closed**: if it
 //!   fails, the audited operation does not happen. Provided: [`MemorySink`]
 //!   (tests), [`FanOut`] (several sinks) and [`FileLog`].
@@ -20,10 +20,12 @@
 //!   proofs ([`merkle`], [`InclusionBundle`], [`ConsistencyBundle`]), crash
 //!   recovery, and a [`verify`] function (CLI: `examples/audit_verify.rs`)
 //!   that names the first broken entry.
-//! - Evidence (what a rectification changed) is sealed to the subject and
-//!   stored beside the log ([`EvidenceStore`]); the entry commits to it by
-//!   hash ([`EvidenceRef`]), so shredding the subject's key destroys the
-//!   evidence while the log still verifies.
+//! - Evidence (what a rectification changed) is sealed to the subject by
+//!   the [vault](crate::vault::Vault) and stored beside the log
+//!   ([`EvidenceStore`]); the entry commits to it by hash ([`EvidenceRef`]),
+//!   so forgetting the subject destroys the evidence while the log still
+//!   verifies. Pseudonyms are keyed by the vault too
+//!   ([`Pseudonymizer::from_vault`]).
 //!
 //! Every byte format is specified in [`formats`], precisely enough to write
 //! a verifier in another language with SHA-256 and Ed25519 alone;
@@ -31,7 +33,7 @@
 //!
 //! ```
 //! use custodian::audit::{
-//!     Action, Actor, AuditEvent, AuditSink, CheckpointSigner, LogOptions, Outcome, PseudonymKey,
+//!     Action, Actor, AuditEvent, AuditSink, CheckpointSigner, LogOptions, Outcome, Pseudonymizer,
 //!     Role, verify,
 //! };
 //! use custodian::pii::Category;
@@ -42,7 +44,7 @@
 //! let verifier = signer.verifier(); // give this to auditors
 //! let (log, _) = LogOptions::new().open(dir.path(), signer)?;
 //!
-//! let keys = PseudonymKey::from_bytes([42; 32]); // from the vault in production
+//! let keys = Pseudonymizer::from_bytes([42; 32]); // Pseudonymizer::from_vault in production
 //! log.record(
 //!     &AuditEvent::new(Action::Reveal, Outcome::Allowed)
 //!         .with_actor(Actor::staff(Role::new("support_agent"), keys.actor("agent-17")))
@@ -110,13 +112,14 @@ pub use event::{
     PolicyVersion, RecipientId, RequestId, RequestStatus, Right, Role, Withheld,
 };
 pub use evidence::{
-    EvidenceRef, EvidenceSealer, EvidenceStore, FileEvidence, MemoryEvidence, seal_and_store,
+    EvidenceFor, EvidenceRef, EvidenceSealer, EvidenceStore, FileEvidence, MemoryEvidence,
+    seal_and_store,
 };
 pub use file_log::{
     CHECKPOINTS_FILE, Durability, ENTRIES_FILE, FileLog, LogOptions, MAX_ENTRY_LEN, OpenReport,
     Recovered,
 };
-pub use pseudonym::{ActorPseudonym, PseudonymKey, SubjectPseudonym};
+pub use pseudonym::{ActorPseudonym, Pseudonymizer, SubjectPseudonym};
 pub use sink::{AuditSink, FanOut, MemorySink};
 pub use time::Timestamp;
 pub use verify::{Problem, Report, Verdict, verify};

@@ -1,4 +1,4 @@
-//! Keyed pseudonyms; documented on [`PseudonymKey`].
+//! Keyed pseudonyms; documented on [`Pseudonymizer`].
 
 use core::fmt;
 
@@ -8,16 +8,19 @@ use sha2::Sha256;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use super::error::InvalidValue;
+use crate::VaultError;
+use crate::vault::{self, Vault};
 
 const SUBJECT_LABEL: &[u8] = b"custodian/audit/subject/v1";
 const ACTOR_LABEL: &[u8] = b"custodian/audit/actor/v1";
 
-/// The 32-byte secret under which audit events name people: keyed
-/// pseudonyms for the subjects events are about and the staff who act.
+/// Names people in audit events by keyed pseudonyms: the subjects events
+/// are about and the staff who act.
 ///
 /// An audit event never names a subject or a staff member by the host's
 /// id. It carries `HMAC-SHA256(key, label || 0x00 || id)`, where the key is
-/// a 32-byte secret kept outside the log (the vault derives it) and `label`
+/// a 32-byte secret kept outside the log (the vault's pseudonym key for the
+/// purpose `"audit"`, see [`Pseudonymizer::from_vault`]) and `label`
 /// separates the two uses:
 ///
 /// | pseudonym | label (ASCII) |
@@ -32,9 +35,9 @@ const ACTOR_LABEL: &[u8] = b"custodian/audit/actor/v1";
 /// # Examples
 ///
 /// ```
-/// use custodian::audit::PseudonymKey;
+/// use custodian::audit::Pseudonymizer;
 ///
-/// let key = PseudonymKey::from_bytes([7; 32]);
+/// let key = Pseudonymizer::from_bytes([7; 32]); // or from_vault(&vault)
 /// let p = key.subject("cust_8f3a");
 /// assert_eq!(p, key.subject("cust_8f3a"));
 /// assert_ne!(p.to_string(), key.actor("cust_8f3a").to_string());
@@ -56,12 +59,49 @@ const ACTOR_LABEL: &[u8] = b"custodian/audit/actor/v1";
 ///   keys.
 /// - The key is zeroized on drop; `Debug` does not print it.
 #[derive(Clone, ZeroizeOnDrop)]
-pub struct PseudonymKey {
+pub struct Pseudonymizer {
     key: Zeroizing<[u8; 32]>,
 }
 
-impl PseudonymKey {
-    /// Wraps key bytes (from the vault, or the host's secret store).
+impl Pseudonymizer {
+    /// The vault's purpose name for the audit pseudonym key.
+    pub const VAULT_PURPOSE: &'static str = "audit";
+
+    /// The pseudonymizer keyed by the vault: its pseudonym key for the
+    /// purpose [`"audit"`](Pseudonymizer::VAULT_PURPOSE), the same in every
+    /// process that shares the key store.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use custodian::vault::{MemoryKeyStore, RootKey, RootKeyRing, Vault};
+    /// use custodian::SubjectId;
+    /// use custodian::audit::Pseudonymizer;
+    ///
+    /// # let vault = Vault::builder().build(
+    /// #     Arc::new(RootKeyRing::new(1, RootKey::generate()?)), Arc::new(MemoryKeyStore::new()))?;
+    /// let names = Pseudonymizer::from_vault(&vault)?;
+    /// let ada = SubjectId::new("cust_1815");
+    /// assert_eq!(names.subject(ada.as_str()), Pseudonymizer::from_vault(&vault)?.subject("cust_1815"));
+    /// # Ok::<(), custodian::VaultError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The vault's, when its key store or root key provider fails.
+    pub fn from_vault(vault: &Vault) -> Result<Self, VaultError> {
+        Ok(Self::from_vault_key(
+            &vault.pseudonym_key(Self::VAULT_PURPOSE)?,
+        ))
+    }
+
+    /// The pseudonymizer keyed by a vault pseudonym key (of any purpose).
+    pub fn from_vault_key(key: &vault::PseudonymKey) -> Self {
+        Self {
+            key: Zeroizing::new(*key.expose_secret()),
+        }
+    }
+
+    /// Wraps key bytes (from the host's secret store, or tests).
     ///
     /// # Security
     ///
@@ -101,9 +141,9 @@ impl PseudonymKey {
     }
 }
 
-impl fmt::Debug for PseudonymKey {
+impl fmt::Debug for Pseudonymizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PseudonymKey([redacted])")
+        f.write_str("Pseudonymizer([redacted])")
     }
 }
 
@@ -174,14 +214,14 @@ macro_rules! pseudonym_type {
 
 pseudonym_type!(
     /// A subject as audit events name them: HMAC-SHA256 of the host's
-    /// subject id under a [`PseudonymKey`].
+    /// subject id under a [`Pseudonymizer`].
     SubjectPseudonym,
     "subject pseudonym"
 );
 
 pseudonym_type!(
     /// A staff member or service account as audit events name them:
-    /// HMAC-SHA256 of the host's id for them under a [`PseudonymKey`].
+    /// HMAC-SHA256 of the host's id for them under a [`Pseudonymizer`].
     ActorPseudonym,
     "actor pseudonym"
 );
@@ -212,7 +252,7 @@ mod tests {
     /// framing: key, label, 0x00, id.
     #[test]
     fn pseudonym_known_answers() {
-        let key = PseudonymKey::from_bytes([0x0b; 32]);
+        let key = Pseudonymizer::from_bytes([0x0b; 32]);
         assert_eq!(
             key.subject("cust_1").to_string(),
             "feab87e724d42150e162b1b95b1703647e5d3ce9d4606f7690a31a94d6948385"
@@ -236,17 +276,17 @@ mod tests {
 
     #[test]
     fn domains_keys_and_ids_separate() {
-        let a = PseudonymKey::from_bytes([1; 32]);
-        let b = PseudonymKey::from_bytes([2; 32]);
+        let a = Pseudonymizer::from_bytes([1; 32]);
+        let b = Pseudonymizer::from_bytes([2; 32]);
         assert_ne!(a.subject("x").as_bytes(), a.actor("x").as_bytes());
         assert_ne!(a.subject("x"), b.subject("x"));
         assert_ne!(a.subject("x"), a.subject("y"));
-        assert_eq!(format!("{a:?}"), "PseudonymKey([redacted])");
+        assert_eq!(format!("{a:?}"), "Pseudonymizer([redacted])");
     }
 
     #[test]
     fn hex_form_round_trips_and_is_strict() {
-        let p = PseudonymKey::from_bytes([3; 32]).subject("s");
+        let p = Pseudonymizer::from_bytes([3; 32]).subject("s");
         assert_eq!(SubjectPseudonym::parse(&p.to_string()), Ok(p));
         assert!(SubjectPseudonym::parse(&p.to_string().to_uppercase()).is_err());
         assert!(SubjectPseudonym::parse(&p.to_string()[1..]).is_err());

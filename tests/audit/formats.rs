@@ -12,7 +12,7 @@ use custodian::audit::merkle::{self, Tree};
 use custodian::audit::{
     Action, Actor, AuditEvent, CheckpointSigner, CheckpointVerifier, ConsistencyBundle,
     CorrelationId, Durability, ENTRIES_FILE, EvidenceRef, HoldReason, InclusionBundle, LogOptions,
-    Outcome, PolicyVersion, PseudonymKey, RecipientId, RequestId, RequestStatus, Right, Role,
+    Outcome, PolicyVersion, Pseudonymizer, RecipientId, RequestId, RequestStatus, Right, Role,
     SignedCheckpoint, Timestamp, Verdict, Withheld, verify,
 };
 use custodian::pii::Category;
@@ -40,8 +40,8 @@ fn s(v: &Value) -> &str {
     v.as_str().unwrap()
 }
 
-fn key() -> PseudonymKey {
-    PseudonymKey::from_bytes(hex(&kat()["pseudonym"]["key_hex"]).try_into().unwrap())
+fn key() -> Pseudonymizer {
+    Pseudonymizer::from_bytes(hex(&kat()["pseudonym"]["key_hex"]).try_into().unwrap())
 }
 
 fn kat_signer() -> CheckpointSigner {

@@ -10,19 +10,20 @@
 use std::fs;
 use std::path::Path;
 
+use custodian::SubjectId;
 use custodian::audit::{
     Action, Actor, AuditEvent, AuditSink, CheckpointVerifier, ConsistencyBundle, CorrelationId,
-    Durability, EvidenceRef, EvidenceSealer, EvidenceStore, FanOut, FileEvidence, HoldReason,
-    InclusionBundle, LogOptions, MemorySink, Outcome, PolicyVersion, RecipientId, RequestId,
-    RequestStatus, Right, Role, SignedCheckpoint, SubjectPseudonym, Timestamp, Withheld,
-    seal_and_store, verify,
+    Durability, EvidenceError, EvidenceFor, EvidenceRef, EvidenceSealer, EvidenceStore, FanOut,
+    FileEvidence, HoldReason, InclusionBundle, LogOptions, MemorySink, Outcome, PolicyVersion,
+    RecipientId, RequestId, RequestStatus, Right, Role, SignedCheckpoint, SubjectPseudonym,
+    Timestamp, Withheld, seal_and_store, verify,
 };
-use custodian::audit::{ActorPseudonym, PseudonymKey};
+use custodian::audit::{ActorPseudonym, Pseudonymizer};
 use custodian::pii::Category;
 use custodian::purpose::{LawfulBasis, Purpose};
 use proptest::prelude::*;
 
-use crate::common::{TestSealer, signer};
+use crate::common::{signer, vault};
 
 /// Realistic personal data, long enough that a chance match inside hex
 /// pseudonyms or keys is out of the question.
@@ -56,7 +57,7 @@ fn assert_clean(haystack: &[u8], secrets: &[String], what: &str) -> Result<(), T
 }
 
 fn every_event(
-    key: &PseudonymKey,
+    key: &Pseudonymizer,
     subject_id: &str,
     actor_id: &str,
     evidence: EvidenceRef,
@@ -180,19 +181,19 @@ proptest! {
         subject_id in pii(),
         actor_id in pii(),
         evidence_text in pii(),
-        key: [u8; 32],
     ) {
         let secrets = vec![subject_id.clone(), actor_id.clone(), evidence_text.clone()];
-        let key = PseudonymKey::from_bytes(key);
         let dir = tempfile::tempdir().unwrap();
 
-        // Evidence: sealed to the subject, stored beside the log.
-        let sealer = TestSealer::default();
+        // Evidence: sealed to the subject by the vault, stored beside the log.
+        let vault = vault();
+        let to = EvidenceFor::new(&SubjectId::new(subject_id.clone()), Category::Contact);
         let store = FileEvidence::open(dir.path().join("evidence")).unwrap();
         let rectified = format!("old: {evidence_text}; new: {evidence_text}!");
-        let evidence = seal_and_store(&sealer, &store, subject_id.as_str(), rectified.as_bytes()).unwrap();
+        let evidence = seal_and_store(&vault, &store, &to, rectified.as_bytes()).unwrap();
 
         // Every action and outcome, through every provided sink.
+        let key = Pseudonymizer::from_vault(&vault).unwrap();
         let (log, _) = LogOptions::new()
             .durability(Durability::OsBuffered)
             .open(dir.path(), signer())
@@ -218,10 +219,10 @@ proptest! {
         // Erasure: forgetting the subject's key shreds the evidence, and
         // the log still verifies.
         let sealed = store.get(&evidence).unwrap();
-        let opened = sealer.open(&subject_id, &sealed).unwrap();
+        let opened = vault.open_evidence(&to, &sealed).unwrap();
         prop_assert_eq!(opened.as_slice(), rectified.as_bytes());
-        sealer.forget(&subject_id);
-        prop_assert!(sealer.open(&subject_id, &sealed).is_err());
+        vault.forget(to.subject()).unwrap();
+        prop_assert!(matches!(vault.open_evidence(&to, &sealed), Err(EvidenceError::Shredded)));
         store.remove(&evidence).unwrap();
         prop_assert!(store.get(&evidence).is_err());
         let report = verify(dir.path(), &signer().verifier(), Some(&checkpoint)).unwrap();
