@@ -33,6 +33,8 @@
 //! | masking in transfers: a masked serialization mode | [`seal::masked`] |
 //! | erasure: crypto-shredding of a subject's key | [`vault::Vault::forget`] |
 //! | lookups without plaintext | [`vault::BlindIndex`] |
+//! | each kind of data for named purposes, on a lawful basis | [`purpose`] |
+//! | every internal data activity logged and traceable | [`audit`] (events, sink trait, verifiable Merkle log) |
 //!
 //! # Security
 //!
@@ -59,7 +61,9 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod audit;
 pub mod pii;
+pub mod purpose;
 
 // --- vault: sealing, keys, serde integration ---
 mod error;
