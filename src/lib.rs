@@ -29,6 +29,12 @@
 //! |---|---|
 //! | collect only essential data, each kind in its category | [`pii`] |
 //! | mask personal data in every display | [`pii`] (`Display`/`Debug`) |
+//! | each kind of data for named purposes, on a lawful basis | [`purpose`], [`policy`] (category × purpose → basis, versions, Art. 30 record) |
+//! | collection grounded in consent; withdrawal at any time | [`consent`] (ledger, GPC, signed receipts) |
+//! | every use checked: allowed, denied with a reason, or a policy gap | [`decision`] |
+//! | staff permissions, no unauthorized viewing | [`access`] (role- and purpose-checked reveals) |
+//! | no disclosure without approval, except delivery, shipping, payment | [`disclosure`] (recipients and their agreements) |
+//! | subjects, roles, recipients, versions as checked identifiers | [`ids`], [`time`] |
 //!
 //! # Security
 //!
@@ -47,6 +53,16 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod pii;
+
+// --- consent, policy, access, disclosure ---
+pub mod access;
+pub mod consent;
+pub mod decision;
+pub mod disclosure;
+pub mod ids;
+pub mod policy;
+pub mod purpose;
+pub mod time;
 
 /// The README's examples, compiled and run as doc tests so they cannot rot.
 #[cfg(doctest)]

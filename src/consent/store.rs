@@ -1,0 +1,426 @@
+//! Where consent events live: the [`ConsentStore`] trait, and
+//! [`MemoryStore`], which keeps everything in memory.
+//!
+//! A store appends events and answers two questions: a subject's history,
+//! and the current state of one scope. The second has a default answer (a
+//! [`fold`] of the history), which is what a simple durable store can
+//! start with. The in-memory store instead updates each subject's folded
+//! state as events arrive, so a decision costs one hash lookup and a scan
+//! of a few slots, never a fold.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use thiserror::Error;
+
+use super::state::{ConsentState, Scope, fold};
+use super::{Collection, ConsentEvent, ConsentStatus};
+use crate::ids::{ConsentEventId, Jurisdiction, PolicyVersion, RecipientId, SubjectId};
+use crate::purpose::Purpose;
+use crate::time::Timestamp;
+
+/// A consent store failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The event is older than the subject's latest event; the ledger is
+    /// append-only in time order, so the fold stays well defined.
+    #[error("consent event is older than the subject's latest event")]
+    OutOfOrder,
+    /// The store cannot be reached, or a previous writer panicked.
+    #[error("consent store unavailable")]
+    Unavailable,
+    /// The store ran out of room for distinct values (more than 65,535
+    /// policy versions, jurisdictions or host purposes in one shard).
+    #[error("consent store is full")]
+    Full,
+}
+
+/// Storage for the consent ledger.
+///
+/// Implementations must be append-only: events are never changed or
+/// removed (erasure of a subject is a matter for the rights workflow, by
+/// crypto-shredding), and [`append`](Self::append) must refuse an event
+/// older than the subject's latest one, atomically with the append.
+///
+/// # Security
+///
+/// Events hold subject ids and proof references, never data values. A
+/// store should still be protected like any personal data.
+pub trait ConsentStore: Send + Sync + fmt::Debug {
+    /// Appends an event.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::OutOfOrder`] if the event is older than the subject's
+    /// latest; other [`StoreError`]s if the backend fails.
+    fn append(&self, event: ConsentEvent) -> Result<(), StoreError>;
+
+    /// Every event of `subject`, in ledger order.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the backend fails.
+    fn history(&self, subject: &SubjectId) -> Result<Vec<ConsentEvent>, StoreError>;
+
+    /// The current state of `scope` for `subject`: by default a [`fold`]
+    /// of the history.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the backend fails.
+    fn state(
+        &self,
+        subject: &SubjectId,
+        scope: Scope<'_>,
+    ) -> Result<Option<ConsentState>, StoreError> {
+        Ok(fold(&self.history(subject)?, scope))
+    }
+}
+
+/// Shards keep writers to one subject from blocking readers of others.
+const SHARDS: usize = 16;
+
+/// The slot recipient index of a purpose-wide state.
+const PURPOSE_WIDE: u32 = 0;
+/// The slot recipient index of the last purpose-wide negative event, the
+/// state of every recipient the subject never named.
+const WIDE_NEGATIVE: u32 = u32::MAX;
+/// Stored `expires` meaning "never".
+const NEVER: u64 = u64::MAX;
+
+/// An in-memory [`ConsentStore`]: fast, and gone when the process ends.
+///
+/// Subjects are spread over 16 shards, each behind its own lock. Per
+/// subject it keeps the events (with purposes, recipients, versions and
+/// jurisdictions interned to small integers) and the folded state of
+/// every scope the events touched, updated on each append.
+///
+/// ```
+/// use custodian::consent::{ConsentLedger, MemoryStore};
+///
+/// let ledger = ConsentLedger::new(MemoryStore::new());
+/// # let _ = ledger;
+/// ```
+#[derive(Default)]
+pub struct MemoryStore {
+    shards: [RwLock<Shard>; SHARDS],
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many subjects have at least one event.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] if a lock is poisoned.
+    pub fn subjects(&self) -> Result<usize, StoreError> {
+        self.shards
+            .iter()
+            .try_fold(0, |n, shard| Ok(n + read(shard)?.subjects.len()))
+    }
+
+    fn shard(&self, subject: &SubjectId) -> &RwLock<Shard> {
+        // FNV-1a over the id: cheap, and a skewed spread only costs
+        // concurrency, never correctness.
+        let hash = subject
+            .as_str()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        &self.shards[(hash % SHARDS as u64) as usize]
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
+}
+
+fn read(lock: &RwLock<Shard>) -> Result<RwLockReadGuard<'_, Shard>, StoreError> {
+    lock.read().map_err(|_| StoreError::Unavailable)
+}
+
+fn write(lock: &RwLock<Shard>) -> Result<RwLockWriteGuard<'_, Shard>, StoreError> {
+    lock.write().map_err(|_| StoreError::Unavailable)
+}
+
+impl ConsentStore for MemoryStore {
+    fn append(&self, event: ConsentEvent) -> Result<(), StoreError> {
+        write(self.shard(event.subject()))?.append(event)
+    }
+
+    fn history(&self, subject: &SubjectId) -> Result<Vec<ConsentEvent>, StoreError> {
+        Ok(read(self.shard(subject))?.history(subject))
+    }
+
+    fn state(
+        &self,
+        subject: &SubjectId,
+        scope: Scope<'_>,
+    ) -> Result<Option<ConsentState>, StoreError> {
+        Ok(read(self.shard(subject))?.state(subject, scope))
+    }
+}
+
+#[derive(Default)]
+struct Shard {
+    subjects: HashMap<SubjectId, Record>,
+    host_purposes: Vec<Purpose>,
+    recipients: Vec<RecipientId>,
+    versions: Vec<PolicyVersion>,
+    jurisdictions: Vec<Jurisdiction>,
+}
+
+#[derive(Default)]
+struct Record {
+    slots: Vec<Slot>,
+    events: Vec<StoredEvent>,
+}
+
+/// The folded state of one scope.
+#[derive(Clone, Copy)]
+struct Slot {
+    purpose: u16,
+    recipient: u32,
+    state: CompactState,
+}
+
+#[derive(Clone, Copy)]
+struct CompactState {
+    status: ConsentStatus,
+    version: u16,
+    time: Timestamp,
+    expires: u64,
+    event: ConsentEventId,
+}
+
+struct StoredEvent {
+    state: CompactState,
+    purpose: u16,
+    recipient: u32,
+    jurisdiction: u16,
+    method: super::CollectionMethod,
+    gpc_conflict: bool,
+    proof: Option<crate::ids::Reference>,
+}
+
+/// Index of `value` in `table`, appending it if new.
+fn intern<T: PartialEq + Clone>(
+    table: &mut Vec<T>,
+    value: &T,
+    limit: usize,
+) -> Result<usize, StoreError> {
+    if let Some(i) = table.iter().position(|v| v == value) {
+        return Ok(i);
+    }
+    if table.len() >= limit {
+        return Err(StoreError::Full);
+    }
+    table.push(value.clone());
+    Ok(table.len() - 1)
+}
+
+impl Shard {
+    fn purpose_index(&self, purpose: Purpose) -> Option<u16> {
+        let builtin = Purpose::BUILT_IN.iter().position(|&p| p == purpose);
+        let index = builtin.or_else(|| {
+            let host = self.host_purposes.iter().position(|&p| p == purpose)?;
+            Some(Purpose::BUILT_IN.len() + host)
+        })?;
+        u16::try_from(index).ok()
+    }
+
+    fn recipient_index(&self, recipient: Option<&RecipientId>) -> Option<u32> {
+        match recipient {
+            None => Some(PURPOSE_WIDE),
+            Some(r) => {
+                let i = self.recipients.iter().position(|x| x == r)?;
+                // Index 0 is "purpose-wide"; recipients start at 1.
+                u32::try_from(i + 1).ok()
+            }
+        }
+    }
+
+    fn append(&mut self, event: ConsentEvent) -> Result<(), StoreError> {
+        if let Some(last) = self
+            .subjects
+            .get(event.subject())
+            .and_then(|r| r.events.last())
+        {
+            if event.time() < last.state.time {
+                return Err(StoreError::OutOfOrder);
+            }
+        }
+        let purpose = match self.purpose_index(event.purpose()) {
+            Some(p) => p,
+            None => {
+                let host = intern(
+                    &mut self.host_purposes,
+                    &event.purpose(),
+                    usize::from(u16::MAX) - 32,
+                )?;
+                // The limit keeps built-in count + host index within u16.
+                u16::try_from(Purpose::BUILT_IN.len() + host).map_err(|_| StoreError::Full)?
+            }
+        };
+        let recipient = match event.recipient() {
+            None => PURPOSE_WIDE,
+            Some(r) => {
+                let i = intern(&mut self.recipients, r, (u32::MAX - 2) as usize)?;
+                u32::try_from(i + 1).map_err(|_| StoreError::Full)?
+            }
+        };
+        let version = intern(&mut self.versions, event.version(), usize::from(u16::MAX))?;
+        let jurisdiction = intern(
+            &mut self.jurisdictions,
+            event.jurisdiction(),
+            usize::from(u16::MAX),
+        )?;
+        let state = CompactState {
+            status: event.status(),
+            // Both indexes are below the u16 limits passed to `intern`.
+            version: u16::try_from(version).map_err(|_| StoreError::Full)?,
+            time: event.time(),
+            expires: event.expires().map_or(NEVER, Timestamp::unix_millis),
+            event: event.id(),
+        };
+        let stored = StoredEvent {
+            state,
+            purpose,
+            recipient,
+            jurisdiction: u16::try_from(jurisdiction).map_err(|_| StoreError::Full)?,
+            method: event.method(),
+            gpc_conflict: event.gpc_conflict(),
+            proof: event.proof().cloned(),
+        };
+        let record = match self.subjects.get_mut(event.subject()) {
+            Some(record) => record,
+            None => self.subjects.entry(event.subject().clone()).or_default(),
+        };
+        record.apply(&stored);
+        record.events.push(stored);
+        Ok(())
+    }
+
+    fn state(&self, subject: &SubjectId, scope: Scope<'_>) -> Option<ConsentState> {
+        let record = self.subjects.get(subject)?;
+        let purpose = self.purpose_index(scope.purpose)?;
+        let slot = match self.recipient_index(scope.recipient) {
+            Some(recipient) => record.slot(purpose, recipient),
+            None => None,
+        };
+        // A recipient the subject never named falls back to the last
+        // purpose-wide negative event.
+        let slot = match (slot, scope.recipient) {
+            (None, Some(_)) => record.slot(purpose, WIDE_NEGATIVE),
+            (slot, _) => slot,
+        }?;
+        Some(self.expand(&slot.state))
+    }
+
+    fn expand(&self, state: &CompactState) -> ConsentState {
+        ConsentState {
+            status: state.status,
+            event: state.event,
+            time: state.time,
+            // Versions are interned before any state refers to them.
+            version: self.versions[usize::from(state.version)],
+            expires: (state.expires != NEVER)
+                .then(|| Timestamp::from_unix_millis(state.expires))
+                .flatten(),
+        }
+    }
+
+    fn history(&self, subject: &SubjectId) -> Vec<ConsentEvent> {
+        let Some(record) = self.subjects.get(subject) else {
+            return Vec::new();
+        };
+        record
+            .events
+            .iter()
+            .map(|e| self.rebuild(subject, e))
+            .collect()
+    }
+
+    fn rebuild(&self, subject: &SubjectId, e: &StoredEvent) -> ConsentEvent {
+        let full = self.expand(&e.state);
+        let purpose = Purpose::BUILT_IN
+            .get(usize::from(e.purpose))
+            .copied()
+            .unwrap_or_else(|| {
+                self.host_purposes[usize::from(e.purpose) - Purpose::BUILT_IN.len()]
+            });
+        let recipient = (e.recipient != PURPOSE_WIDE)
+            .then(|| self.recipients[e.recipient as usize - 1].clone());
+        let mut how = Collection::new(
+            full.version,
+            full.time,
+            e.method,
+            self.jurisdictions[usize::from(e.jurisdiction)].clone(),
+        );
+        if let Some(proof) = &e.proof {
+            how = how.proof(proof.clone());
+        }
+        if let Some(expires) = full.expires {
+            how = how.expires(expires);
+        }
+        let event = ConsentEvent::new(
+            full.event,
+            subject.clone(),
+            purpose,
+            recipient,
+            full.status,
+            &how,
+        );
+        if e.gpc_conflict {
+            event.with_gpc_conflict()
+        } else {
+            event
+        }
+    }
+}
+
+impl Record {
+    fn slot(&self, purpose: u16, recipient: u32) -> Option<&Slot> {
+        self.slots
+            .iter()
+            .find(|s| s.purpose == purpose && s.recipient == recipient)
+    }
+
+    fn set(&mut self, purpose: u16, recipient: u32, state: CompactState) {
+        match self
+            .slots
+            .iter_mut()
+            .find(|s| s.purpose == purpose && s.recipient == recipient)
+        {
+            Some(slot) => slot.state = state,
+            None => self.slots.push(Slot {
+                purpose,
+                recipient,
+                state,
+            }),
+        }
+    }
+
+    /// Keeps the slots equal to [`fold`] of the events (module docs of
+    /// [`super::state`]).
+    fn apply(&mut self, e: &StoredEvent) {
+        self.set(e.purpose, e.recipient, e.state);
+        if e.recipient == PURPOSE_WIDE && e.state.status.is_negative() {
+            self.set(e.purpose, WIDE_NEGATIVE, e.state);
+            for slot in &mut self.slots {
+                if slot.purpose == e.purpose && slot.recipient != PURPOSE_WIDE {
+                    slot.state = e.state;
+                }
+            }
+        }
+    }
+}
