@@ -7,7 +7,7 @@
 //! | shipping | contact, identity, location, transaction (contract); processors may receive it | 90 days |
 //! | payment processing | identity, location, financial, transaction, contact (contract); processors may receive it | 3 years |
 //! | refunds | contact, identity, location, financial, transaction (contract); processors may receive it | 3 years |
-//! | customer support | contact, identity, location, transaction (contract) | 2 years |
+//! | customer support | contact, identity, location, financial, transaction (contract) | 2 years |
 //! | identity verification | identity, contact, credential (contract) | 3 years |
 //! | fraud prevention | contact, identity, location, financial, transaction, engagement (legitimate interest) | 1 year |
 //! | service improvement | engagement, transaction (legitimate interest, documented; consent noted where given) | 14 months |
@@ -161,7 +161,10 @@ fn rules(b: PolicyBuilder) -> PolicyBuilder {
             Refunds,
             &[Contact, Identity, Location, Financial, Transaction],
         ),
-        (CustomerSupport, &[Contact, Identity, Location, Transaction]),
+        (
+            CustomerSupport,
+            &[Contact, Identity, Location, Financial, Transaction],
+        ),
         (IdentityVerification, &[Identity, Contact, Credential]),
     ];
     for (purpose, categories) in contract {

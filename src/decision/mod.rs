@@ -677,3 +677,6 @@ fn strongest_basis(
         version: Some(version),
     }))
 }
+
+#[cfg(test)]
+mod tests;
