@@ -181,8 +181,63 @@ struct Shard {
 
 #[derive(Default)]
 struct Record {
-    slots: Vec<Slot>,
+    slots: Slots,
     events: Vec<StoredEvent>,
+}
+
+/// How many slots live inside the map entry itself. Most subjects touch
+/// two or three scopes; keeping them inline saves the decision hot path a
+/// pointer chase to another cache line (and page) per lookup.
+const INLINE_SLOTS: usize = 2;
+
+/// A small vector of slots, inline up to [`INLINE_SLOTS`].
+enum Slots {
+    Inline {
+        len: u8,
+        items: [Slot; INLINE_SLOTS],
+    },
+    Heap(Vec<Slot>),
+}
+
+impl Default for Slots {
+    fn default() -> Self {
+        Self::Inline {
+            len: 0,
+            items: [Slot::EMPTY; INLINE_SLOTS],
+        }
+    }
+}
+
+impl Slots {
+    fn as_slice(&self) -> &[Slot] {
+        match self {
+            Self::Inline { len, items } => &items[..usize::from(*len)],
+            Self::Heap(v) => v,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [Slot] {
+        match self {
+            Self::Inline { len, items } => &mut items[..usize::from(*len)],
+            Self::Heap(v) => v,
+        }
+    }
+
+    fn push(&mut self, slot: Slot) {
+        match self {
+            Self::Inline { len, items } if usize::from(*len) < INLINE_SLOTS => {
+                items[usize::from(*len)] = slot;
+                *len += 1;
+            }
+            Self::Inline { items, .. } => {
+                let mut v = Vec::with_capacity(2 * INLINE_SLOTS);
+                v.extend_from_slice(items);
+                v.push(slot);
+                *self = Self::Heap(v);
+            }
+            Self::Heap(v) => v.push(slot),
+        }
+    }
 }
 
 /// The folded state of one scope.
@@ -191,6 +246,21 @@ struct Slot {
     purpose: u16,
     recipient: u32,
     state: CompactState,
+}
+
+impl Slot {
+    /// Filler for unused inline slots; never read (slices stop at `len`).
+    const EMPTY: Slot = Slot {
+        purpose: u16::MAX,
+        recipient: WIDE_NEGATIVE,
+        state: CompactState {
+            status: ConsentStatus::Invalidated,
+            version: 0,
+            time: Timestamp::EPOCH,
+            expires: NEVER,
+            event: ConsentEventId::from_bytes([0; 16]),
+        },
+    };
 }
 
 #[derive(Clone, Copy)]
@@ -391,6 +461,7 @@ impl Shard {
 impl Record {
     fn slot(&self, purpose: u16, recipient: u32) -> Option<&Slot> {
         self.slots
+            .as_slice()
             .iter()
             .find(|s| s.purpose == purpose && s.recipient == recipient)
     }
@@ -398,6 +469,7 @@ impl Record {
     fn set(&mut self, purpose: u16, recipient: u32, state: CompactState) {
         match self
             .slots
+            .as_mut_slice()
             .iter_mut()
             .find(|s| s.purpose == purpose && s.recipient == recipient)
         {
@@ -416,7 +488,7 @@ impl Record {
         self.set(e.purpose, e.recipient, e.state);
         if e.recipient == PURPOSE_WIDE && e.state.status.is_negative() {
             self.set(e.purpose, WIDE_NEGATIVE, e.state);
-            for slot in &mut self.slots {
+            for slot in self.slots.as_mut_slice() {
                 if slot.purpose == e.purpose && slot.recipient != PURPOSE_WIDE {
                     slot.state = e.state;
                 }
