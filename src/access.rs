@@ -16,8 +16,19 @@
 //! copy that is zeroized when the guard is dropped, and that does not
 //! print itself. On refusal nothing is copied.
 //!
+//! Any other kind can be passed to a reveal:
+//!
+//! ```
+//! # use custodian::{access::AccessContext, decision::Decider, pii::*};
+//! fn show<S: custodian::consent::ConsentStore>(d: Decider<'_, S>, ctx: &AccessContext<'_>,
+//!         s: &custodian::ids::SubjectId, e: &Email, at: custodian::time::Timestamp) {
+//!     let _ = d.reveal(ctx, s, e, at);
+//! }
+//! ```
+//!
 //! Credentials cannot be revealed at all: [`Credential`](crate::pii::Credential)
-//! does not implement [`Revealable`], so this does not compile:
+//! does not implement [`Revealable`], so the same with a credential does
+//! not compile:
 //!
 //! ```compile_fail
 //! # use custodian::{access::AccessContext, decision::Decider, pii::*};

@@ -17,7 +17,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 const V1: PolicyVersion = PolicyVersion::new("1");
 
 fn t(secs: u64) -> Timestamp {
-    Timestamp::from_unix_secs(secs).unwrap()
+    Timestamp::from_unix_secs(secs).expect("test times are in range")
 }
 
 fn how(secs: u64) -> Collection {
@@ -30,13 +30,15 @@ fn how(secs: u64) -> Collection {
 }
 
 fn vector() -> serde_json::Value {
-    serde_json::from_str(include_str!("vectors/consent/receipt-v1.json")).unwrap()
+    serde_json::from_str(include_str!("vectors/consent/receipt-v1.json"))
+        .expect("the vector file is JSON")
 }
 
 fn hex32(s: &str) -> [u8; 32] {
     let mut out = [0; 32];
     for (o, pair) in out.iter_mut().zip(s.as_bytes().chunks(2)) {
-        *o = u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap();
+        let digits = std::str::from_utf8(pair).expect("hex is ASCII");
+        *o = u8::from_str_radix(digits, 16).expect("the vector holds hex");
     }
     out
 }

@@ -1,27 +1,5 @@
 //! Global Privacy Control: a `Sec-GPC: 1` request header is an opt-out of
 //! the sale and sharing of personal data and of marketing.
-//!
-//! [`ConsentLedger::apply_gpc`] records a refusal (method `gpc`) for every
-//! purpose the policy marks with [`PurposeTerms::gpc_opt_out`]. When the
-//! subject had explicitly opted in to such a purpose, the refusal still
-//! wins (CCPA regs §7025 require honouring the signal) but is flagged as a
-//! conflict on the event and in the returned [`GpcOutcome`], so the host
-//! can show it to the subject and to a regulator; it never overrides the
-//! opt-in silently. A purpose already refused, withdrawn or objected to is
-//! left alone, so a signal that arrives with every request records
-//! nothing new.
-//!
-//! Known limit: a subject who opts in again while their browser still
-//! sends the signal is refused again on the next request with a signal;
-//! hosts that want to honour such an opt-in stop calling `apply_gpc` for
-//! that subject and purpose (the conflict flag shows when to ask).
-//!
-//! [`PurposeTerms::gpc_opt_out`]: crate::policy::PurposeTerms::gpc_opt_out
-//!
-//! # References
-//!
-//! - Global Privacy Control, W3C Privacy CG draft: <https://privacycg.github.io/gpc-spec/>
-//! - CCPA regulations §7025 (opt-out preference signals)
 
 use super::ledger::{ConsentError, ConsentLedger};
 use super::state::Scope;
@@ -33,6 +11,28 @@ use crate::purpose::Purpose;
 use crate::time::Timestamp;
 
 /// A Global Privacy Control opt-out, read from a request.
+///
+/// [`ConsentLedger::apply_gpc`] records a refusal (method `gpc`) for every
+/// purpose the policy marks with [`PurposeTerms::gpc_opt_out`]. When the
+/// subject had explicitly opted in to such a purpose, the refusal still
+/// wins (CCPA regs §7025 require honouring the signal) but is flagged as a
+/// conflict on the event and in the returned [`GpcOutcome`], so the host
+/// can show it to the subject and to a regulator; it never overrides the
+/// opt-in silently. A purpose already refused, withdrawn or objected to is
+/// left alone, so a signal that arrives with every request records
+/// nothing new.
+///
+/// Known limit: a subject who opts in again while their browser still
+/// sends the signal is refused again on the next request with a signal;
+/// hosts that want to honour such an opt-in stop calling `apply_gpc` for
+/// that subject and purpose (the conflict flag shows when to ask).
+///
+/// [`PurposeTerms::gpc_opt_out`]: crate::policy::PurposeTerms::gpc_opt_out
+///
+/// # References
+///
+/// - Global Privacy Control, W3C Privacy CG draft: <https://privacycg.github.io/gpc-spec/>
+/// - CCPA regulations §7025 (opt-out preference signals)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GpcSignal;
@@ -48,7 +48,7 @@ impl GpcSignal {
     /// ```
     /// use custodian::consent::GpcSignal;
     ///
-    /// assert_eq!(GpcSignal::from_header(Some("1")), Some(GpcSignal));
+    /// assert!(GpcSignal::from_header(Some("1")).is_some());
     /// assert_eq!(GpcSignal::from_header(Some("0")), None);
     /// assert_eq!(GpcSignal::from_header(None), None);
     /// ```
@@ -68,8 +68,7 @@ pub struct GpcOutcome {
 }
 
 impl<S: ConsentStore> ConsentLedger<S> {
-    /// Records a GPC opt-out for `subject` under `policy` (see the
-    /// [module docs](self)). The events carry the policy's version, method
+    /// Records a GPC opt-out for `subject` under `policy` (see [`GpcSignal`]). The events carry the policy's version, method
     /// `gpc`, `time` and `jurisdiction`.
     ///
     /// # Errors

@@ -1,56 +1,6 @@
 //! Signed consent receipts: what the subject agreed to, in the shape of a
 //! Kantara Initiative Consent Receipt v1.1, signed with Ed25519 so the
 //! subject can check it with the controller's public key.
-//!
-//! # Wire format
-//!
-//! A signed receipt is a JWS in compact serialization (RFC 7515 §3.1),
-//! `BASE64URL(header) "." BASE64URL(payload) "." BASE64URL(signature)`,
-//! base64url without padding (RFC 4648 §5):
-//!
-//! - header: exactly the bytes `{"alg":"EdDSA","typ":"JWT"}` (RFC 8037);
-//! - payload: the receipt as UTF-8 JSON, members as below;
-//! - signature: Ed25519 (RFC 8032) over the ASCII bytes
-//!   `BASE64URL(header) "." BASE64URL(payload)`.
-//!
-//! Verification decodes the three parts, refuses any other header,
-//! checks the signature with the strict Ed25519 rules and only then parses
-//! the payload. Any failure is one opaque [`ReceiptError::Invalid`].
-//!
-//! Payload members (Kantara v1.1 names; `consentTimestamp` in seconds
-//! since the epoch):
-//!
-//! | member | content |
-//! |---|---|
-//! | `version` | `"KI-CR-v1.1.0"` |
-//! | `jurisdiction` | of the latest consent on the receipt |
-//! | `consentTimestamp` | time of the latest consent, Unix seconds |
-//! | `collectionMethod` | method of the latest consent (`web_form`, ...) |
-//! | `consentReceiptID` | a fresh random UUID |
-//! | `publicKey` | the signer's Ed25519 public key, base64url (informative: verify against a key obtained out of band) |
-//! | `language` | as requested, e.g. `en` |
-//! | `piiPrincipalId` | the host's subject id |
-//! | `piiControllers` | `[{"piiController": name, "onBehalf": false, "contact": contact}]` |
-//! | `policyUrl` | the controller's notice URL |
-//! | `services` | `[{"service": name, "purposes": [...]}]`, one purpose object per valid consent |
-//! | `sensitive` | `false` |
-//! | `spiCat` | `[]` |
-//!
-//! Each purpose object has the Kantara members `purpose` (the description
-//! from the policy, or the key), `purposeCategory` (the purpose's key and
-//! DPV term), `consentType` (`"EXPLICIT"`), `piiCategory` (the category
-//! names the policy allows for the purpose on consent), `primaryPurpose`
-//! (`false`), `termination` (the expiry, or `"until withdrawn"`),
-//! `thirdPartyDisclosure` and `thirdPartyName` (the recipient, for a
-//! recipient-specific consent), plus two members of this crate:
-//! `consentEventId` and `policyVersion`, which point at the ledger event.
-//! `tests/vectors/consent/receipt-v1.json` pins a signed receipt byte for
-//! byte.
-//!
-//! # References
-//!
-//! - Kantara Initiative, Consent Receipt Specification v1.1.0 (2018)
-//! - RFC 7515 (JWS), RFC 8037 (EdDSA in JOSE), RFC 8032 (Ed25519)
 
 use std::collections::HashSet;
 use std::fmt;
@@ -176,7 +126,57 @@ pub struct ReceiptPurpose {
     pub policy_version: String,
 }
 
-/// A consent receipt (Kantara v1.1 shape); see the [module docs](self).
+/// A consent receipt (Kantara v1.1 shape).
+///
+/// # Wire format
+///
+/// A signed receipt is a JWS in compact serialization (RFC 7515 §3.1),
+/// `BASE64URL(header) "." BASE64URL(payload) "." BASE64URL(signature)`,
+/// base64url without padding (RFC 4648 §5):
+///
+/// - header: exactly the bytes `{"alg":"EdDSA","typ":"JWT"}` (RFC 8037);
+/// - payload: the receipt as UTF-8 JSON, members as below;
+/// - signature: Ed25519 (RFC 8032) over the ASCII bytes
+///   `BASE64URL(header) "." BASE64URL(payload)`.
+///
+/// Verification decodes the three parts, refuses any other header,
+/// checks the signature with the strict Ed25519 rules and only then parses
+/// the payload. Any failure is one opaque [`ReceiptError::Invalid`].
+///
+/// Payload members (Kantara v1.1 names; `consentTimestamp` in seconds
+/// since the epoch):
+///
+/// | member | content |
+/// |---|---|
+/// | `version` | `"KI-CR-v1.1.0"` |
+/// | `jurisdiction` | of the latest consent on the receipt |
+/// | `consentTimestamp` | time of the latest consent, Unix seconds |
+/// | `collectionMethod` | method of the latest consent (`web_form`, ...) |
+/// | `consentReceiptID` | a fresh random UUID |
+/// | `publicKey` | the signer's Ed25519 public key, base64url (informative: verify against a key obtained out of band) |
+/// | `language` | as requested, e.g. `en` |
+/// | `piiPrincipalId` | the host's subject id |
+/// | `piiControllers` | `[{"piiController": name, "onBehalf": false, "contact": contact}]` |
+/// | `policyUrl` | the controller's notice URL |
+/// | `services` | `[{"service": name, "purposes": [...]}]`, one purpose object per valid consent |
+/// | `sensitive` | `false` |
+/// | `spiCat` | `[]` |
+///
+/// Each purpose object has the Kantara members `purpose` (the description
+/// from the policy, or the key), `purposeCategory` (the purpose's key and
+/// DPV term), `consentType` (`"EXPLICIT"`), `piiCategory` (the category
+/// names the policy allows for the purpose on consent), `primaryPurpose`
+/// (`false`), `termination` (the expiry, or `"until withdrawn"`),
+/// `thirdPartyDisclosure` and `thirdPartyName` (the recipient, for a
+/// recipient-specific consent), plus two members of this crate:
+/// `consentEventId` and `policyVersion`, which point at the ledger event.
+/// `tests/vectors/consent/receipt-v1.json` pins a signed receipt byte for
+/// byte.
+///
+/// # References
+///
+/// - Kantara Initiative, Consent Receipt Specification v1.1.0 (2018)
+/// - RFC 7515 (JWS), RFC 8037 (EdDSA in JOSE), RFC 8032 (Ed25519)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -278,7 +278,7 @@ pub struct ReceiptRequest<'a> {
 
 impl<S: ConsentStore> ConsentLedger<S> {
     /// Builds an unsigned receipt of every consent of the subject valid at
-    /// `request.at` under `policy` (see the [module docs](self)).
+    /// `request.at` under `policy` (see [`Receipt`] for the format).
     ///
     /// # Errors
     ///

@@ -1,18 +1,4 @@
 //! The current consent state: a fold of the ledger's events.
-//!
-//! The state of a subject for a purpose (and optionally a recipient) is
-//! the **last applicable event** in ledger order:
-//!
-//! - for the purpose as a whole (`recipient = None`): the last event for
-//!   the purpose without a recipient;
-//! - for the purpose and recipient `r`: the last event that is either for
-//!   the purpose and `r`, or for the purpose without a recipient and
-//!   negative (refused, withdrawn, expired, invalidated, objected).
-//!
-//! So a purpose-wide withdrawal also ends every recipient-specific
-//! consent for that purpose, while a purpose-wide consent does not extend
-//! to recipients the subject did not name. Withdrawal therefore takes one
-//! event, exactly like granting.
 
 use crate::ids::{ConsentEventId, PolicyVersion, RecipientId};
 use crate::purpose::Purpose;
@@ -48,7 +34,7 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// Whether `event` counts for this scope (see the module docs).
+    /// Whether `event` counts for this scope (see [`fold`]).
     pub fn applies(&self, event: &ConsentEvent) -> bool {
         if event.purpose() != self.purpose {
             return false;
@@ -102,6 +88,20 @@ impl ConsentState {
 ///
 /// Durable stores can use this directly; the in-memory store keeps the
 /// result up to date as events arrive instead, and must agree with it.
+///
+/// The state of a subject for a purpose (and optionally a recipient) is
+/// the **last applicable event** in ledger order:
+///
+/// - for the purpose as a whole (`recipient = None`): the last event for
+///   the purpose without a recipient;
+/// - for the purpose and recipient `r`: the last event that is either for
+///   the purpose and `r`, or for the purpose without a recipient and
+///   negative (refused, withdrawn, expired, invalidated, objected).
+///
+/// So a purpose-wide withdrawal also ends every recipient-specific
+/// consent for that purpose, while a purpose-wide consent does not extend
+/// to recipients the subject did not name. Withdrawal therefore takes one
+/// event, exactly like granting.
 pub fn fold<'e>(
     events: impl IntoIterator<Item = &'e ConsentEvent>,
     scope: Scope<'_>,

@@ -482,8 +482,7 @@ impl Record {
         }
     }
 
-    /// Keeps the slots equal to [`fold`] of the events (module docs of
-    /// [`super::state`]).
+    /// Keeps the slots equal to [`fold`] of the events.
     fn apply(&mut self, e: &StoredEvent) {
         self.set(e.purpose, e.recipient, e.state);
         if e.recipient == PURPOSE_WIDE && e.state.status.is_negative() {

@@ -1,32 +1,4 @@
 //! The default marketplace policy, read off the privacy policy text.
-//!
-//! | purpose | categories (basis) | retention |
-//! |---|---|---|
-//! | transaction verification | contact, identity, financial, transaction (contract); engagement (legitimate interest) | 90 days |
-//! | order fulfilment | contact, identity, location, transaction (contract) | 3 years |
-//! | shipping | contact, identity, location, transaction (contract); processors may receive it | 90 days |
-//! | payment processing | identity, location, financial, transaction, contact (contract); processors may receive it | 3 years |
-//! | refunds | contact, identity, location, financial, transaction (contract); processors may receive it | 3 years |
-//! | customer support | contact, identity, location, financial, transaction (contract) | 2 years |
-//! | identity verification | identity, contact, credential (contract) | 3 years |
-//! | fraud prevention | contact, identity, location, financial, transaction, engagement (legitimate interest) | 1 year |
-//! | service improvement | engagement, transaction (legitimate interest, documented; consent noted where given) | 14 months |
-//! | marketing | contact, identity, engagement, transaction (consent only; GPC opts out); location, financial, credential forbidden | until withdrawn |
-//! | legal compliance | contact, identity, location, financial, transaction (legal obligation) | 10 years after the end of the year |
-//!
-//! Credentials are used for identity verification only, and forbidden for
-//! every other purpose that could reach a person.
-//!
-//! Roles: `support_agent` reveals contact, identity and transaction data
-//! for support and refunds; `warehouse` reveals the delivery address and
-//! name for fulfilment and shipping; `fraud_analyst` reveals contact,
-//! identity, location, transaction and engagement data for fraud
-//! prevention; `finance` reveals financial and transaction data for
-//! payments, refunds and legal compliance. No role may reveal
-//! credentials.
-//!
-//! Recipients are the host's own (its carriers, payment provider): add
-//! them with [`PolicyBuilder::recipient`] before building.
 
 use super::{PolicyBuilder, PurposeTerms, Retention, RoleGrant};
 use crate::ids::Role;
@@ -41,8 +13,7 @@ use crate::purpose::Purpose::{
 };
 
 /// The marketplace default, ready to take the host's recipients, roles
-/// and controller details before [`build`](PolicyBuilder::build); see the
-/// [module docs](self) for what it allows.
+/// and controller details before [`build`](PolicyBuilder::build); here is what it allows.
 ///
 /// ```
 /// use custodian::ids::PolicyVersion;
@@ -59,6 +30,34 @@ use crate::purpose::Purpose::{
 /// assert!(policy.purpose_terms(Purpose::Marketing).unwrap().is_consent_only());
 /// # Ok::<(), custodian::policy::PolicyError>(())
 /// ```
+///
+/// | purpose | categories (basis) | retention |
+/// |---|---|---|
+/// | transaction verification | contact, identity, financial, transaction (contract); engagement (legitimate interest) | 90 days |
+/// | order fulfilment | contact, identity, location, transaction (contract) | 3 years |
+/// | shipping | contact, identity, location, transaction (contract); processors may receive it | 90 days |
+/// | payment processing | identity, location, financial, transaction, contact (contract); processors may receive it | 3 years |
+/// | refunds | contact, identity, location, financial, transaction (contract); processors may receive it | 3 years |
+/// | customer support | contact, identity, location, financial, transaction (contract) | 2 years |
+/// | identity verification | identity, contact, credential (contract) | 3 years |
+/// | fraud prevention | contact, identity, location, financial, transaction, engagement (legitimate interest) | 1 year |
+/// | service improvement | engagement, transaction (legitimate interest, documented; consent noted where given) | 14 months |
+/// | marketing | contact, identity, engagement, transaction (consent only; GPC opts out); location, financial, credential forbidden | until withdrawn |
+/// | legal compliance | contact, identity, location, financial, transaction (legal obligation) | 10 years after the end of the year |
+///
+/// Credentials are used for identity verification only, and forbidden for
+/// every other purpose that could reach a person.
+///
+/// Roles: `support_agent` reveals contact, identity and transaction data
+/// for support and refunds; `warehouse` reveals the delivery address and
+/// name for fulfilment and shipping; `fraud_analyst` reveals contact,
+/// identity, location, transaction and engagement data for fraud
+/// prevention; `finance` reveals financial and transaction data for
+/// payments, refunds and legal compliance. No role may reveal
+/// credentials.
+///
+/// Recipients are the host's own (its carriers, payment provider): add
+/// them with [`PolicyBuilder::recipient`] before building.
 pub fn marketplace() -> PolicyBuilder {
     let b = PolicyBuilder::default()
         .subject_category("customers")
