@@ -36,6 +36,31 @@
 //! | no disclosure without approval, except delivery, shipping, payment | [`disclosure`] (recipients and their agreements) |
 //! | subjects, roles, recipients, versions as checked identifiers | [`ids`], [`time`] |
 //!
+//! Uses of personal data are decided at run time against a versioned policy
+//! and the subject's consents:
+//!
+//! ```
+//! use custodian::consent::ConsentLedger;
+//! use custodian::decision::{Actor, Decider, DenialReason, Use};
+//! use custodian::ids::{PolicyVersion, SubjectId};
+//! use custodian::pii::Category;
+//! use custodian::policy::{marketplace, PolicySchedule};
+//! use custodian::purpose::Purpose;
+//! use custodian::time::Timestamp;
+//!
+//! let schedule = PolicySchedule::single(marketplace().build(PolicyVersion::new("1"), Timestamp::EPOCH)?);
+//! let ledger = ConsentLedger::in_memory();
+//! let decider = Decider::new(&schedule, &ledger);
+//! let ada = SubjectId::parse("cus_8Hq2")?;
+//! let now = Timestamp::now();
+//!
+//! // Shipping rests on the contract; marketing needs a consent Ada has not given.
+//! assert!(decider.decide(&Use::new(&ada, &[Category::Location], Purpose::Shipping, Actor::System, now)).is_allowed());
+//! let mail = decider.decide(&Use::new(&ada, &[Category::Contact], Purpose::Marketing, Actor::System, now));
+//! assert_eq!(mail.denial_reason(), Some(DenialReason::NoConsent));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Security
 //!
 //! - Plaintext is zeroized when a value is dropped. Copies that host code
@@ -44,10 +69,18 @@
 //!   length of a value may still show in timing).
 //! - Error messages never echo the input: they name what is wrong and where.
 //! - No `Deref`, `AsRef` or `From` conversion reaches the plaintext.
+//! - Decisions fail closed: a use the policy does not cover is a gap, an
+//!   unreadable consent ledger denies, and staff see plaintext only through
+//!   a role- and purpose-checked reveal whose guard zeroizes its copy on drop.
 //!
 //! What this crate does not protect against: a compromised host process
 //! (memory can be read before it is zeroized), copies the host makes of
 //! exposed plaintext, and swap or core dumps.
+//!
+//! # Crate features
+//!
+//! - `toml`: read policy documents written in TOML
+//!   ([`policy::load`]`::from_toml`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
