@@ -117,3 +117,19 @@ impl<S: ConsentStore> ConsentLedger<S> {
         Ok(outcome)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_literal_one_is_a_signal() {
+        for on in ["1", " 1", "1\t"] {
+            assert!(GpcSignal::from_header(Some(on)).is_some(), "{on:?}");
+        }
+        for off in ["", "0", "true", "11", "1,1", "yes"] {
+            assert!(GpcSignal::from_header(Some(off)).is_none(), "{off:?}");
+        }
+        assert!(GpcSignal::from_header(None).is_none());
+    }
+}

@@ -380,3 +380,35 @@ fn receipt_purpose(policy: &Policy, event: &super::ConsentEvent) -> ReceiptPurpo
         policy_version: event.version().to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_not_printed_and_signatures_bind_the_key() {
+        let signer = ReceiptSigner::generate().unwrap();
+        assert_eq!(format!("{signer:?}"), "ReceiptSigner { .. }");
+        let receipt: Receipt = serde_json::from_str(
+            r#"{"version":"KI-CR-v1.1.0","jurisdiction":"DE","consentTimestamp":1,"collectionMethod":"api",
+            "consentReceiptID":"00000000-0000-4000-8000-000000000000","language":"en","piiPrincipalId":"a",
+            "piiControllers":[],"policyUrl":"","services":[],"sensitive":false,"spiCat":[]}"#,
+        )
+        .unwrap();
+        let token = receipt.clone().sign(&signer).unwrap();
+        let back = Receipt::verify(&token, &signer.verifying_key()).unwrap();
+        assert_eq!(
+            back.public_key.as_deref(),
+            Some(
+                URL_SAFE_NO_PAD
+                    .encode(signer.verifying_key().as_bytes())
+                    .as_str()
+            )
+        );
+        let other = ReceiptSigner::generate().unwrap();
+        assert_eq!(
+            Receipt::verify(&token, &other.verifying_key()),
+            Err(ReceiptError::Invalid)
+        );
+    }
+}

@@ -495,3 +495,98 @@ impl Record {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::CollectionMethod;
+    use crate::ids::Reference;
+
+    fn event(
+        subject: &SubjectId,
+        purpose: Purpose,
+        status: ConsentStatus,
+        secs: u64,
+    ) -> ConsentEvent {
+        let how = Collection::new(
+            PolicyVersion::new("1"),
+            Timestamp::from_unix_secs(secs).unwrap(),
+            CollectionMethod::Api,
+            Jurisdiction::new("EU"),
+        )
+        .proof(Reference::new("api:call/1"));
+        ConsentEvent::new(
+            ConsentEventId::random().unwrap(),
+            subject.clone(),
+            purpose,
+            None,
+            status,
+            &how,
+        )
+    }
+
+    #[test]
+    fn slots_spill_from_inline_to_heap_without_losing_state() {
+        let store = MemoryStore::new();
+        let ada = SubjectId::parse("ada").unwrap();
+        let purposes = [
+            Purpose::Marketing,
+            Purpose::ServiceImprovement,
+            Purpose::FraudPrevention,
+            Purpose::Refunds,
+        ];
+        for (i, &p) in purposes.iter().enumerate() {
+            store
+                .append(event(&ada, p, ConsentStatus::Given, i as u64))
+                .unwrap();
+        }
+        for (i, &p) in purposes.iter().enumerate() {
+            let state = store.state(&ada, Scope::purpose(p)).unwrap().unwrap();
+            assert_eq!(state.time, Timestamp::from_unix_secs(i as u64).unwrap());
+        }
+        assert_eq!(store.history(&ada).unwrap(), store.history(&ada).unwrap());
+        assert_eq!(store.history(&ada).unwrap().len(), 4);
+        assert_eq!(store.subjects(), Ok(1));
+    }
+
+    #[test]
+    fn events_out_of_time_order_are_refused_per_subject() {
+        let store = MemoryStore::new();
+        let (ada, bo) = (
+            SubjectId::parse("ada").unwrap(),
+            SubjectId::parse("bo").unwrap(),
+        );
+        store
+            .append(event(&ada, Purpose::Marketing, ConsentStatus::Given, 10))
+            .unwrap();
+        // Same instant is fine; earlier is not; other subjects are independent.
+        store
+            .append(event(
+                &ada,
+                Purpose::Marketing,
+                ConsentStatus::Withdrawn,
+                10,
+            ))
+            .unwrap();
+        let late = event(&ada, Purpose::Marketing, ConsentStatus::Given, 9);
+        assert_eq!(store.append(late), Err(StoreError::OutOfOrder));
+        store
+            .append(event(&bo, Purpose::Marketing, ConsentStatus::Given, 1))
+            .unwrap();
+        let state = store
+            .state(&ada, Scope::purpose(Purpose::Marketing))
+            .unwrap()
+            .unwrap();
+        assert_eq!(state.status, ConsentStatus::Withdrawn);
+        assert_eq!(
+            store.state(&ada, Scope::purpose(Purpose::Shipping)),
+            Ok(None)
+        );
+        let unknown = SubjectId::parse("nobody").unwrap();
+        assert_eq!(
+            store.state(&unknown, Scope::purpose(Purpose::Marketing)),
+            Ok(None)
+        );
+        assert!(store.history(&unknown).unwrap().is_empty());
+    }
+}
