@@ -420,6 +420,9 @@ impl Shard {
             .collect()
     }
 
+    /// The full event from its stored form. Every index in `e` was
+    /// interned into this shard's tables by `append` before `e` was
+    /// stored, and tables only grow, so the lookups below stay in bounds.
     fn rebuild(&self, subject: &SubjectId, e: &StoredEvent) -> ConsentEvent {
         let full = self.expand(&e.state);
         let purpose = Purpose::BUILT_IN
