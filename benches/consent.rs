@@ -19,9 +19,10 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use custodian::SubjectId;
 use custodian::consent::{Collection, CollectionMethod, ConsentLedger, ConsentStatus, Scope};
 use custodian::decision::{Actor, Decider, Use};
-use custodian::ids::{Jurisdiction, PolicyVersion, SubjectId};
+use custodian::ids::{Jurisdiction, PolicyVersion};
 use custodian::pii::Category;
 use custodian::policy::{PolicySchedule, marketplace};
 use custodian::purpose::Purpose;
@@ -53,7 +54,7 @@ fn bench(c: &mut Criterion) {
     let mut ids = Vec::with_capacity(SUBJECTS);
     let mut plain = HashMap::with_capacity(SUBJECTS);
     for i in 0..SUBJECTS {
-        let subject = SubjectId::parse(&id(i)).expect("valid id");
+        let subject = SubjectId::try_new(&id(i)).expect("valid id");
         ledger
             .give(&subject, Purpose::Marketing, &how(10))
             .expect("recorded");

@@ -8,15 +8,14 @@
 //! Every step asserts its result, so this example doubles as a test.
 //! Run it with `cargo run --example consent`.
 
+use custodian::SubjectId;
 use custodian::access::AccessContext;
 use custodian::consent::{
     Collection, CollectionMethod, ConsentLedger, GpcSignal, Receipt, ReceiptRequest, ReceiptSigner,
 };
 use custodian::decision::{Actor, Decider, DenialReason, Refusal, Use};
 use custodian::disclosure::{Agreement, Recipient, RecipientKind};
-use custodian::ids::{
-    Jurisdiction, PolicyVersion, RecipientId, Reference, Role, StaffId, SubjectId,
-};
+use custodian::ids::{Jurisdiction, PolicyVersion, RecipientId, Reference, Role, StaffId};
 use custodian::pii::{CardNumber, Category, Email};
 use custodian::policy::record::ProcessingRecord;
 use custodian::policy::{Controller, PolicySchedule, marketplace};
@@ -67,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ledger = ConsentLedger::in_memory();
     let decider = Decider::new(&schedule, &ledger);
 
-    let ada = SubjectId::parse("cus_8Hq2")?;
+    let ada = SubjectId::try_new("cus_8Hq2")?;
     let how = |at: &str| -> Result<Collection, Box<dyn std::error::Error>> {
         Ok(Collection::new(
             version,
@@ -136,7 +135,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert!(decider.decide(&ship).is_allowed());
 
     // 3. Another customer's browser sends `Sec-GPC: 1` after an opt-in.
-    let bo = SubjectId::parse("cus_Z81k")?;
+    let bo = SubjectId::try_new("cus_Z81k")?;
     ledger.give(&bo, Purpose::Marketing, &how("2025-07-05T10:00:00Z")?)?;
     let signal = GpcSignal::from_header(Some("1")).ok_or("the header reads as a signal")?;
     let outcome = ledger.apply_gpc(

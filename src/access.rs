@@ -21,7 +21,7 @@
 //! ```
 //! # use custodian::{access::AccessContext, decision::Decider, pii::*};
 //! fn show<S: custodian::consent::ConsentStore>(d: Decider<'_, S>, ctx: &AccessContext<'_>,
-//!         s: &custodian::ids::SubjectId, e: &Email, at: custodian::time::Timestamp) {
+//!         s: &custodian::SubjectId, e: &Email, at: custodian::time::Timestamp) {
 //!     let _ = d.reveal(ctx, s, e, at);
 //! }
 //! ```
@@ -33,7 +33,7 @@
 //! ```compile_fail
 //! # use custodian::{access::AccessContext, decision::Decider, pii::*};
 //! fn show<S: custodian::consent::ConsentStore>(d: Decider<'_, S>, ctx: &AccessContext<'_>,
-//!         s: &custodian::ids::SubjectId, c: &Credential, at: custodian::time::Timestamp) {
+//!         s: &custodian::SubjectId, c: &Credential, at: custodian::time::Timestamp) {
 //!     let _ = d.reveal(ctx, s, c, at);
 //! }
 //! ```
@@ -48,9 +48,10 @@ use std::fmt::Write as _;
 
 use zeroize::Zeroizing;
 
+use crate::SubjectId;
 use crate::consent::ConsentStore;
 use crate::decision::{Actor, Allowance, Decider, Refusal, Use};
-use crate::ids::{Reference, Role, StaffId, SubjectId};
+use crate::ids::{Reference, Role, StaffId};
 use crate::pii::{
     CardNumber, Category, Custom, CustomKind, DateOfBirth, Email, Iban, IpAddress, NationalId,
     PersonName, Phone, Pii, PiiKind, PostalAddress,
@@ -238,7 +239,8 @@ impl<S: ConsentStore> Decider<'_, S> {
     /// use custodian::access::AccessContext;
     /// use custodian::consent::ConsentLedger;
     /// use custodian::decision::{Decider, DenialReason, Refusal};
-    /// use custodian::ids::{PolicyVersion, Reference, Role, StaffId, SubjectId};
+    /// use custodian::ids::{PolicyVersion, Reference, Role, StaffId};
+    /// use custodian::SubjectId;
     /// use custodian::pii::{CardNumber, Email};
     /// use custodian::policy::{marketplace, PolicySchedule};
     /// use custodian::purpose::Purpose;
@@ -249,7 +251,7 @@ impl<S: ConsentStore> Decider<'_, S> {
     /// let decider = Decider::new(&schedule, &ledger);
     /// let (agent, role, ticket) = (StaffId::new("staff:7"), Role::new("support_agent"), Reference::new("ticket:1"));
     /// let ctx = AccessContext::new(&agent, &role, Purpose::CustomerSupport, &ticket);
-    /// let ada = SubjectId::parse("cus_ada")?;
+    /// let ada = SubjectId::try_new("cus_ada")?;
     /// let now = Timestamp::now();
     ///
     /// let email = Email::parse("ada@example.com")?;

@@ -26,7 +26,8 @@
 //! use custodian::consent::ConsentLedger;
 //! use custodian::decision::{Decider, DenialReason};
 //! use custodian::disclosure::{Agreement, Recipient, RecipientKind};
-//! use custodian::ids::{PolicyVersion, RecipientId, Reference, SubjectId};
+//! use custodian::ids::{PolicyVersion, RecipientId, Reference};
+//! use custodian::SubjectId;
 //! use custodian::pii::Category;
 //! use custodian::policy::{marketplace, PolicySchedule};
 //! use custodian::purpose::{LawfulBasis, Purpose};
@@ -41,7 +42,7 @@
 //! let schedule = PolicySchedule::single(policy);
 //! let ledger = ConsentLedger::in_memory();
 //! let decider = Decider::new(&schedule, &ledger);
-//! let ada = SubjectId::parse("cus_ada")?;
+//! let ada = SubjectId::try_new("cus_ada")?;
 //! let dhl = RecipientId::new("dhl");
 //!
 //! let now = decider.disclose(&ada, &dhl, &[Category::Location], Purpose::Shipping, t("2025-03-01T12:00:00Z"));
@@ -60,9 +61,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::SubjectId;
 use crate::consent::ConsentStore;
 use crate::decision::{Actor, Decider, Decision, Use};
-use crate::ids::{Jurisdiction, RecipientId, Reference, SubjectId};
+use crate::ids::{Jurisdiction, RecipientId, Reference};
 use crate::pii::Category;
 use crate::purpose::Purpose;
 use crate::time::Timestamp;

@@ -1,5 +1,6 @@
-//! Identifiers the host hands to the crate: subjects, staff roles,
-//! recipients, policy versions, jurisdictions and references.
+//! Identifiers the host hands to the crate: staff roles, recipients,
+//! policy versions, jurisdictions and references. (Subjects are
+//! [`SubjectId`](crate::SubjectId), at the crate root.)
 //!
 //! Each is validated when it is made, so that nothing else in the crate
 //! has to: a [`Role`] is a snake_case key, a [`Reference`] cannot hold a
@@ -8,7 +9,6 @@
 //!
 //! | type | syntax | example |
 //! |---|---|---|
-//! | [`SubjectId`] | 1 to 256 bytes of UTF-8, no control characters | `cus_8Hq2` |
 //! | [`Role`] | `[a-z][a-z0-9_]{0,63}` | `support_agent` |
 //! | [`RecipientId`] | `[a-z0-9][a-z0-9_.-]{0,63}` | `dhl.de` |
 //! | [`PolicyVersion`] | `[0-9A-Za-z][0-9A-Za-z._-]{0,31}` | `2025-06` |
@@ -392,117 +392,6 @@ impl<'de> Deserialize<'de> for PolicyVersion {
     }
 }
 
-/// Ids up to this many bytes are stored inline, without a heap allocation.
-const INLINE: usize = 23;
-
-/// The host's identifier of a data subject (a customer id, an account
-/// number): 1 to 256 bytes of UTF-8 without control characters.
-///
-/// The crate needs nothing else about the person. Ids of up to 23 bytes
-/// (most database keys, UUIDs without dashes, prefixed ids) are stored
-/// inline, so a map keyed by subject compares keys without chasing a
-/// pointer.
-///
-/// ```
-/// use custodian::ids::SubjectId;
-///
-/// let ada = SubjectId::parse("cus_8Hq2")?;
-/// assert_eq!(ada.as_str(), "cus_8Hq2");
-/// assert_eq!(format!("{ada:?}"), "SubjectId(..)");
-/// # Ok::<(), custodian::ids::InvalidId>(())
-/// ```
-///
-/// # Security
-///
-/// An id points at a person, so `Debug` does not print it and there is no
-/// `Display`; audit events should carry a keyed pseudonym of it instead.
-#[derive(Clone)]
-pub struct SubjectId(SubjectRepr);
-
-#[derive(Clone)]
-enum SubjectRepr {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Heap(Box<str>),
-}
-
-impl SubjectId {
-    /// The longest id, in bytes.
-    pub const MAX_LEN: usize = 256;
-
-    /// Checks and stores a host id.
-    ///
-    /// # Errors
-    ///
-    /// [`InvalidId`] (`subject id`) if `s` is empty, longer than 256 bytes
-    /// or contains a control character.
-    pub fn parse(s: &str) -> Result<Self, InvalidId> {
-        if s.is_empty() || s.len() > Self::MAX_LEN || s.chars().any(char::is_control) {
-            return Err(InvalidId::new("subject id"));
-        }
-        if s.len() <= INLINE {
-            let mut bytes = [0; INLINE];
-            bytes[..s.len()].copy_from_slice(s.as_bytes());
-            // `s.len() <= INLINE`, which fits a u8.
-            let len = s.len() as u8;
-            Ok(Self(SubjectRepr::Inline { len, bytes }))
-        } else {
-            Ok(Self(SubjectRepr::Heap(s.into())))
-        }
-    }
-
-    /// The id, as the host gave it.
-    pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // Inline bytes are a prefix of a `&str` cut at its full length,
-            // so they are valid UTF-8.
-            SubjectRepr::Inline { len, bytes } => {
-                core::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
-            SubjectRepr::Heap(s) => s,
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match &self.0 {
-            SubjectRepr::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            SubjectRepr::Heap(s) => s.as_bytes(),
-        }
-    }
-}
-
-impl PartialEq for SubjectId {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for SubjectId {}
-
-impl Hash for SubjectId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_bytes().hash(state);
-    }
-}
-
-impl fmt::Debug for SubjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SubjectId(..)")
-    }
-}
-
-impl Serialize for SubjectId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SubjectId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = Cow::<'de, str>::deserialize(deserializer)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
-
 /// The identifier of one consent event: a random (version 4) UUID.
 ///
 /// Printed and serialized in the lower-case hyphenated UUID form, which is
@@ -645,21 +534,6 @@ mod tests {
     }
 
     #[test]
-    fn subject_ids_inline_and_heap_agree() {
-        let short = SubjectId::parse("cus_1").unwrap();
-        let long = SubjectId::parse(&"x".repeat(40)).unwrap();
-        assert!(matches!(short.0, SubjectRepr::Inline { .. }));
-        assert!(matches!(long.0, SubjectRepr::Heap(_)));
-        assert_eq!(long.as_str(), "x".repeat(40));
-        assert_eq!(format!("{long:?}"), "SubjectId(..)");
-        for bad in ["", "a\nb", &"x".repeat(257)] {
-            assert_eq!(SubjectId::parse(bad).unwrap_err().what(), "subject id");
-        }
-        let json = serde_json::to_string(&short).unwrap();
-        assert_eq!(serde_json::from_str::<SubjectId>(&json).unwrap(), short);
-    }
-
-    #[test]
     fn consent_event_ids_are_v4_uuids() {
         let id = ConsentEventId::from_bytes([0xff; 16]);
         assert_eq!(id.to_string(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
@@ -671,13 +545,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn subject_ids_round_trip(s in "[^\\p{Cc}]{1,60}") {
-            let id = SubjectId::parse(&s).unwrap();
-            prop_assert_eq!(id.as_str(), s.as_str());
-            prop_assert_eq!(hash_of(&id), hash_of(&SubjectId::parse(&s).unwrap()));
-        }
-
         #[test]
         fn event_ids_round_trip(bytes in any::<[u8; 16]>()) {
             let id = ConsentEventId::from_bytes(bytes);

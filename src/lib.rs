@@ -29,6 +29,10 @@
 //! |---|---|
 //! | collect only essential data, each kind in its category | [`pii`] |
 //! | mask personal data in every display | [`pii`] (`Display`/`Debug`) |
+//! | encrypted storage: values sealed (AES-256-GCM, HKDF-SHA256 subkeys) whenever serialized | [`vault`], [`seal`] |
+//! | masking in transfers: a masked serialization mode | [`seal::masked`] |
+//! | erasure: crypto-shredding of a subject's key | [`vault::Vault::forget`] |
+//! | lookups without plaintext | [`vault::BlindIndex`] |
 //! | each kind of data for named purposes, on a lawful basis | [`purpose`], [`policy`] (category × purpose → basis, versions, Art. 30 record) |
 //! | collection grounded in consent; withdrawal at any time | [`consent`] (ledger, GPC, signed receipts) |
 //! | every use checked: allowed, denied with a reason, or a policy gap | [`decision`] |
@@ -42,7 +46,8 @@
 //! ```
 //! use custodian::consent::ConsentLedger;
 //! use custodian::decision::{Actor, Decider, DenialReason, Use};
-//! use custodian::ids::{PolicyVersion, SubjectId};
+//! use custodian::ids::PolicyVersion;
+//! use custodian::SubjectId;
 //! use custodian::pii::Category;
 //! use custodian::policy::{marketplace, PolicySchedule};
 //! use custodian::purpose::Purpose;
@@ -51,7 +56,7 @@
 //! let schedule = PolicySchedule::single(marketplace().build(PolicyVersion::new("1"), Timestamp::EPOCH)?);
 //! let ledger = ConsentLedger::in_memory();
 //! let decider = Decider::new(&schedule, &ledger);
-//! let ada = SubjectId::parse("cus_8Hq2")?;
+//! let ada = SubjectId::try_new("cus_8Hq2")?;
 //! let now = Timestamp::now();
 //!
 //! // Shipping rests on the contract; marketing needs a consent Ada has not given.
@@ -77,8 +82,14 @@
 //! (memory can be read before it is zeroized), copies the host makes of
 //! exposed plaintext, and swap or core dumps.
 //!
+//! Sealed values are safe to store and back up; see the
+//! [vault's residual risks](vault#residual-risks) for what remains after
+//! erasure (key-store backups, blind indexes in old backups).
+//!
 //! # Crate features
 //!
+//! - `argon2`: Argon2id "slow" blind indexes
+//!   ([`BlindIndex::slow`](vault::BlindIndex)) for low-entropy fields.
 //! - `toml`: read policy documents written in TOML
 //!   ([`policy::load`]`::from_toml`).
 #![forbid(unsafe_code)]
@@ -86,6 +97,21 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod pii;
+
+// --- vault: sealing, keys, serde integration ---
+mod error;
+pub mod seal;
+mod subject;
+pub mod vault;
+
+pub use error::{EnvelopeFault, Error, SealError, VaultError};
+pub use subject::SubjectId;
+
+/// Plumbing for the crate's macros. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
 
 // --- consent, policy, access, disclosure ---
 pub mod access;

@@ -2,12 +2,13 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use custodian::SubjectId;
 use custodian::consent::{
     Collection, CollectionMethod, ConsentLedger, ConsentStatus, GpcSignal, Receipt, ReceiptError,
     ReceiptRequest, ReceiptSigner, Scope,
 };
 use custodian::decision::{Actor, Decider, DenialReason, Use};
-use custodian::ids::{Jurisdiction, PolicyVersion, SubjectId};
+use custodian::ids::{Jurisdiction, PolicyVersion};
 use custodian::pii::Category;
 use custodian::policy::{Controller, PolicyError, PolicySchedule, load, marketplace};
 use custodian::purpose::Purpose;
@@ -125,7 +126,7 @@ fn receipts_list_the_valid_consents_only() {
         .build(V1, Timestamp::EPOCH)
         .unwrap();
     let ledger = ConsentLedger::in_memory();
-    let ada = SubjectId::parse("cus_ada").unwrap();
+    let ada = SubjectId::try_new("cus_ada").unwrap();
     let request = |at| ReceiptRequest {
         subject: &ada,
         at: t(at),
@@ -159,8 +160,8 @@ fn gpc_records_an_opt_out_and_flags_conflicts_once() {
     let policy = marketplace().build(V1, Timestamp::EPOCH).unwrap();
     let ledger = ConsentLedger::in_memory();
     let (ada, bo) = (
-        SubjectId::parse("ada").unwrap(),
-        SubjectId::parse("bo").unwrap(),
+        SubjectId::try_new("ada").unwrap(),
+        SubjectId::try_new("bo").unwrap(),
     );
     let ca = Jurisdiction::new("US-CA");
     ledger.give(&ada, Purpose::Marketing, &how(1)).unwrap();
@@ -186,7 +187,7 @@ fn gpc_records_an_opt_out_and_flags_conflicts_once() {
 fn withdrawal_takes_the_same_call_as_a_grant() {
     let schedule = PolicySchedule::single(marketplace().build(V1, Timestamp::EPOCH).unwrap());
     let ledger = ConsentLedger::in_memory();
-    let ada = SubjectId::parse("ada").unwrap();
+    let ada = SubjectId::try_new("ada").unwrap();
     let decider = Decider::new(&schedule, &ledger);
     let mail = |at| {
         decider.decide(&Use::new(

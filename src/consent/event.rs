@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ConsentEventId, Jurisdiction, PolicyVersion, RecipientId, Reference, SubjectId};
+use crate::SubjectId;
+use crate::ids::{ConsentEventId, Jurisdiction, PolicyVersion, RecipientId, Reference};
 use crate::purpose::Purpose;
 use crate::time::Timestamp;
 
@@ -252,6 +253,7 @@ impl Collection {
 #[serde(deny_unknown_fields)]
 pub struct ConsentEvent {
     id: ConsentEventId,
+    #[serde(with = "subject_text")]
     subject: SubjectId,
     purpose: Purpose,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -364,6 +366,28 @@ impl ConsentEvent {
     }
 }
 
+/// The subject id as a JSON string, through [`SubjectId::try_new`].
+mod subject_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::SubjectId;
+
+    pub(super) fn serialize<S: Serializer>(
+        id: &SubjectId,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(id.as_str())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<SubjectId, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        SubjectId::try_new(s.into_owned())
+            .map_err(|_| serde::de::Error::custom("invalid subject id"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,7 +416,7 @@ mod tests {
         );
         let event = ConsentEvent::new(
             ConsentEventId::from_bytes([0; 16]),
-            SubjectId::parse("cus_1").unwrap(),
+            SubjectId::try_new("cus_1").unwrap(),
             Purpose::Marketing,
             None,
             ConsentStatus::Refused,

@@ -6,7 +6,8 @@ use thiserror::Error;
 use super::state::{ConsentState, Scope};
 use super::store::{ConsentStore, MemoryStore, StoreError};
 use super::{Collection, ConsentEvent, ConsentStatus};
-use crate::ids::{ConsentEventId, RandomnessError, RecipientId, SubjectId};
+use crate::SubjectId;
+use crate::ids::{ConsentEventId, RandomnessError, RecipientId};
 use crate::purpose::Purpose;
 
 /// Recording or reading consent failed.
@@ -32,12 +33,13 @@ pub enum ConsentError {
 ///
 /// ```
 /// use custodian::consent::{Collection, CollectionMethod, ConsentLedger, ConsentStatus, Scope};
-/// use custodian::ids::{Jurisdiction, PolicyVersion, SubjectId};
+/// use custodian::ids::{Jurisdiction, PolicyVersion};
+/// use custodian::SubjectId;
 /// use custodian::purpose::Purpose;
 /// use custodian::time::Timestamp;
 ///
 /// let ledger = ConsentLedger::in_memory();
-/// let ada = SubjectId::parse("cus_ada")?;
+/// let ada = SubjectId::try_new("cus_ada")?;
 /// let how = |t| Collection::new(PolicyVersion::new("1"), Timestamp::from_unix_secs(t).unwrap(),
 ///                               CollectionMethod::WebForm, Jurisdiction::new("DE"));
 ///

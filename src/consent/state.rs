@@ -116,8 +116,9 @@ pub fn fold<'e>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SubjectId;
     use crate::consent::{Collection, CollectionMethod};
-    use crate::ids::{Jurisdiction, SubjectId};
+    use crate::ids::Jurisdiction;
 
     fn event(status: ConsentStatus, recipient: Option<&str>, n: u8) -> ConsentEvent {
         event_until(status, recipient, n, None)
@@ -140,7 +141,7 @@ mod tests {
         }
         ConsentEvent::new(
             ConsentEventId::from_bytes([n; 16]),
-            SubjectId::parse("s").unwrap(),
+            SubjectId::try_new("s").unwrap(),
             Purpose::Marketing,
             recipient.map(|r| RecipientId::parse(r).unwrap()),
             status,

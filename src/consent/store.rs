@@ -16,7 +16,8 @@ use thiserror::Error;
 
 use super::state::{ConsentState, Scope, fold};
 use super::{Collection, ConsentEvent, ConsentStatus};
-use crate::ids::{ConsentEventId, Jurisdiction, PolicyVersion, RecipientId, SubjectId};
+use crate::SubjectId;
+use crate::ids::{ConsentEventId, Jurisdiction, PolicyVersion, RecipientId};
 use crate::purpose::Purpose;
 use crate::time::Timestamp;
 
@@ -170,9 +171,68 @@ impl ConsentStore for MemoryStore {
     }
 }
 
+/// Ids up to this many bytes are stored inline in the map key.
+const INLINE_ID: usize = 23;
+
+/// A subject id in the map: inline up to [`INLINE_ID`] bytes (most
+/// database keys and prefixed ids), so comparing a key during a lookup
+/// does not chase a pointer to another cache line.
+///
+/// Looked up by `&[u8]` through `Borrow`, so a lookup never builds one;
+/// `Hash` and `Eq` agree with those of the byte slice, as `Borrow`
+/// requires.
+enum SubjectKey {
+    Inline { len: u8, bytes: [u8; INLINE_ID] },
+    Heap(Box<[u8]>),
+}
+
+impl SubjectKey {
+    fn new(id: &[u8]) -> Self {
+        match u8::try_from(id.len()) {
+            Ok(len) if id.len() <= INLINE_ID => {
+                let mut bytes = [0; INLINE_ID];
+                bytes[..id.len()].copy_from_slice(id);
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Heap(id.into()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Heap(b) => b,
+        }
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for SubjectKey {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for SubjectKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for SubjectKey {}
+
+impl std::hash::Hash for SubjectKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+fn key(subject: &SubjectId) -> &[u8] {
+    subject.as_str().as_bytes()
+}
+
 #[derive(Default)]
 struct Shard {
-    subjects: HashMap<SubjectId, Record>,
+    subjects: HashMap<SubjectKey, Record>,
     host_purposes: Vec<Purpose>,
     recipients: Vec<RecipientId>,
     versions: Vec<PolicyVersion>,
@@ -322,7 +382,7 @@ impl Shard {
     fn append(&mut self, event: ConsentEvent) -> Result<(), StoreError> {
         if let Some(last) = self
             .subjects
-            .get(event.subject())
+            .get(key(event.subject()))
             .and_then(|r| r.events.last())
         {
             if event.time() < last.state.time {
@@ -371,9 +431,12 @@ impl Shard {
             gpc_conflict: event.gpc_conflict(),
             proof: event.proof().cloned(),
         };
-        let record = match self.subjects.get_mut(event.subject()) {
+        let record = match self.subjects.get_mut(key(event.subject())) {
             Some(record) => record,
-            None => self.subjects.entry(event.subject().clone()).or_default(),
+            None => self
+                .subjects
+                .entry(SubjectKey::new(key(event.subject())))
+                .or_default(),
         };
         record.apply(&stored);
         record.events.push(stored);
@@ -381,7 +444,7 @@ impl Shard {
     }
 
     fn state(&self, subject: &SubjectId, scope: Scope<'_>) -> Option<ConsentState> {
-        let record = self.subjects.get(subject)?;
+        let record = self.subjects.get(key(subject))?;
         let purpose = self.purpose_index(scope.purpose)?;
         let slot = match self.recipient_index(scope.recipient) {
             Some(recipient) => record.slot(purpose, recipient),
@@ -410,7 +473,7 @@ impl Shard {
     }
 
     fn history(&self, subject: &SubjectId) -> Vec<ConsentEvent> {
-        let Some(record) = self.subjects.get(subject) else {
+        let Some(record) = self.subjects.get(key(subject)) else {
             return Vec::new();
         };
         record
@@ -531,7 +594,7 @@ mod tests {
     #[test]
     fn slots_spill_from_inline_to_heap_without_losing_state() {
         let store = MemoryStore::new();
-        let ada = SubjectId::parse("ada").unwrap();
+        let ada = SubjectId::try_new("ada").unwrap();
         let purposes = [
             Purpose::Marketing,
             Purpose::ServiceImprovement,
@@ -556,8 +619,8 @@ mod tests {
     fn events_out_of_time_order_are_refused_per_subject() {
         let store = MemoryStore::new();
         let (ada, bo) = (
-            SubjectId::parse("ada").unwrap(),
-            SubjectId::parse("bo").unwrap(),
+            SubjectId::try_new("ada").unwrap(),
+            SubjectId::try_new("bo").unwrap(),
         );
         store
             .append(event(&ada, Purpose::Marketing, ConsentStatus::Given, 10))
@@ -585,7 +648,7 @@ mod tests {
             store.state(&ada, Scope::purpose(Purpose::Shipping)),
             Ok(None)
         );
-        let unknown = SubjectId::parse("nobody").unwrap();
+        let unknown = SubjectId::try_new("nobody").unwrap();
         assert_eq!(
             store.state(&unknown, Scope::purpose(Purpose::Marketing)),
             Ok(None)

@@ -33,7 +33,8 @@
 //! ```
 //! use custodian::consent::{Collection, CollectionMethod, ConsentLedger};
 //! use custodian::decision::{Actor, Decider, DenialReason, Use};
-//! use custodian::ids::{Jurisdiction, PolicyVersion, SubjectId};
+//! use custodian::ids::{Jurisdiction, PolicyVersion};
+//! use custodian::SubjectId;
 //! use custodian::pii::Category;
 //! use custodian::policy::{marketplace, PolicySchedule};
 //! use custodian::purpose::{LawfulBasis, Purpose};
@@ -43,7 +44,7 @@
 //! let schedule = PolicySchedule::single(marketplace().build(v1, Timestamp::EPOCH)?);
 //! let ledger = ConsentLedger::in_memory();
 //! let decider = Decider::new(&schedule, &ledger);
-//! let ada = SubjectId::parse("cus_ada")?;
+//! let ada = SubjectId::try_new("cus_ada")?;
 //! let now = Timestamp::from_unix_secs(1_750_000_000).unwrap();
 //!
 //! let mail = Use::new(&ada, &[Category::Contact], Purpose::Marketing, Actor::System, now);
@@ -57,11 +58,12 @@
 
 use std::fmt;
 
+use crate::SubjectId;
 use crate::consent::{
     ConsentLedger, ConsentState, ConsentStatus, ConsentStore, MemoryStore, Scope,
 };
 use crate::disclosure::AgreementCheck;
-use crate::ids::{ConsentEventId, PolicyVersion, RecipientId, Role, SubjectId};
+use crate::ids::{ConsentEventId, PolicyVersion, RecipientId, Role};
 use crate::pii::Category;
 use crate::policy::schedule::Carry;
 use crate::policy::{Policy, PolicySchedule, Rule};

@@ -34,7 +34,7 @@ fn how(version: PolicyVersion, secs: u64) -> Collection {
 }
 
 fn subject(s: &str) -> SubjectId {
-    SubjectId::parse(s).unwrap()
+    SubjectId::try_new(s).unwrap()
 }
 
 /// The marketplace default with a carrier and an ad network, effective
