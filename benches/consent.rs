@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
     let mut ids = Vec::with_capacity(SUBJECTS);
     let mut plain = HashMap::with_capacity(SUBJECTS);
     for i in 0..SUBJECTS {
-        let subject = SubjectId::try_new(&id(i)).expect("valid id");
+        let subject = SubjectId::try_new(id(i)).expect("valid id");
         ledger
             .give(&subject, Purpose::Marketing, &how(10))
             .expect("recorded");
