@@ -260,7 +260,12 @@ impl Sealed for PostalAddress {
             text.push_str(field);
             text.push('\n');
         }
-        text.push_str(&self.lines.join("\n"));
+        for (i, line) in self.lines.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(line);
+        }
         f(text.as_bytes())
     }
 

@@ -74,7 +74,8 @@ impl Email {
             return Err(err(Reason::RepeatedSeparator));
         }
         check_local(local)?;
-        let domain = domain.to_lowercase();
+        // Zeroizing: every plaintext copy is wiped, even temporary ones.
+        let domain = Zeroizing::new(domain.to_lowercase());
         check_domain(&domain, local.chars().count() + 1)?;
         let mut value = Zeroizing::new(String::with_capacity(local.len() + 1 + domain.len()));
         value.push_str(local);

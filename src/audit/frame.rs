@@ -1,0 +1,158 @@
+//! Record framing of the log files, shared by the log and the verifier.
+//!
+//! ```text
+//! file   = magic (16 bytes) record*
+//! record = length (u32, big-endian)      number of body bytes
+//!          index  (u64, big-endian)      0, 1, 2, ... in file order
+//!          check  (32 bytes)             SHA-256(0x00 || body)
+//!          body   (length bytes)
+//! ```
+//!
+//! For the `entries` file the body is the log entry and `check` is its
+//! RFC 6962 leaf hash; for `checkpoints` the body is a signed note.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+
+use super::merkle::{self, Hash};
+
+/// Magic of the `entries` file.
+pub(crate) const ENTRIES_MAGIC: &[u8; 16] = b"custodian-log-1\n";
+/// Magic of the `checkpoints` file.
+pub(crate) const CHECKPOINTS_MAGIC: &[u8; 16] = b"custodian-ckp-1\n";
+/// Bytes before each body.
+pub(crate) const RECORD_HEADER_LEN: u64 = 4 + 8 + 32;
+
+/// Encodes one record.
+pub(crate) fn encode(index: u64, check: &Hash, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(RECORD_HEADER_LEN as usize + body.len());
+    // Callers bound bodies by MAX_ENTRY_LEN / MAX_NOTE_LEN, far below 4 GiB.
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    out.extend_from_slice(&index.to_be_bytes());
+    out.extend_from_slice(check.as_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// One record as read, before any check.
+pub(crate) struct Record {
+    pub(crate) offset: u64,
+    pub(crate) index: u64,
+    pub(crate) check: Hash,
+    pub(crate) body: Vec<u8>,
+    /// The record's last byte is the file's last byte.
+    pub(crate) at_end: bool,
+}
+
+/// What a record fails, if anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// It carries another index than its position.
+    OutOfSequence { found: u64 },
+    /// Its body does not hash to its check value.
+    Altered,
+}
+
+impl Record {
+    /// The body's leaf hash, if the record is sound at position `expected`.
+    pub(crate) fn check(&self, expected: u64) -> Result<Hash, Fault> {
+        if self.index != expected {
+            return Err(Fault::OutOfSequence { found: self.index });
+        }
+        let leaf = merkle::leaf_hash(&self.body);
+        if leaf != self.check {
+            return Err(Fault::Altered);
+        }
+        Ok(leaf)
+    }
+}
+
+/// The next thing in a file.
+pub(crate) enum Next {
+    /// A complete record.
+    Record(Record),
+    /// Clean end of file.
+    End,
+    /// The file ends inside a record that starts at `offset`.
+    Incomplete { offset: u64 },
+    /// A record claims a body longer than the limit: its extent is
+    /// unknowable.
+    Oversized,
+}
+
+/// Reads records sequentially from just after the magic.
+pub(crate) struct Reader {
+    inner: BufReader<File>,
+    offset: u64,
+    len: u64,
+    max_body: usize,
+}
+
+impl Reader {
+    /// Checks the magic and positions after it.
+    ///
+    /// Returns `Ok(None)` if the magic is wrong.
+    pub(crate) fn new(
+        mut file: File,
+        magic: &[u8; 16],
+        max_body: usize,
+    ) -> io::Result<Option<Self>> {
+        let len = file.metadata()?.len();
+        let mut head = [0u8; 16];
+        if len < 16 {
+            return Ok(None);
+        }
+        file.read_exact(&mut head)?;
+        if &head != magic {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            inner: BufReader::with_capacity(1 << 16, file),
+            offset: 16,
+            len,
+            max_body,
+        }))
+    }
+
+    /// The offset of the next record.
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    pub(crate) fn next_record(&mut self) -> io::Result<Next> {
+        let remaining = self.len - self.offset;
+        if remaining == 0 {
+            return Ok(Next::End);
+        }
+        if remaining < RECORD_HEADER_LEN {
+            return Ok(Next::Incomplete {
+                offset: self.offset,
+            });
+        }
+        let mut header = [0u8; RECORD_HEADER_LEN as usize];
+        self.inner.read_exact(&mut header)?;
+        let [l0, l1, l2, l3, i0, i1, i2, i3, i4, i5, i6, i7, check @ ..] = header;
+        let body_len = u32::from_be_bytes([l0, l1, l2, l3]);
+        let index = u64::from_be_bytes([i0, i1, i2, i3, i4, i5, i6, i7]);
+        if body_len as usize > self.max_body {
+            return Ok(Next::Oversized);
+        }
+        let total = RECORD_HEADER_LEN + u64::from(body_len);
+        if remaining < total {
+            return Ok(Next::Incomplete {
+                offset: self.offset,
+            });
+        }
+        let mut body = vec![0u8; body_len as usize];
+        self.inner.read_exact(&mut body)?;
+        let record = Record {
+            offset: self.offset,
+            index,
+            check: Hash::from_bytes(check),
+            body,
+            at_end: remaining == total,
+        };
+        self.offset += total;
+        Ok(Next::Record(record))
+    }
+}

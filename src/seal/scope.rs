@@ -1,0 +1,252 @@
+//! The serialization context: which vault, which subject, which mode.
+//!
+//! A per-thread stack of frames. [`Scope::run`] and [`masked`] push a frame,
+//! run the closure and pop it again through a guard, also when the closure
+//! panics; frames nest, and the innermost one wins. Nothing outlives the
+//! closure, so a scope cannot leak into later code on the thread.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use thiserror::Error;
+
+use crate::error::SealError;
+use crate::subject::SubjectId;
+use crate::vault::{KeyScope, Vault};
+
+/// How PII values serialize inside a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Sealed,
+    Masked,
+    Revealed(RevealReason),
+}
+
+/// Why plaintext is written: the only reasons the crate accepts for a
+/// revealed serialization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RevealReason {
+    /// The subject asked for a copy of their data (GDPR Art. 15).
+    SubjectAccess,
+    /// The subject asked for their data in a portable format, to move it
+    /// elsewhere (GDPR Art. 20).
+    Portability,
+}
+
+pub(crate) struct Frame {
+    pub(crate) vault: Option<Vault>,
+    pub(crate) scope: Option<KeyScope>,
+    pub(crate) mode: Mode,
+    /// The last seal error raised inside this frame, handed back typed by
+    /// [`Scope::run`].
+    error: RefCell<Option<SealError>>,
+}
+
+impl Frame {
+    pub(crate) fn record(&self, err: SealError) {
+        if let Ok(mut slot) = self.error.try_borrow_mut() {
+            *slot = Some(err);
+        }
+    }
+}
+
+thread_local! {
+    static FRAMES: RefCell<Vec<Rc<Frame>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The innermost frame on this thread, if any.
+pub(crate) fn current() -> Option<Rc<Frame>> {
+    FRAMES.with(|frames| frames.try_borrow().ok().and_then(|f| f.last().cloned()))
+}
+
+/// Pops its frame when dropped, including during unwinding.
+struct Guard(Rc<Frame>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        FRAMES.with(|frames| {
+            if let Ok(mut frames) = frames.try_borrow_mut() {
+                // Frames are pushed and popped only here, strictly nested,
+                // so the top is ours; check anyway rather than pop another.
+                if frames.last().is_some_and(|top| Rc::ptr_eq(top, &self.0)) {
+                    frames.pop();
+                }
+            }
+        });
+    }
+}
+
+fn run_in<T, E>(frame: Frame, f: impl FnOnce() -> Result<T, E>) -> Result<T, ScopedError<E>> {
+    let frame = Rc::new(frame);
+    let pushed = FRAMES.with(|frames| {
+        frames
+            .try_borrow_mut()
+            .map(|mut frames| frames.push(Rc::clone(&frame)))
+            .is_ok()
+    });
+    if !pushed {
+        // Only reachable if a frame is pushed from inside the borrow above,
+        // which nothing does; refuse rather than run without the scope.
+        return Err(ScopedError::Seal(SealError::Vault(
+            crate::VaultError::Poisoned,
+        )));
+    }
+    let guard = Guard(Rc::clone(&frame));
+    let result = f();
+    drop(guard);
+    result.map_err(|err| match frame.error.borrow_mut().take() {
+        Some(seal) => ScopedError::Seal(seal),
+        None => ScopedError::Format(err),
+    })
+}
+
+/// A serialization context: a vault, the scope values are sealed for, and
+/// a mode. Made by [`Vault::subject`] or [`Vault::scope`].
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use custodian::SubjectId;
+/// # use custodian::pii::Email;
+/// # use custodian::vault::{MemoryKeyStore, RootKey, RootKeyRing, Vault};
+/// # let vault = Vault::builder().build(
+/// #     Arc::new(RootKeyRing::new(1, RootKey::generate()?)), Arc::new(MemoryKeyStore::new()))?;
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Customer { email: Email }
+///
+/// let alice = SubjectId::new("cust_1");
+/// let customer = Customer { email: Email::parse("ada@example.com")? };
+/// let json = vault.subject(&alice).run(|| serde_json::to_string(&customer))?;
+/// assert!(!json.contains("ada@"));
+/// let back: Customer = vault.subject(&alice).run(|| serde_json::from_str(&json))?;
+/// assert_eq!(back.email, customer.email);
+///
+/// // Outside a scope, serialization fails instead of writing plaintext.
+/// assert!(serde_json::to_string(&customer).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Scope {
+    vault: Vault,
+    scope: KeyScope,
+    mode: Mode,
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scope")
+            .field("scope", &self.scope)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scope {
+    /// Serialize plaintext instead of sealing, for the subject's own copy
+    /// of their data.
+    ///
+    /// # Security
+    ///
+    /// The output holds plaintext personal data: hand it to the subject
+    /// only. Deserializing inside a revealed scope accepts plaintext as well
+    /// as sealed values.
+    pub fn revealed(mut self, reason: RevealReason) -> Self {
+        self.mode = Mode::Revealed(reason);
+        self
+    }
+
+    /// Runs `f` (a serde call) with this scope in force on this thread.
+    ///
+    /// PII values serialized inside are sealed for the scope; values
+    /// deserialized are opened and must have been sealed for it.
+    ///
+    /// # Errors
+    ///
+    /// [`ScopedError::Seal`] with the typed [`SealError`] when a PII value
+    /// failed to seal or open, else [`ScopedError::Format`] with `f`'s own
+    /// error.
+    ///
+    /// # Security
+    ///
+    /// The scope is per thread: run the whole serde call inside `f`, and do
+    /// not hold it across an `.await`.
+    pub fn run<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, ScopedError<E>> {
+        run_in(
+            Frame {
+                vault: Some(self.vault.clone()),
+                scope: Some(self.scope.clone()),
+                mode: self.mode,
+                error: RefCell::new(None),
+            },
+            f,
+        )
+    }
+}
+
+/// Runs `f` with PII values serialized masked (their `Display` form), for
+/// support tools and UIs. Needs no vault. Masked output never deserializes
+/// back into a value.
+///
+/// ```
+/// use custodian::pii::Email;
+///
+/// let email = Email::parse("ada@example.com")?;
+/// let json = custodian::seal::masked(|| serde_json::to_string(&email))?;
+/// assert_eq!(json, "\"a•••@example.com\"");
+/// assert!(serde_json::from_str::<Email>(&json).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Scope::run`].
+pub fn masked<T, E>(f: impl FnOnce() -> Result<T, E>) -> Result<T, ScopedError<E>> {
+    run_in(
+        Frame {
+            vault: None,
+            scope: None,
+            mode: Mode::Masked,
+            error: RefCell::new(None),
+        },
+        f,
+    )
+}
+
+/// The error of a serde call run inside a scope.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ScopedError<E> {
+    /// A PII value failed to seal or open.
+    #[error(transparent)]
+    Seal(SealError),
+    /// The format failed for another reason (syntax, a missing field).
+    #[error(transparent)]
+    Format(E),
+}
+
+impl<E> ScopedError<E> {
+    /// The seal error, if that is what failed.
+    pub fn seal_error(&self) -> Option<&SealError> {
+        match self {
+            Self::Seal(err) => Some(err),
+            Self::Format(_) => None,
+        }
+    }
+}
+
+impl Vault {
+    /// A scope sealing for one subject.
+    pub fn subject(&self, subject: &SubjectId) -> Scope {
+        self.scope(KeyScope::subject(subject))
+    }
+
+    /// A scope sealing for any key scope (a subject or a shared key).
+    pub fn scope(&self, scope: KeyScope) -> Scope {
+        Scope {
+            vault: self.clone(),
+            scope,
+            mode: Mode::Sealed,
+        }
+    }
+}

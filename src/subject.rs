@@ -1,0 +1,88 @@
+//! Subjects: the people personal data is about.
+
+use core::fmt;
+
+use crate::error::VaultError;
+
+/// The host application's identifier for a subject (a customer, a seller).
+///
+/// The crate needs nothing more than this id: it names the subject's data
+/// key and is bound into every value sealed for them, so a value copied
+/// into another subject's record fails to open.
+///
+/// Use an opaque, stable id (a database key or a UUID), never an email or a
+/// name: the id is stored in the key store in clear and is part of the
+/// authenticated data of envelopes. At most 255 bytes.
+///
+/// ```
+/// use custodian::SubjectId;
+///
+/// let alice = SubjectId::new("cust_8f3a");
+/// assert_eq!(alice.as_str(), "cust_8f3a");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubjectId(Box<str>);
+
+impl SubjectId {
+    /// The longest id accepted, in bytes.
+    pub const MAX_LEN: usize = 255;
+
+    /// Wraps the host's id.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `id` is empty or longer than [`SubjectId::MAX_LEN`] bytes:
+    /// host ids come from the host's own database, so this is a programming
+    /// error. Use [`SubjectId::try_new`] for untrusted input.
+    pub fn new(id: impl Into<String>) -> Self {
+        match Self::try_new(id) {
+            Ok(id) => id,
+            Err(_) => panic!("subject ids are 1 to 255 bytes"),
+        }
+    }
+
+    /// Wraps the host's id.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::InvalidInput`] if it is empty or longer than
+    /// [`SubjectId::MAX_LEN`] bytes.
+    pub fn try_new(id: impl Into<String>) -> Result<Self, VaultError> {
+        let id: String = id.into();
+        if id.is_empty() || id.len() > Self::MAX_LEN {
+            return Err(VaultError::InvalidInput {
+                what: "subject id length",
+            });
+        }
+        Ok(Self(id.into_boxed_str()))
+    }
+
+    /// The id as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SubjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SubjectId").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for SubjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_are_bounded() {
+        assert!(SubjectId::try_new("").is_err());
+        assert!(SubjectId::try_new("a".repeat(255)).is_ok());
+        assert!(SubjectId::try_new("a".repeat(256)).is_err());
+    }
+}

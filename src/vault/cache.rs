@@ -1,0 +1,385 @@
+//! The in-process key cache: unwrapped data keys and per-field AES-GCM
+//! instances (key schedule and GHASH key computed once).
+//!
+//! Lookups on the hot path take one read lock on a map by scope (sealing) or
+//! by key id (opening), then one read lock on the record's field list. A miss
+//! goes to the key store, the root key provider (one unwrap per data key
+//! version) and HKDF, then fills the cache.
+//!
+//! Each thread also remembers the last record it sealed with and the last
+//! it opened with, checked against the cache's generation (bumped by every
+//! change to the maps), so a run of values for one subject skips the map
+//! lookups and their SipHash.
+//!
+//! The cache is per process. [`Vault::forget`](super::Vault::forget) and the
+//! rotation methods evict what they change here; other processes sharing the
+//! key store keep their cached keys until
+//! [`Vault::clear_cache`](super::Vault::clear_cache) (or a restart), so a
+//! multi-process host propagates erasures and promotions by calling it.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::KeyInit;
+use zeroize::Zeroizing;
+
+use super::envelope::FieldKey;
+use super::key_store::{KeyId, KeyRecord, KeyScope};
+use super::root_key::RootKeyProvider;
+use super::subkey;
+use crate::error::VaultError;
+
+/// The cached keys of one record.
+pub(crate) struct Keys {
+    pub(crate) record: KeyRecord,
+    /// The version that seals, if any.
+    pub(crate) active: Option<u32>,
+    state: RwLock<KeyMaterial>,
+    /// Encryptions left in the current lease (shared keys).
+    pub(crate) lease_left: AtomicU64,
+    pub(crate) lease_lock: Mutex<()>,
+}
+
+#[derive(Default)]
+struct KeyMaterial {
+    data_keys: Vec<(u32, Zeroizing<[u8; 32]>)>,
+    fields: Vec<Field>,
+}
+
+struct Field {
+    version: u32,
+    category: u16,
+    label: &'static str,
+    cipher: Arc<FieldKey>,
+}
+
+impl Keys {
+    pub(crate) fn new(record: KeyRecord) -> Self {
+        let active = record.active().map(|v| v.version);
+        Self {
+            record,
+            active,
+            state: RwLock::new(KeyMaterial::default()),
+            lease_left: AtomicU64::new(0),
+            lease_lock: Mutex::new(()),
+        }
+    }
+
+    /// Seeds the cache with a data key this process just generated, so the
+    /// first seal for a new subject does not unwrap it again.
+    pub(crate) fn with_data_key(self, version: u32, key: Zeroizing<[u8; 32]>) -> Self {
+        if let Ok(mut state) = self.state.write() {
+            state.data_keys.push((version, key));
+        }
+        self
+    }
+
+    /// The AES-GCM instance of one field, derived and cached on first use.
+    pub(crate) fn field(
+        &self,
+        root: &dyn RootKeyProvider,
+        version: u32,
+        category: u16,
+        label: &'static str,
+    ) -> Result<Arc<FieldKey>, VaultError> {
+        {
+            let state = self.state.read().map_err(|_| VaultError::Poisoned)?;
+            if let Some(field) = state.find(version, category, label) {
+                return Ok(Arc::clone(&field.cipher));
+            }
+        }
+        let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
+        if let Some(field) = state.find(version, category, label) {
+            return Ok(Arc::clone(&field.cipher));
+        }
+        let data_key = state.data_key(&self.record, root, version)?;
+        let key = subkey::field_key(&data_key, super::envelope::ALG_AES256_GCM, category, label);
+        let cipher = Aes256Gcm::new(&(*key).into());
+        let cipher = Arc::new(FieldKey::new(cipher, label, self.record.scope.name()));
+        state.fields.push(Field {
+            version,
+            category,
+            label,
+            cipher: Arc::clone(&cipher),
+        });
+        Ok(cipher)
+    }
+
+    /// The unwrapped data key of a version (for index and pseudonym keys).
+    pub(crate) fn data_key(
+        &self,
+        root: &dyn RootKeyProvider,
+        version: u32,
+    ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+        let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
+        state.data_key(&self.record, root, version)
+    }
+}
+
+impl KeyMaterial {
+    fn find(&self, version: u32, category: u16, label: &str) -> Option<&Field> {
+        // A record has a handful of fields: a linear scan beats hashing.
+        // Labels are 'static constants: the pointer usually settles it.
+        self.fields.iter().find(|f| {
+            f.version == version
+                && f.category == category
+                && (core::ptr::eq(f.label, label) || f.label == label)
+        })
+    }
+
+    fn data_key(
+        &mut self,
+        record: &KeyRecord,
+        root: &dyn RootKeyProvider,
+        version: u32,
+    ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+        if let Some((_, key)) = self.data_keys.iter().find(|(v, _)| *v == version) {
+            return Ok(key.clone());
+        }
+        let entry = record
+            .version(version)
+            .ok_or(VaultError::UnknownVersion { version })?;
+        let context = super::wrap_context(&record.id, version, entry.root_version, &record.scope);
+        let key = root.unwrap(entry.root_version, &context, &entry.wrapped)?;
+        self.data_keys.push((version, key.clone()));
+        Ok(key)
+    }
+}
+
+/// A cached answer for a key id.
+#[derive(Clone)]
+pub(crate) enum Entry {
+    Live(Arc<Keys>),
+    Destroyed,
+}
+
+/// Both maps of the cache, its process-unique id and its generation.
+pub(crate) struct Cache {
+    by_scope: RwLock<HashMap<KeyScope, Arc<Keys>>>,
+    by_id: RwLock<HashMap<KeyId, Entry>>,
+    id: u64,
+    generation: AtomicU64,
+}
+
+static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A thread's memory of the last record and field it used.
+///
+/// It holds weak references: the cache maps own the keys, so evicting or
+/// destroying a record frees (and zeroizes) its keys at once, whatever
+/// threads remember it.
+struct Recent {
+    cache: u64,
+    generation: u64,
+    key_id: KeyId,
+    scope: KeyScope,
+    /// Whether `version` is the record's active version.
+    seals: bool,
+    version: u32,
+    category: u16,
+    label: &'static str,
+    keys: Weak<Keys>,
+    cipher: Weak<FieldKey>,
+}
+
+/// What to remember: a record and one of its field ciphers.
+pub(crate) struct FieldUse<'a> {
+    pub(crate) generation: u64,
+    pub(crate) keys: &'a Arc<Keys>,
+    pub(crate) version: u32,
+    pub(crate) category: u16,
+    pub(crate) label: &'static str,
+    pub(crate) cipher: &'a Arc<FieldKey>,
+}
+
+type Slot = &'static std::thread::LocalKey<RefCell<Option<Recent>>>;
+
+thread_local! {
+    static RECENT_SEAL: RefCell<Option<Recent>> = const { RefCell::new(None) };
+    static RECENT_OPEN: RefCell<Option<Recent>> = const { RefCell::new(None) };
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Self {
+            by_scope: RwLock::default(),
+            by_id: RwLock::default(),
+            id: NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
+            generation: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Cache {
+    /// The generation to remember a lookup under; read before the lookup.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Maps change first, then the generation moves: a thread that read the
+    /// old generation either saw the old maps (and its memory is now stale)
+    /// or the new ones.
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// Runs `f` with this thread's remembered field if it is still current
+    /// and `matches`; `None` otherwise. No lock, no map lookup.
+    fn with_recent<R>(
+        &self,
+        slot: Slot,
+        matches: impl FnOnce(&Recent) -> bool,
+        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+    ) -> Option<R> {
+        let generation = self.generation();
+        slot.with(|recent| {
+            let recent = recent.try_borrow().ok()?;
+            let recent = recent.as_ref()?;
+            let current = recent.cache == self.id && recent.generation == generation;
+            if !(current && matches(recent)) {
+                return None;
+            }
+            let (keys, cipher) = (recent.keys.upgrade()?, recent.cipher.upgrade()?);
+            Some(f(&keys, recent.version, &cipher))
+        })
+    }
+
+    fn remember(&self, slot: Slot, used: &FieldUse<'_>) {
+        slot.with(|recent| {
+            if let Ok(mut recent) = recent.try_borrow_mut() {
+                *recent = Some(Recent {
+                    cache: self.id,
+                    generation: used.generation,
+                    key_id: used.keys.record.id,
+                    scope: used.keys.record.scope.clone(),
+                    seals: used.keys.active == Some(used.version),
+                    version: used.version,
+                    category: used.category,
+                    label: used.label,
+                    keys: Arc::downgrade(used.keys),
+                    cipher: Arc::downgrade(used.cipher),
+                });
+            }
+        });
+    }
+
+    /// Runs `f` with the field this thread last sealed with, if it is for
+    /// `scope`, `category` and `label`, under the record's active version.
+    pub(crate) fn with_recent_seal<R>(
+        &self,
+        scope: &KeyScope,
+        category: u16,
+        label: &'static str,
+        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+    ) -> Option<R> {
+        let matches = |r: &Recent| {
+            r.category == category
+                && (core::ptr::eq(r.label, label) || r.label == label)
+                && r.seals
+                && r.scope == *scope
+        };
+        self.with_recent(&RECENT_SEAL, matches, f)
+    }
+
+    pub(crate) fn remember_seal(&self, used: &FieldUse<'_>) {
+        self.remember(&RECENT_SEAL, used);
+    }
+
+    /// Runs `f` with the field this thread last opened with, if it is record
+    /// `id`, `version`, `category` and `label`.
+    pub(crate) fn with_recent_open<R>(
+        &self,
+        id: &KeyId,
+        version: u32,
+        category: u16,
+        label: &'static str,
+        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+    ) -> Option<R> {
+        let matches = |r: &Recent| {
+            r.version == version
+                && r.category == category
+                && (core::ptr::eq(r.label, label) || r.label == label)
+                && r.key_id == *id
+        };
+        self.with_recent(&RECENT_OPEN, matches, f)
+    }
+
+    pub(crate) fn remember_open(&self, used: &FieldUse<'_>) {
+        self.remember(&RECENT_OPEN, used);
+    }
+
+    pub(crate) fn by_scope(&self, scope: &KeyScope) -> Result<Option<Arc<Keys>>, VaultError> {
+        let map = self.by_scope.read().map_err(|_| VaultError::Poisoned)?;
+        Ok(map.get(scope).cloned())
+    }
+
+    pub(crate) fn by_id(&self, id: &KeyId) -> Result<Option<Entry>, VaultError> {
+        let map = self.by_id.read().map_err(|_| VaultError::Poisoned)?;
+        Ok(map.get(id).cloned())
+    }
+
+    /// Caches a record; returns the cached handle (an earlier one for the
+    /// same record wins, so its derived keys are kept).
+    pub(crate) fn insert(&self, keys: Keys) -> Result<Arc<Keys>, VaultError> {
+        let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
+        let keys = match by_id.get(&keys.record.id) {
+            Some(Entry::Live(existing)) if existing.record == keys.record => Arc::clone(existing),
+            _ => {
+                let keys = Arc::new(keys);
+                by_id.insert(keys.record.id, Entry::Live(Arc::clone(&keys)));
+                keys
+            }
+        };
+        let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
+        by_scope.insert(keys.record.scope.clone(), Arc::clone(&keys));
+        self.changed();
+        Ok(keys)
+    }
+
+    pub(crate) fn mark_destroyed(
+        &self,
+        id: KeyId,
+        scope: Option<&KeyScope>,
+    ) -> Result<(), VaultError> {
+        let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
+        by_id.insert(id, Entry::Destroyed);
+        let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
+        if let Some(scope) = scope {
+            by_scope.remove(scope);
+        }
+        by_scope.retain(|_, keys| keys.record.id != id);
+        self.changed();
+        Ok(())
+    }
+
+    pub(crate) fn evict(&self, id: &KeyId) -> Result<(), VaultError> {
+        let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
+        by_id.remove(id);
+        let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
+        by_scope.retain(|_, keys| keys.record.id != *id);
+        self.changed();
+        Ok(())
+    }
+
+    pub(crate) fn clear(&self) -> Result<(), VaultError> {
+        self.by_id
+            .write()
+            .map_err(|_| VaultError::Poisoned)?
+            .clear();
+        self.by_scope
+            .write()
+            .map_err(|_| VaultError::Poisoned)?
+            .clear();
+        self.changed();
+        Ok(())
+    }
+}
+
+/// Takes one encryption from a lease; `None` when the lease is used up.
+pub(crate) fn take_from_lease(left: &AtomicU64) -> bool {
+    left.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+        .is_ok()
+}

@@ -1,0 +1,370 @@
+//! The envelope: the sealed form of one value.
+//!
+//! # Binary layout (version 1)
+//!
+//! All integers big-endian.
+//!
+//! | offset | length | field |
+//! |---|---|---|
+//! | 0 | 1 | version, `0x01`; any other value is rejected |
+//! | 1 | 1 | algorithm, `0x01` = AES-256-GCM, 96-bit random nonce, 128-bit tag (`0x02`–`0x04` reserved) |
+//! | 2 | 1 | flags: bit 0 = sealed under a subject's key (else a shared key); other bits must be 0 (bit 1 is reserved for padding) |
+//! | 3 | 2 | data category code ([`Category::code`](crate::pii::Category::code)) |
+//! | 5 | 16 | key id: the random id of the key record, not the subject id |
+//! | 21 | 4 | data key version |
+//! | 25 | 12 | nonce |
+//! | 37 | n | ciphertext (n = plaintext length) |
+//! | 37 + n | 16 | GCM tag |
+//!
+//! The overhead is 53 bytes. The plaintext is the value's canonical
+//! encoding (for an email, its normalized UTF-8 text), at most 64 KiB.
+//!
+//! # Associated data
+//!
+//! ```text
+//! AAD = header (bytes 0..37) ‖ u16 len ‖ field label ‖ u16 len ‖ binding
+//! ```
+//!
+//! The binding is the subject id (flag bit 0 set) or the shared key's name,
+//! UTF-8. Because the whole header is authenticated, changing the category,
+//! key id, version or flags breaks the tag; because the label and binding
+//! are, a value moved to another field or person fails to open.
+//!
+//! # Key
+//!
+//! The AES key is a per-field subkey of the data key (see
+//! [`subkey`](super::subkey)): HKDF-SHA256 with the data key as input key
+//! material, so someone holding the data key, the label and the category can
+//! open a value with any AES-GCM and HKDF implementation.
+//!
+//! # Text form
+//!
+//! Human-readable serde formats (JSON, TOML, YAML) get
+//! `"cst1:" + base64url(bytes)` without padding; the prefix tells sealed
+//! data from plaintext during migrations. Binary formats get the raw bytes.
+
+use aes_gcm::aead::inout::InOutBuf;
+use aes_gcm::aead::{AeadInOut, Tag};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use zeroize::Zeroizing;
+
+use super::key_store::KeyId;
+use crate::error::EnvelopeFault;
+
+/// Envelope format version written by this crate.
+pub const VERSION: u8 = 1;
+/// AES-256-GCM with a 12-byte random nonce and a 16-byte tag.
+pub const ALG_AES256_GCM: u8 = 1;
+/// Flag bit: sealed under a subject's key.
+pub const FLAG_SUBJECT: u8 = 0b0000_0001;
+/// Header length in bytes.
+pub const HEADER_LEN: usize = 37;
+/// Tag length in bytes.
+pub const TAG_LEN: usize = 16;
+/// Fixed overhead over the plaintext.
+pub const OVERHEAD: usize = HEADER_LEN + TAG_LEN;
+/// Largest plaintext sealed, in bytes.
+pub const MAX_PLAINTEXT: usize = 64 * 1024;
+/// Prefix of the text form.
+pub const TEXT_PREFIX: &str = "cst1:";
+
+const NONCE_AT: usize = 25;
+/// AADs up to this size are built on the stack (labels and subject ids of
+/// usual lengths); longer ones in a `Vec`.
+const STACK_AAD: usize = 128;
+
+/// A sealed value, parsed and layout-checked (not yet authenticated).
+///
+/// Use it to handle stored values without opening them: telling sealed
+/// data from plaintext, reading which key version sealed it (for rotation
+/// jobs), converting between the text and binary forms.
+///
+/// ```
+/// use custodian::vault::Envelope;
+///
+/// assert!(!Envelope::is_sealed_text("ada@example.com"));
+/// assert!(Envelope::from_text("cst1:AAAA").is_err()); // too short
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Envelope {
+    bytes: Vec<u8>,
+}
+
+impl Envelope {
+    /// Parses the binary form.
+    ///
+    /// # Errors
+    ///
+    /// An [`EnvelopeFault`] if the layout is wrong: too short or long, an
+    /// unknown version or algorithm, reserved flags set.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, EnvelopeFault> {
+        check(bytes)?;
+        Ok(Self {
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// Parses the text form (`cst1:` + base64url).
+    ///
+    /// # Errors
+    ///
+    /// [`EnvelopeFault::MissingPrefix`], [`EnvelopeFault::Encoding`], or a
+    /// layout fault as for [`Envelope::from_bytes`].
+    pub fn from_text(text: &str) -> Result<Self, EnvelopeFault> {
+        let bytes = decode_text(text)?;
+        check(&bytes)?;
+        Ok(Self { bytes })
+    }
+
+    /// Whether `text` starts with the text-form prefix (a cheap test for
+    /// "already sealed" during migrations; it does not validate).
+    pub fn is_sealed_text(text: &str) -> bool {
+        text.starts_with(TEXT_PREFIX)
+    }
+
+    /// The binary form.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The text form.
+    pub fn to_text(&self) -> String {
+        encode_text(&self.bytes)
+    }
+
+    /// The data category code in the header.
+    pub fn category_code(&self) -> u16 {
+        category_code(&self.bytes)
+    }
+
+    /// The id of the key record that sealed it.
+    pub fn key_id(&self) -> KeyId {
+        key_id(&self.bytes)
+    }
+
+    /// The data key version that sealed it.
+    pub fn key_version(&self) -> u32 {
+        key_version(&self.bytes)
+    }
+
+    /// Whether it was sealed under a subject's key.
+    pub fn is_subject_keyed(&self) -> bool {
+        self.bytes[2] & FLAG_SUBJECT != 0
+    }
+
+    pub(crate) fn from_checked(bytes: Vec<u8>) -> Self {
+        Self { bytes }
+    }
+}
+
+impl core::fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Envelope")
+            .field("category", &self.category_code())
+            .field("key_id", &self.key_id())
+            .field("key_version", &self.key_version())
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks the layout of a binary envelope before anything else reads it.
+pub(crate) fn check(bytes: &[u8]) -> Result<(), EnvelopeFault> {
+    if bytes.len() < OVERHEAD {
+        // Check the version first when present, so garbage from a future
+        // format is reported as such rather than as truncation.
+        return match bytes.first() {
+            Some(&v) if v != VERSION => Err(EnvelopeFault::UnknownVersion(v)),
+            _ => Err(EnvelopeFault::Truncated),
+        };
+    }
+    if bytes.len() > OVERHEAD + MAX_PLAINTEXT {
+        return Err(EnvelopeFault::TooLong);
+    }
+    if bytes[0] != VERSION {
+        return Err(EnvelopeFault::UnknownVersion(bytes[0]));
+    }
+    if bytes[1] != ALG_AES256_GCM {
+        return Err(EnvelopeFault::UnknownAlgorithm(bytes[1]));
+    }
+    if bytes[2] & !FLAG_SUBJECT != 0 {
+        return Err(EnvelopeFault::ReservedFlags);
+    }
+    Ok(())
+}
+
+// The accessors below are called only on checked envelopes (at least
+// OVERHEAD bytes), so the fixed-offset slices are in bounds.
+
+pub(crate) fn category_code(bytes: &[u8]) -> u16 {
+    u16::from_be_bytes([bytes[3], bytes[4]])
+}
+
+pub(crate) fn key_id(bytes: &[u8]) -> KeyId {
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&bytes[5..21]);
+    KeyId::from_bytes(id)
+}
+
+pub(crate) fn key_version(bytes: &[u8]) -> u32 {
+    u32::from_be_bytes([bytes[21], bytes[22], bytes[23], bytes[24]])
+}
+
+pub(crate) fn is_subject_keyed(bytes: &[u8]) -> bool {
+    bytes[2] & FLAG_SUBJECT != 0
+}
+
+pub(crate) fn encode_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(TEXT_PREFIX.len() + bytes.len().div_ceil(3) * 4);
+    out.push_str(TEXT_PREFIX);
+    URL_SAFE_NO_PAD.encode_string(bytes, &mut out);
+    out
+}
+
+pub(crate) fn decode_text(text: &str) -> Result<Vec<u8>, EnvelopeFault> {
+    let body = text
+        .strip_prefix(TEXT_PREFIX)
+        .ok_or(EnvelopeFault::MissingPrefix)?;
+    if body.len() > (OVERHEAD + MAX_PLAINTEXT).div_ceil(3) * 4 {
+        return Err(EnvelopeFault::TooLong);
+    }
+    URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|_| EnvelopeFault::Encoding)
+}
+
+/// The header fields a seal writes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Header {
+    pub(crate) subject: bool,
+    pub(crate) category: u16,
+    pub(crate) key_id: KeyId,
+    pub(crate) key_version: u32,
+}
+
+/// A field's AES-GCM instance and the fixed tail of its associated data
+/// (`u16 len ‖ label ‖ u16 len ‖ binding`), built once per field and scope
+/// and cached, so sealing only prepends the header.
+pub(crate) struct FieldKey {
+    cipher: Aes256Gcm,
+    aad_suffix: Box<[u8]>,
+}
+
+impl FieldKey {
+    /// `label` and `binding` are at most 255 bytes each (checked where they
+    /// are built), so the u16 lengths hold.
+    pub(crate) fn new(cipher: Aes256Gcm, label: &str, binding: &str) -> Self {
+        let mut suffix = Vec::with_capacity(4 + label.len() + binding.len());
+        suffix.extend_from_slice(&(label.len() as u16).to_be_bytes());
+        suffix.extend_from_slice(label.as_bytes());
+        suffix.extend_from_slice(&(binding.len() as u16).to_be_bytes());
+        suffix.extend_from_slice(binding.as_bytes());
+        Self {
+            cipher,
+            aad_suffix: suffix.into_boxed_slice(),
+        }
+    }
+}
+
+/// Calls `f` with the associated data, header ‖ suffix, built on the stack
+/// when short (the common case).
+fn with_aad<R>(header: &[u8], suffix: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    let len = HEADER_LEN + suffix.len();
+    if len <= STACK_AAD {
+        let mut buf = [0u8; STACK_AAD];
+        buf[..HEADER_LEN].copy_from_slice(&header[..HEADER_LEN]);
+        buf[HEADER_LEN..len].copy_from_slice(suffix);
+        f(&buf[..len])
+    } else {
+        let mut buf = Vec::with_capacity(len);
+        buf.extend_from_slice(&header[..HEADER_LEN]);
+        buf.extend_from_slice(suffix);
+        f(&buf)
+    }
+}
+
+/// Seals `plaintext` (at most [`MAX_PLAINTEXT`], checked by the caller)
+/// into a new envelope.
+pub(crate) fn seal(
+    field: &FieldKey,
+    header: Header,
+    nonce: [u8; 12],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, ()> {
+    let mut out = vec![0u8; OVERHEAD + plaintext.len()];
+    out[0] = VERSION;
+    out[1] = ALG_AES256_GCM;
+    out[2] = if header.subject { FLAG_SUBJECT } else { 0 };
+    out[3..5].copy_from_slice(&header.category.to_be_bytes());
+    out[5..21].copy_from_slice(&header.key_id.to_bytes());
+    out[21..25].copy_from_slice(&header.key_version.to_be_bytes());
+    out[NONCE_AT..HEADER_LEN].copy_from_slice(&nonce);
+    let (head, body) = out.split_at_mut(HEADER_LEN);
+    let (ciphertext, tag_out) = body.split_at_mut(plaintext.len());
+    let buffer = InOutBuf::new(plaintext, ciphertext).map_err(|_| ())?;
+    let tag = with_aad(head, &field.aad_suffix, |aad| {
+        field
+            .cipher
+            .encrypt_inout_detached(&Nonce::from(nonce), aad, buffer)
+    })
+    .map_err(|_| ())?;
+    tag_out.copy_from_slice(&tag);
+    Ok(out)
+}
+
+/// Opens a checked envelope. Any failure is the same `Err(())`.
+pub(crate) fn open(field: &FieldKey, envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>, ()> {
+    let mut nonce = [0u8; 12];
+    nonce.copy_from_slice(&envelope[NONCE_AT..HEADER_LEN]);
+    let body = &envelope[HEADER_LEN..];
+    let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
+    let tag = Tag::<Aes256Gcm>::try_from(tag).map_err(|_| ())?;
+    let mut plain = Zeroizing::new(vec![0u8; ciphertext.len()]);
+    let buffer = InOutBuf::new(ciphertext, &mut plain).map_err(|_| ())?;
+    with_aad(envelope, &field.aad_suffix, |aad| {
+        field
+            .cipher
+            .decrypt_inout_detached(&Nonce::from(nonce), aad, buffer, &tag)
+    })
+    .map_err(|_| ())?;
+    Ok(plain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_faults_are_typed() {
+        assert_eq!(check(&[]), Err(EnvelopeFault::Truncated));
+        assert_eq!(check(&[1; 52]), Err(EnvelopeFault::Truncated));
+        assert_eq!(check(&[2; 10]), Err(EnvelopeFault::UnknownVersion(2)));
+        let mut ok = vec![0u8; 60];
+        ok[0] = 1;
+        ok[1] = 1;
+        assert_eq!(check(&ok), Ok(()));
+        ok[1] = 3;
+        assert_eq!(check(&ok), Err(EnvelopeFault::UnknownAlgorithm(3)));
+        ok[1] = 1;
+        ok[2] = 0b10;
+        assert_eq!(check(&ok), Err(EnvelopeFault::ReservedFlags));
+        assert_eq!(
+            check(&vec![1u8; OVERHEAD + MAX_PLAINTEXT + 1]),
+            Err(EnvelopeFault::TooLong)
+        );
+    }
+
+    #[test]
+    fn text_form_needs_prefix_and_base64url() {
+        assert_eq!(decode_text("cst2:AAAA"), Err(EnvelopeFault::MissingPrefix));
+        assert_eq!(decode_text("cst1:AA=A"), Err(EnvelopeFault::Encoding));
+        assert_eq!(decode_text("cst1:A"), Err(EnvelopeFault::Encoding));
+        assert_eq!(
+            decode_text(&encode_text(&[0xfb, 0xff])),
+            Ok(vec![0xfb, 0xff])
+        );
+        assert_eq!(encode_text(&[0xfb, 0xff]), "cst1:-_8");
+    }
+}

@@ -1,0 +1,554 @@
+//! Data key records and the key-store trait.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::RwLock;
+
+use crate::error::VaultError;
+use crate::subject::SubjectId;
+
+const RESERVED: &str = "custodian:";
+
+/// The random 128-bit id of a key record. It appears in every envelope
+/// sealed under the record; it is not derived from the subject id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId([u8; 16]);
+
+impl KeyId {
+    /// An id from its 16 bytes (as stored).
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+
+    /// The 16 bytes.
+    pub const fn to_bytes(self) -> [u8; 16] {
+        self.0
+    }
+
+    pub(crate) fn generate() -> Result<Self, VaultError> {
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id).map_err(|_| VaultError::Random)?;
+        Ok(Self(id))
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId(")?;
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+/// The name of a shared key: for data that belongs to no subject (a
+/// warehouse contact, a platform bank account). 1 to 255 bytes; names
+/// starting with `custodian:` are reserved for the crate's own keys (blind
+/// indexes, pseudonyms).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SharedKeyName(Box<str>);
+
+impl SharedKeyName {
+    /// Wraps a name.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `name` is empty, longer than 255 bytes or reserved (names
+    /// are chosen in code). Use [`SharedKeyName::try_new`] for names from elsewhere.
+    pub fn new(name: impl Into<String>) -> Self {
+        match Self::try_new(name) {
+            Ok(name) => name,
+            Err(_) => panic!("shared key names are 1 to 255 bytes, not starting with custodian:"),
+        }
+    }
+
+    /// Wraps a name.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::InvalidInput`] if it is empty, longer than 255 bytes or
+    /// starts with the reserved `custodian:`.
+    pub fn try_new(name: impl Into<String>) -> Result<Self, VaultError> {
+        let name: String = name.into();
+        let invalid = VaultError::InvalidInput {
+            what: "shared key name",
+        };
+        if name.starts_with(RESERVED) {
+            return Err(invalid);
+        }
+        Self::internal(name).ok_or(invalid)
+    }
+
+    /// A crate-internal name (may use the reserved prefix); `None` if empty
+    /// or too long.
+    pub(crate) fn internal(name: String) -> Option<Self> {
+        (!name.is_empty() && name.len() <= 255).then(|| Self(name.into_boxed_str()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whose key a record is: one subject's, or a shared one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyScope {
+    /// The data key of one subject; destroyed when the subject is forgotten.
+    Subject(SubjectId),
+    /// A key for data that belongs to no subject. Carries an encryption
+    /// counter (see [`VaultBuilder::shared_key_limit`](super::VaultBuilder::shared_key_limit)).
+    Shared(SharedKeyName),
+}
+
+impl KeyScope {
+    /// A subject scope.
+    pub fn subject(id: &SubjectId) -> Self {
+        Self::Subject(id.clone())
+    }
+
+    /// A shared scope.
+    ///
+    /// # Panics
+    ///
+    /// As [`SharedKeyName::new`].
+    pub fn shared(name: impl Into<String>) -> Self {
+        Self::Shared(SharedKeyName::new(name))
+    }
+
+    /// Whether this is a subject's scope.
+    pub fn is_subject(&self) -> bool {
+        matches!(self, Self::Subject(_))
+    }
+
+    /// The name bound into envelopes: the subject id or the shared name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Subject(id) => id.as_str(),
+            Self::Shared(name) => name.as_str(),
+        }
+    }
+
+    pub(crate) fn tag(&self) -> u8 {
+        match self {
+            Self::Subject(_) => 1,
+            Self::Shared(_) => 2,
+        }
+    }
+}
+
+/// Whether a data key version seals new values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyState {
+    /// Seals new values (one per record) and opens old ones.
+    Active,
+    /// Opens values only: newly added (not yet promoted) or superseded.
+    DecryptOnly,
+}
+
+/// One version of a record's data key, wrapped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataKeyVersion {
+    /// The version number, from 1, written into envelopes.
+    pub version: u32,
+    /// Whether it seals.
+    pub state: KeyState,
+    /// The root key version that wraps it.
+    pub root_version: u32,
+    /// The wrapped key (see [`KeyStore`] for its context).
+    pub wrapped: Vec<u8>,
+    /// How many encryptions have been reserved under it (shared keys).
+    pub encryptions: u64,
+}
+
+/// The data keys of one scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// Random id, written into envelopes.
+    pub id: KeyId,
+    /// Whose key this is.
+    pub scope: KeyScope,
+    /// The versions still held, ascending.
+    pub versions: Vec<DataKeyVersion>,
+    /// Bumped by every [`KeyStore::update`]; used for compare-and-set.
+    pub revision: u64,
+    /// Creation time, seconds since the Unix epoch.
+    pub created_at: u64,
+}
+
+impl KeyRecord {
+    /// The version that seals.
+    pub fn active(&self) -> Option<&DataKeyVersion> {
+        self.versions.iter().find(|v| v.state == KeyState::Active)
+    }
+
+    /// A version by number.
+    pub fn version(&self, version: u32) -> Option<&DataKeyVersion> {
+        self.versions.iter().find(|v| v.version == version)
+    }
+}
+
+/// What is left of a destroyed record: its id and when it was destroyed.
+/// No key material, no subject id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tombstone {
+    /// The destroyed record's id.
+    pub id: KeyId,
+    /// Seconds since the Unix epoch.
+    pub destroyed_at: u64,
+}
+
+/// A record by id: live, or destroyed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoredKey {
+    /// The record exists.
+    Live(KeyRecord),
+    /// It was crypto-shredded.
+    Destroyed(Tombstone),
+}
+
+/// Storage for wrapped data keys.
+///
+/// Object-safe, `Send + Sync + Debug`. Implementations must make each method
+/// atomic with respect to the others (a transaction or a row lock in SQL).
+///
+/// # Security
+///
+/// The store holds only wrapped keys, subject ids and tombstones. Keep its
+/// backups apart from data backups and expire them: a restored backup
+/// brings destroyed keys back (still wrapped, so only together with the
+/// root key version that wrapped them).
+///
+/// A key record holds the data keys of one scope — a subject or a shared
+/// name — as numbered versions, each a random 256-bit key stored **wrapped**
+/// under a root key. The store never sees a plaintext key. Destroying a
+/// record (crypto-shredding) deletes every wrapped version and leaves a
+/// [`Tombstone`], so later attempts to open that subject's values report
+/// "shredded" rather than "tampered".
+///
+/// [`MemoryKeyStore`] ships here; SQL stores implement the same trait. A
+/// store should live apart from the data it protects (another database or
+/// schema, other backups): see "Residual risks" in the [vault docs](crate::vault#residual-risks).
+///
+/// # Wrapping context
+///
+/// Each version's `wrapped` bytes authenticate this context (AES-GCM
+/// associated data or KMS encryption context), so a wrapped key copied to
+/// another record, version or scope fails to unwrap:
+///
+/// ```text
+/// "custodian/dek/v1" ‖ key_id (16) ‖ version (u32 BE) ‖ root_version (u32 BE)
+///   ‖ scope tag (1: 0x01 subject, 0x02 shared) ‖ u16 BE length ‖ scope name (UTF-8)
+/// ```
+pub trait KeyStore: Send + Sync + fmt::Debug {
+    /// The live record of a scope.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn find(&self, scope: &KeyScope) -> Result<Option<KeyRecord>, VaultError>;
+
+    /// A record or tombstone by id.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn load(&self, id: &KeyId) -> Result<Option<StoredKey>, VaultError>;
+
+    /// Inserts a new record unless its scope already has a live one, and
+    /// returns the record now in force (the existing one if another writer
+    /// won the race).
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn create(&self, record: KeyRecord) -> Result<KeyRecord, VaultError>;
+
+    /// Replaces the live record with the same id if the stored revision is
+    /// `record.revision - 1` (compare-and-set). Encryption counters are not
+    /// taken from `record` for versions already stored: they change only
+    /// through [`KeyStore::reserve`].
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::Conflict`] if the revision moved,
+    /// [`VaultError::Destroyed`] if the record was destroyed,
+    /// [`VaultError::NoKey`] if it does not exist, backend failures.
+    fn update(&self, record: &KeyRecord) -> Result<(), VaultError>;
+
+    /// Reserves up to `want` encryptions under a version: adds
+    /// `min(want, limit - counter)` to its counter and returns that amount.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::EncryptionLimit`] if the counter already reached `limit`,
+    /// [`VaultError::UnknownVersion`], [`VaultError::Destroyed`],
+    /// [`VaultError::NoKey`], backend failures.
+    fn reserve(&self, id: &KeyId, version: u32, want: u64, limit: u64) -> Result<u64, VaultError>;
+
+    /// Deletes every version of a record and keeps a tombstone. Idempotent.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::NoKey`] if no such record or tombstone exists, backend
+    /// failures.
+    fn destroy(&self, id: &KeyId, destroyed_at: u64) -> Result<(), VaultError>;
+
+    /// Up to `limit` live records with ids greater than `after`, in id
+    /// order (for batch jobs such as root-key rotation).
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn list(&self, after: Option<&KeyId>, limit: usize) -> Result<Vec<KeyRecord>, VaultError>;
+}
+
+/// An in-memory [`KeyStore`], for tests, examples and single-process tools.
+///
+/// ```
+/// use custodian::vault::{KeyScope, KeyStore, MemoryKeyStore};
+///
+/// let store = MemoryKeyStore::new();
+/// assert!(store.find(&KeyScope::shared("catalog"))?.is_none());
+/// # Ok::<(), custodian::VaultError>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryKeyStore {
+    state: RwLock<MemoryState>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryState {
+    records: BTreeMap<KeyId, StoredKey>,
+    by_scope: HashMap<KeyScope, KeyId>,
+}
+
+impl MemoryKeyStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of every record and tombstone, as a key-store backup would
+    /// hold them (for tests of the residual-risk story).
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::Poisoned`] after a panic in another thread.
+    pub fn snapshot(&self) -> Result<Vec<StoredKey>, VaultError> {
+        let state = self.state.read().map_err(|_| VaultError::Poisoned)?;
+        Ok(state.records.values().cloned().collect())
+    }
+}
+
+fn live_mut<'a>(state: &'a mut MemoryState, id: &KeyId) -> Result<&'a mut KeyRecord, VaultError> {
+    match state.records.get_mut(id) {
+        Some(StoredKey::Live(record)) => Ok(record),
+        Some(StoredKey::Destroyed(_)) => Err(VaultError::Destroyed),
+        None => Err(VaultError::NoKey),
+    }
+}
+
+impl KeyStore for MemoryKeyStore {
+    fn find(&self, scope: &KeyScope) -> Result<Option<KeyRecord>, VaultError> {
+        let state = self.state.read().map_err(|_| VaultError::Poisoned)?;
+        Ok(state
+            .by_scope
+            .get(scope)
+            .and_then(|id| match state.records.get(id) {
+                Some(StoredKey::Live(record)) => Some(record.clone()),
+                _ => None,
+            }))
+    }
+
+    fn load(&self, id: &KeyId) -> Result<Option<StoredKey>, VaultError> {
+        let state = self.state.read().map_err(|_| VaultError::Poisoned)?;
+        Ok(state.records.get(id).cloned())
+    }
+
+    fn create(&self, record: KeyRecord) -> Result<KeyRecord, VaultError> {
+        let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
+        if let Some(id) = state.by_scope.get(&record.scope).copied() {
+            if let Some(StoredKey::Live(existing)) = state.records.get(&id) {
+                return Ok(existing.clone());
+            }
+        }
+        if state.records.contains_key(&record.id) {
+            return Err(VaultError::Corrupt {
+                what: "duplicate key id",
+            });
+        }
+        state.by_scope.insert(record.scope.clone(), record.id);
+        state
+            .records
+            .insert(record.id, StoredKey::Live(record.clone()));
+        Ok(record)
+    }
+
+    fn update(&self, record: &KeyRecord) -> Result<(), VaultError> {
+        let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
+        let stored = live_mut(&mut state, &record.id)?;
+        if stored.revision.checked_add(1) != Some(record.revision) || stored.scope != record.scope {
+            return Err(VaultError::Conflict);
+        }
+        let mut next = record.clone();
+        for version in &mut next.versions {
+            if let Some(old) = stored.version(version.version) {
+                version.encryptions = old.encryptions;
+            }
+        }
+        *stored = next;
+        Ok(())
+    }
+
+    fn reserve(&self, id: &KeyId, version: u32, want: u64, limit: u64) -> Result<u64, VaultError> {
+        let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
+        let record = live_mut(&mut state, id)?;
+        let entry = record
+            .versions
+            .iter_mut()
+            .find(|v| v.version == version)
+            .ok_or(VaultError::UnknownVersion { version })?;
+        let granted = want.min(limit.saturating_sub(entry.encryptions));
+        if granted == 0 {
+            return Err(VaultError::EncryptionLimit { version, limit });
+        }
+        entry.encryptions += granted;
+        Ok(granted)
+    }
+
+    fn destroy(&self, id: &KeyId, destroyed_at: u64) -> Result<(), VaultError> {
+        let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
+        match state.records.get(id) {
+            None => Err(VaultError::NoKey),
+            Some(StoredKey::Destroyed(_)) => Ok(()),
+            Some(StoredKey::Live(record)) => {
+                let scope = record.scope.clone();
+                state.by_scope.remove(&scope);
+                state.records.insert(
+                    *id,
+                    StoredKey::Destroyed(Tombstone {
+                        id: *id,
+                        destroyed_at,
+                    }),
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn list(&self, after: Option<&KeyId>, limit: usize) -> Result<Vec<KeyRecord>, VaultError> {
+        use std::ops::Bound;
+        let state = self.state.read().map_err(|_| VaultError::Poisoned)?;
+        let lower = after.map_or(Bound::Unbounded, |id| Bound::Excluded(*id));
+        Ok(state
+            .records
+            .range((lower, Bound::Unbounded))
+            .filter_map(|(_, stored)| match stored {
+                StoredKey::Live(record) => Some(record.clone()),
+                StoredKey::Destroyed(_) => None,
+            })
+            .take(limit)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(scope: KeyScope) -> KeyRecord {
+        KeyRecord {
+            id: KeyId::generate().expect("rng"),
+            scope,
+            versions: vec![DataKeyVersion {
+                version: 1,
+                state: KeyState::Active,
+                root_version: 1,
+                wrapped: vec![0; 60],
+                encryptions: 0,
+            }],
+            revision: 0,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn create_keeps_the_first_record_of_a_scope() {
+        let store = MemoryKeyStore::new();
+        let first = store.create(record(KeyScope::shared("a"))).expect("create");
+        let second = store.create(record(KeyScope::shared("a"))).expect("create");
+        assert_eq!(first.id, second.id);
+        assert_eq!(
+            store.find(&KeyScope::shared("a")).expect("find"),
+            Some(first)
+        );
+    }
+
+    #[test]
+    fn update_is_compare_and_set_and_keeps_counters() {
+        let store = MemoryKeyStore::new();
+        let mut rec = store.create(record(KeyScope::shared("a"))).expect("create");
+        assert_eq!(store.reserve(&rec.id, 1, 10, 100).expect("reserve"), 10);
+        rec.revision += 1;
+        store.update(&rec).expect("first update");
+        assert!(matches!(store.update(&rec), Err(VaultError::Conflict)));
+        let stored = store.find(&rec.scope).expect("find").expect("live");
+        assert_eq!(stored.versions[0].encryptions, 10);
+    }
+
+    #[test]
+    fn reserve_refuses_to_pass_the_limit() {
+        let store = MemoryKeyStore::new();
+        let rec = store.create(record(KeyScope::shared("a"))).expect("create");
+        assert_eq!(store.reserve(&rec.id, 1, 60, 100).expect("reserve"), 60);
+        assert_eq!(store.reserve(&rec.id, 1, 60, 100).expect("reserve"), 40);
+        assert!(matches!(
+            store.reserve(&rec.id, 1, 1, 100),
+            Err(VaultError::EncryptionLimit { .. })
+        ));
+        assert!(matches!(
+            store.reserve(&rec.id, 2, 1, 100),
+            Err(VaultError::UnknownVersion { version: 2 })
+        ));
+    }
+
+    #[test]
+    fn destroy_leaves_a_tombstone_and_frees_the_scope() {
+        let store = MemoryKeyStore::new();
+        let rec = store
+            .create(record(KeyScope::subject(&SubjectId::new("s"))))
+            .expect("create");
+        store.destroy(&rec.id, 42).expect("destroy");
+        store.destroy(&rec.id, 43).expect("idempotent");
+        assert_eq!(
+            store.load(&rec.id).expect("load"),
+            Some(StoredKey::Destroyed(Tombstone {
+                id: rec.id,
+                destroyed_at: 42
+            }))
+        );
+        assert!(store.find(&rec.scope).expect("find").is_none());
+        assert!(store.list(None, 10).expect("list").is_empty());
+        assert!(matches!(
+            store.reserve(&rec.id, 1, 1, 10),
+            Err(VaultError::Destroyed)
+        ));
+    }
+
+    #[test]
+    fn list_pages_in_id_order() {
+        let store = MemoryKeyStore::new();
+        for name in ["a", "b", "c", "d", "e"] {
+            store
+                .create(record(KeyScope::shared(name)))
+                .expect("create");
+        }
+        let first = store.list(None, 2).expect("list");
+        let rest = store.list(Some(&first[1].id), 10).expect("list");
+        assert_eq!(first.len() + rest.len(), 5);
+        assert!(first[1].id < rest[0].id);
+    }
+}

@@ -1,0 +1,600 @@
+//! The vault: keys, sealing and opening, crypto-shredding, rotation, blind
+//! indexes.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use custodian::SubjectId;
+//! use custodian::pii::Email;
+//! use custodian::vault::{FieldLabel, KeyScope, MemoryKeyStore, RootKey, RootKeyRing, Vault};
+//!
+//! let vault = Vault::builder().build(
+//!     Arc::new(RootKeyRing::new(1, RootKey::generate()?)),
+//!     Arc::new(MemoryKeyStore::new()),
+//! )?;
+//! let alice = KeyScope::subject(&SubjectId::new("cust_1"));
+//! const LOGIN: FieldLabel = FieldLabel::new("customer.login_email");
+//!
+//! let email = Email::parse("ada@example.com")?;
+//! let sealed = vault.seal(&email, &alice, LOGIN)?;
+//! let opened = vault.open::<Email>(&sealed, &alice, LOGIN)?;
+//! assert_eq!(opened.present().map(Email::expose), Some("ada@example.com"));
+//!
+//! vault.forget(&SubjectId::new("cust_1"))?;
+//! assert!(vault.open::<Email>(&sealed, &alice, LOGIN)?.is_erased());
+//! # Ok::<(), custodian::Error>(())
+//! ```
+//!
+//! Most code does not call the vault directly: PII values seal themselves
+//! when serialized inside a [scope](crate::seal).
+//!
+//! # Key hierarchy
+//!
+//! 1. **Root keys** (key-encryption keys), versioned, behind
+//!    [`RootKeyProvider`] (a KMS in production, [`RootKeyRing`] in process).
+//!    They only wrap data keys.
+//! 2. **Data keys**: random 256-bit keys, one record per subject (created on
+//!    first use) or per shared name, each with numbered versions, stored
+//!    wrapped in a [`KeyStore`]. A subject's key is **random, not derived**:
+//!    derived keys could be derived again after erasure; a random key that
+//!    is deleted is gone.
+//! 3. **Subkeys** below a data key with HKDF-SHA256, one per (category,
+//!    field label), cached with their AES key schedule (see [`subkey`]).
+//!
+//! Values are sealed with AES-256-GCM in the [`envelope`] layout. Opening
+//! picks the exact key record and version written in the envelope; it never
+//! tries keys in turn.
+//!
+//! # Crypto-shredding
+//!
+//! [`Vault::forget`] destroys every version of a subject's data key and
+//! leaves a tombstone. From then on every value sealed for that subject —
+//! in the database, in an exported JSON file, in a data backup — opens as
+//! [`Erasable::Erased`] (or [`SealError::Shredded`] where a plain value is
+//! required), distinct from tampering ([`SealError::Crypto`]); other
+//! subjects are unaffected.
+//!
+//! # Rotation
+//!
+//! - **Data keys**: [`Vault::add_key_version`] adds a version that only
+//!   opens; once every process has it, [`Vault::promote_key_version`] makes
+//!   it the one that seals ([`Vault::rotate_key`] does both, for a single
+//!   process). [`Vault::reseal`] / [`Vault::reseal_batch`] move stored values
+//!   to the active version without handing plaintext to the caller; then
+//!   [`Vault::retire_key_version`] deletes the old version.
+//! - **Shared keys** count encryptions per version and refuse to seal past
+//!   [`VaultBuilder::shared_key_limit`] (default 2³⁰, a 4× margin under
+//!   NIST SP 800-38D §8.3's 2³² random-nonce invocations per key). Rotate
+//!   them at the limit or every 90 days, whichever comes first. Subject
+//!   keys seal a handful of values and rotate on suspicion of compromise.
+//! - **Root keys**: add and promote a new root key version, run
+//!   [`Vault::rewrap_data_keys`] (re-wraps data keys only; no value is
+//!   re-encrypted), then remove the old root version.
+//! - **Blind indexes** never rotate in place: add an index version,
+//!   dual-write, backfill, switch queries, drop the old one.
+//!
+//! # Residual risks
+//!
+//! - **Key-store backups** hold wrapped copies of destroyed keys. They are
+//!   useless without the root key version that wrapped them, so rotate the
+//!   root key every `R` days and remove each old root version once every
+//!   key-store backup made under it has expired (`B` days). After `R + B`
+//!   days no backup anywhere can open a forgotten subject's values: publish
+//!   that as the erasure bound (for example R = 7 and B = 21 gives four
+//!   weeks, inside GDPR Art. 12(3)'s one month). Alternatively keep the key
+//!   store out of long-term backups.
+//! - **Blind indexes in old data backups** let whoever holds the index key
+//!   confirm a guess ("is this row alice@example.com?"). Erase index
+//!   columns with the subject's records; old backups expire on their own
+//!   schedule.
+//! - **Caches in other processes** keep a forgotten subject's keys until
+//!   [`Vault::clear_cache`] or a restart.
+//! - **Linkability**: the key id in an envelope links every value of one
+//!   subject; the subject id is stored in the key store in clear.
+//! - **Erased cannot be authenticated**: once a key is destroyed nothing can
+//!   check a value's tag, so someone who can write the database can make a
+//!   value read as erased (pointing it at a tombstone) — as they could
+//!   delete it. Every other change fails to open.
+//! - Copies the host made of plaintext (logs, search engines, caches) are
+//!   outside the crate's reach.
+
+mod blind_index;
+mod cache;
+pub mod envelope;
+mod erasable;
+mod key_store;
+mod label;
+pub mod nonce;
+mod pseudonym;
+mod root_key;
+mod rotation;
+pub mod subkey;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use blind_index::{BlindIndex, IndexTerm};
+pub use envelope::Envelope;
+pub use erasable::{Erasable, Erased};
+pub use key_store::{
+    DataKeyVersion, KeyId, KeyRecord, KeyScope, KeyState, KeyStore, MemoryKeyStore, SharedKeyName,
+    StoredKey, Tombstone,
+};
+pub use label::FieldLabel;
+pub use pseudonym::PseudonymKey;
+pub use root_key::{RootKey, RootKeyProvider, RootKeyRing};
+pub use rotation::Resealed;
+
+use self::cache::{Cache, Entry, Keys};
+use crate::error::{SealError, VaultError};
+use crate::pii::Category;
+use crate::seal::Sealable;
+use crate::subject::SubjectId;
+
+/// Default [`VaultBuilder::shared_key_limit`]: 2³⁰ encryptions per shared
+/// data key version.
+pub const DEFAULT_SHARED_KEY_LIMIT: u64 = 1 << 30;
+
+/// Default [`VaultBuilder::lease_size`].
+pub const DEFAULT_LEASE: u64 = 4096;
+
+/// Seals and opens PII values; owns the key cache. Cheap to clone (an
+/// [`Arc`] inside); share one per process.
+#[derive(Clone)]
+pub struct Vault {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    root: Arc<dyn RootKeyProvider>,
+    store: Arc<dyn KeyStore>,
+    shared_limit: u64,
+    lease: u64,
+    cache: Cache,
+    indexes: blind_index::IndexCache,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("root", &self.inner.root)
+            .field("store", &self.inner.store)
+            .field("shared_limit", &self.inner.shared_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Vault`]; the root keys and key store are given to
+/// [`VaultBuilder::build`].
+#[derive(Clone, Debug)]
+pub struct VaultBuilder {
+    shared_limit: u64,
+    lease: u64,
+}
+
+impl Default for VaultBuilder {
+    fn default() -> Self {
+        Self {
+            shared_limit: DEFAULT_SHARED_KEY_LIMIT,
+            lease: DEFAULT_LEASE,
+        }
+    }
+}
+
+impl VaultBuilder {
+    /// How many values one version of a shared key may seal (default
+    /// [`DEFAULT_SHARED_KEY_LIMIT`]). Past it, sealing fails with
+    /// [`VaultError::EncryptionLimit`] until a new version is promoted.
+    ///
+    /// # Security
+    ///
+    /// Random 96-bit GCM nonces collide with probability about n²/2⁹⁷ after
+    /// n encryptions; NIST SP 800-38D §8.3 caps n at 2³². Raising the limit
+    /// above 2³² is refused (clamped).
+    pub fn shared_key_limit(mut self, limit: u64) -> Self {
+        self.shared_limit = limit.min(1 << 32);
+        self
+    }
+
+    /// How many encryptions a process reserves from the key store at a time
+    /// for a shared key (default [`DEFAULT_LEASE`]). The counter is
+    /// conservative: reservations a process does not use are lost, never
+    /// reused.
+    pub fn lease_size(mut self, lease: u64) -> Self {
+        self.lease = lease.max(1);
+        self
+    }
+
+    /// Builds the vault.
+    ///
+    /// # Errors
+    ///
+    /// Whatever [`RootKeyProvider::active_version`] reports: the provider
+    /// is asked once so a misconfigured KMS fails at start-up.
+    pub fn build(
+        self,
+        root: Arc<dyn RootKeyProvider>,
+        store: Arc<dyn KeyStore>,
+    ) -> Result<Vault, VaultError> {
+        root.active_version()?;
+        Ok(Vault {
+            inner: Arc::new(Inner {
+                root,
+                store,
+                shared_limit: self.shared_limit,
+                lease: self.lease,
+                cache: Cache::default(),
+                indexes: blind_index::IndexCache::default(),
+            }),
+        })
+    }
+}
+
+/// The result of opening raw bytes.
+pub(crate) enum RawOpened {
+    Plain(zeroize::Zeroizing<Vec<u8>>),
+    Shredded,
+}
+
+impl Vault {
+    /// A builder with the default limits.
+    pub fn builder() -> VaultBuilder {
+        VaultBuilder::default()
+    }
+
+    /// Seals a value for a scope under a field label.
+    ///
+    /// A subject's data key is created on first use.
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::Vault`] if the key store or root key provider fails,
+    /// the subject's key was destroyed concurrently, or a shared key reached
+    /// its encryption limit.
+    pub fn seal<T: Sealable>(
+        &self,
+        value: &T,
+        scope: &KeyScope,
+        label: FieldLabel,
+    ) -> Result<Envelope, SealError> {
+        value
+            .with_canonical(|plain| self.seal_raw(scope, T::CATEGORY, label, plain))
+            .map(Envelope::from_checked)
+    }
+
+    /// Opens a value sealed for `scope` under `label`.
+    ///
+    /// # Errors
+    ///
+    /// - [`SealError::WrongCategory`] if the envelope holds another category,
+    /// - [`SealError::WrongSubject`] if it was sealed for another scope,
+    /// - [`SealError::Crypto`] if it does not authenticate (tampered, wrong
+    ///   label, unknown key or version),
+    /// - [`SealError::Invalid`] if the plaintext does not parse as `T`,
+    /// - [`SealError::Vault`] for key store or provider failures.
+    ///
+    /// A shredded subject is not an error: it gives [`Erasable::Erased`].
+    pub fn open<T: Sealable>(
+        &self,
+        envelope: &Envelope,
+        scope: &KeyScope,
+        label: FieldLabel,
+    ) -> Result<Erasable<T>, SealError> {
+        match self.open_raw(envelope.as_bytes(), scope, T::CATEGORY, label)? {
+            RawOpened::Plain(plain) => Ok(Erasable::Present(T::from_canonical(&plain)?)),
+            RawOpened::Shredded => Ok(Erasable::Erased(Erased::new(envelope.clone()))),
+        }
+    }
+
+    /// Crypto-shreds a subject: destroys every version of their data key
+    /// and leaves a tombstone. Returns the tombstone, or `None` if the
+    /// subject had no key.
+    ///
+    /// # Errors
+    ///
+    /// Key store failures.
+    ///
+    /// # Security
+    ///
+    /// Irreversible for every copy of the subject's sealed values, within
+    /// the bounds described under "Residual risks" in the [module
+    /// docs](self#residual-risks). Other processes must
+    /// [`clear_cache`](Vault::clear_cache). Erase the subject's blind-index
+    /// entries with their records.
+    ///
+    /// # References
+    ///
+    /// GDPR Art. 17 (right to erasure).
+    pub fn forget(&self, subject: &SubjectId) -> Result<Option<Tombstone>, VaultError> {
+        let scope = KeyScope::subject(subject);
+        let Some(record) = self.inner.store.find(&scope)? else {
+            self.inner
+                .cache
+                .by_scope(&scope)?
+                .map_or(Ok(()), |keys| self.inner.cache.evict(&keys.record.id))?;
+            return Ok(None);
+        };
+        let destroyed_at = now();
+        self.inner.store.destroy(&record.id, destroyed_at)?;
+        self.inner.cache.mark_destroyed(record.id, Some(&scope))?;
+        Ok(Some(Tombstone {
+            id: record.id,
+            destroyed_at,
+        }))
+    }
+
+    /// Drops every cached key. Call it when another process forgot a
+    /// subject or promoted a key version, or periodically (the cache holds
+    /// unwrapped keys).
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::Poisoned`] after a panic in another thread.
+    pub fn clear_cache(&self) -> Result<(), VaultError> {
+        self.inner.cache.clear()?;
+        self.inner.indexes.clear()
+    }
+
+    /// Seals canonical bytes. The caller's label is 'static, the scope's
+    /// name at most 255 bytes, so the envelope's AAD fits.
+    pub(crate) fn seal_raw(
+        &self,
+        scope: &KeyScope,
+        category: Category,
+        label: FieldLabel,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
+        if plain.len() > envelope::MAX_PLAINTEXT {
+            return Err(SealError::Malformed {
+                category,
+                fault: crate::error::EnvelopeFault::TooLong,
+            });
+        }
+        let cache = &self.inner.cache;
+        let (code, name) = (category.code(), label.as_str());
+        let seal = |keys: &Keys, version: u32, field: &envelope::FieldKey| {
+            self.seal_with(keys, version, field, scope, code, plain)
+        };
+        if let Some(sealed) = cache.with_recent_seal(scope, code, name, |keys, version, cipher| {
+            seal(keys, version, cipher)
+        }) {
+            return sealed;
+        }
+        let generation = cache.generation();
+        let keys = self.keys_for_sealing(scope)?;
+        let version = keys.active.ok_or(VaultError::NoKey)?;
+        let cipher = keys.field(&*self.inner.root, version, code, name)?;
+        cache.remember_seal(&cache::FieldUse {
+            generation,
+            keys: &keys,
+            version,
+            category: code,
+            label: name,
+            cipher: &cipher,
+        });
+        seal(&keys, version, &cipher)
+    }
+
+    /// Seals with a resolved field cipher: counts the encryption (shared
+    /// keys), draws a nonce, writes the envelope.
+    fn seal_with(
+        &self,
+        keys: &Keys,
+        version: u32,
+        field: &envelope::FieldKey,
+        scope: &KeyScope,
+        category: u16,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
+        if !scope.is_subject() {
+            self.count_encryption(keys, version)?;
+        }
+        let header = envelope::Header {
+            subject: scope.is_subject(),
+            category,
+            key_id: keys.record.id,
+            key_version: version,
+        };
+        let nonce = nonce::next()?;
+        envelope::seal(field, header, nonce, plain)
+            .map_err(|()| SealError::Vault(VaultError::Crypto))
+    }
+
+    /// Opens envelope bytes expected to hold `category` for `scope`.
+    pub(crate) fn open_raw(
+        &self,
+        bytes: &[u8],
+        scope: &KeyScope,
+        category: Category,
+        label: FieldLabel,
+    ) -> Result<RawOpened, SealError> {
+        envelope::check(bytes).map_err(|fault| SealError::Malformed { category, fault })?;
+        let found = envelope::category_code(bytes);
+        if found != category.code() {
+            return Err(SealError::WrongCategory {
+                expected: category,
+                found,
+            });
+        }
+        if envelope::is_subject_keyed(bytes) != scope.is_subject() {
+            return Err(SealError::WrongSubject { category });
+        }
+        let id = envelope::key_id(bytes);
+        let version = envelope::key_version(bytes);
+        let name = label.as_str();
+        let open = |keys: &Keys, field: &envelope::FieldKey| {
+            // The field key's AAD binds the record's scope; it must be the
+            // one expected.
+            if keys.record.scope != *scope {
+                return Err(SealError::WrongSubject { category });
+            }
+            envelope::open(field, bytes)
+                .map(RawOpened::Plain)
+                .map_err(|()| SealError::Crypto { category })
+        };
+        let cache = &self.inner.cache;
+        if let Some(opened) =
+            cache.with_recent_open(&id, version, found, name, |keys, _, cipher| {
+                open(keys, cipher)
+            })
+        {
+            return opened;
+        }
+        let generation = cache.generation();
+        let keys = match self.keys_for_opening(&id, version) {
+            Ok(Some(keys)) => keys,
+            Ok(None) => return Ok(RawOpened::Shredded),
+            Err(VaultError::NoKey) => return Err(SealError::Crypto { category }),
+            Err(err) => return Err(err.into()),
+        };
+        if keys.record.scope != *scope {
+            return Err(SealError::WrongSubject { category });
+        }
+        if keys.record.version(version).is_none() {
+            return Err(SealError::Crypto { category });
+        }
+        let cipher = keys.field(&*self.inner.root, version, found, name)?;
+        cache.remember_open(&cache::FieldUse {
+            generation,
+            keys: &keys,
+            version,
+            category: found,
+            label: name,
+            cipher: &cipher,
+        });
+        open(&keys, &cipher)
+    }
+
+    /// The cached keys of a scope, loading or creating the record.
+    fn keys_for_sealing(&self, scope: &KeyScope) -> Result<Arc<Keys>, VaultError> {
+        let cache = &self.inner.cache;
+        if let Some(keys) = cache.by_scope(scope)? {
+            return Ok(keys);
+        }
+        match self.inner.store.find(scope)? {
+            Some(record) => cache.insert(Keys::new(record)),
+            None => self.create_record(scope),
+        }
+    }
+
+    /// The cached keys of a key id; `None` if the record was destroyed.
+    /// Reloads once when the version is not in the cached record (another
+    /// process may have added it).
+    fn keys_for_opening(&self, id: &KeyId, version: u32) -> Result<Option<Arc<Keys>>, VaultError> {
+        match self.inner.cache.by_id(id)? {
+            Some(Entry::Destroyed) => return Ok(None),
+            Some(Entry::Live(keys)) if keys.record.version(version).is_some() => {
+                return Ok(Some(keys));
+            }
+            _ => {}
+        }
+        match self.inner.store.load(id)? {
+            Some(StoredKey::Live(record)) => self.inner.cache.insert(Keys::new(record)).map(Some),
+            Some(StoredKey::Destroyed(tombstone)) => {
+                self.inner.cache.mark_destroyed(tombstone.id, None)?;
+                Ok(None)
+            }
+            // No such record in this store: indistinguishable from a forged
+            // key id, so the caller reports an opaque failure.
+            None => Err(VaultError::NoKey),
+        }
+    }
+
+    fn create_record(&self, scope: &KeyScope) -> Result<Arc<Keys>, VaultError> {
+        let id = KeyId::generate()?;
+        let (entry, data_key) = self.new_version(&id, scope, 1, KeyState::Active)?;
+        let record = KeyRecord {
+            id,
+            scope: scope.clone(),
+            versions: vec![entry],
+            revision: 0,
+            created_at: now(),
+        };
+        let stored = self.inner.store.create(record)?;
+        let keys = if stored.id == id {
+            Keys::new(stored).with_data_key(1, data_key)
+        } else {
+            Keys::new(stored)
+        };
+        self.inner.cache.insert(keys)
+    }
+
+    /// A fresh random data key version, wrapped under the active root key.
+    fn new_version(
+        &self,
+        id: &KeyId,
+        scope: &KeyScope,
+        version: u32,
+        state: KeyState,
+    ) -> Result<(DataKeyVersion, zeroize::Zeroizing<[u8; 32]>), VaultError> {
+        let mut data_key = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(data_key.as_mut()).map_err(|_| VaultError::Random)?;
+        let root_version = self.inner.root.active_version()?;
+        let wrapped = self.inner.root.wrap(
+            root_version,
+            &wrap_context(id, version, root_version, scope),
+            &data_key,
+        )?;
+        let entry = DataKeyVersion {
+            version,
+            state,
+            root_version,
+            wrapped,
+            encryptions: 0,
+        };
+        Ok((entry, data_key))
+    }
+
+    /// Counts one encryption under a shared key, reserving a new lease from
+    /// the store when the current one is used up.
+    fn count_encryption(&self, keys: &Keys, version: u32) -> Result<(), VaultError> {
+        if cache::take_from_lease(&keys.lease_left) {
+            return Ok(());
+        }
+        let _guard = keys.lease_lock.lock().map_err(|_| VaultError::Poisoned)?;
+        if cache::take_from_lease(&keys.lease_left) {
+            return Ok(());
+        }
+        let granted = self.inner.store.reserve(
+            &keys.record.id,
+            version,
+            self.inner.lease,
+            self.inner.shared_limit,
+        )?;
+        // One of the granted encryptions is this one.
+        keys.lease_left
+            .fetch_add(granted - 1, std::sync::atomic::Ordering::AcqRel);
+        Ok(())
+    }
+}
+
+/// The context a data key version is wrapped with (see the
+/// [key store docs](key_store)).
+pub(crate) fn wrap_context(
+    id: &KeyId,
+    version: u32,
+    root_version: u32,
+    scope: &KeyScope,
+) -> Vec<u8> {
+    const DOMAIN: &[u8] = b"custodian/dek/v1";
+    let name = scope.name().as_bytes();
+    let mut context = Vec::with_capacity(DOMAIN.len() + 16 + 4 + 4 + 1 + 2 + name.len());
+    context.extend_from_slice(DOMAIN);
+    context.extend_from_slice(&id.to_bytes());
+    context.extend_from_slice(&version.to_be_bytes());
+    context.extend_from_slice(&root_version.to_be_bytes());
+    context.push(scope.tag());
+    // Scope names are at most 255 bytes (checked by their constructors).
+    context.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    context.extend_from_slice(name);
+    context
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,15 @@
+//! Integration tests of the audit subsystem, through the public API only.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test loudly too"
+)]
+
+mod common;
+mod concurrency;
+mod crash;
+mod formats;
+mod merkle_props;
+mod no_pii;
+mod rfc6962;
+mod tamper;
