@@ -109,7 +109,7 @@ impl fmt::Display for Strategy {
 /// `ada@example.com`?), so the key is as sensitive as the data it hides.
 /// It is zeroized on drop and never printed. The vault can hand out such a
 /// key per purpose; rotating it breaks joins with earlier output, by
-/// design.
+/// design. [`from_vault`](Self::from_vault) takes the key from the vault.
 ///
 /// ```
 /// use custodian::redact::PseudonymKey;
@@ -127,6 +127,45 @@ impl PseudonymKey {
         let key = Self(Zeroizing::new(bytes));
         bytes.zeroize();
         key
+    }
+
+    /// The vault's purpose name for the redaction pseudonym key.
+    pub const VAULT_PURPOSE: &'static str = "redact";
+
+    /// The key kept by the vault: its pseudonym key for the purpose
+    /// [`"redact"`](Self::VAULT_PURPOSE), the same in every process that
+    /// shares the key store, so pseudonyms join across hosts and restarts.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use custodian::vault::{MemoryKeyStore, RootKey, RootKeyRing, Vault};
+    /// use custodian::redact::{PseudonymKey, Redactor, Strategy};
+    ///
+    /// # let vault = Vault::builder().build(
+    /// #     Arc::new(RootKeyRing::new(1, RootKey::generate()?)), Arc::new(MemoryKeyStore::new()))?;
+    /// let redactor = Redactor::builder()
+    ///     .strategy(Strategy::Hash)
+    ///     .pseudonym_key(PseudonymKey::from_vault(&vault)?)
+    ///     .build()?;
+    /// let a = redactor.redact("ada@example.com")?;
+    /// let b = redactor.redact("ADA@example.com")?;
+    /// assert_eq!(a.text(), b.text());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The vault's, when its key store or root key provider fails.
+    pub fn from_vault(vault: &crate::vault::Vault) -> Result<Self, crate::VaultError> {
+        Ok(Self::from_vault_key(
+            &vault.pseudonym_key(Self::VAULT_PURPOSE)?,
+        ))
+    }
+
+    /// The key from a vault pseudonym key of any purpose (one per data set,
+    /// for example, so that pseudonyms of different data sets do not join).
+    pub fn from_vault_key(key: &crate::vault::PseudonymKey) -> Self {
+        Self(Zeroizing::new(*key.expose_secret()))
     }
 
     fn mac(&self) -> Result<Hmac<Sha256>, RedactError> {
