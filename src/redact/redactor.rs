@@ -513,16 +513,19 @@ fn mask(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
         DetectedKind::IpAddress => match parse_ip(found) {
             Some(std::net::IpAddr::V4(v4)) => {
                 let [a, b, c, _] = v4.octets();
-                out.extend_from_slice(format!("{a}.{b}.{c}.•").as_bytes());
+                // Writing into a Vec cannot fail.
+                let _ = write!(out, "{a}.{b}.{c}.•");
             }
             Some(std::net::IpAddr::V6(v6)) => {
                 let s = v6.segments();
-                out.extend_from_slice(format!("{:x}:{:x}:{:x}:•", s[0], s[1], s[2]).as_bytes());
+                let _ = write!(out, "{:x}:{:x}:{:x}:•", s[0], s[1], s[2]);
             }
             None => out.extend_from_slice(hidden),
         },
         DetectedKind::Dob => match dob_parts(found) {
-            Some((y, _, _)) => out.extend_from_slice(format!("{y:04}-••-••").as_bytes()),
+            Some((y, _, _)) => {
+                let _ = write!(out, "{y:04}-••-••");
+            }
             None => out.extend_from_slice(hidden),
         },
         DetectedKind::Custom(_) => out.extend_from_slice(hidden),
@@ -568,7 +571,9 @@ fn normalize(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
             None => out.extend_from_slice(found),
         },
         DetectedKind::Dob => match dob_parts(found) {
-            Some((y, m, d)) => out.extend_from_slice(format!("{y:04}-{m:02}-{d:02}").as_bytes()),
+            Some((y, m, d)) => {
+                let _ = write!(out, "{y:04}-{m:02}-{d:02}");
+            }
             None => out.extend(digits(found)),
         },
         DetectedKind::Custom(_) => out.extend_from_slice(found),

@@ -24,14 +24,41 @@ use super::redactor::Strategy;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
-    counts: BTreeMap<(DetectedKind, Strategy), u64>,
+    /// Built-in kinds × strategies, in their declaration order: counting a
+    /// finding is an array increment.
+    built_in: [[u64; STRATEGIES]; DetectedKind::BUILT_IN.len()],
+    custom: BTreeMap<(DetectedKind, Strategy), u64>,
     lines: u64,
     bytes: u64,
 }
 
+/// Number of [`Strategy`] variants.
+const STRATEGIES: usize = 5;
+
+const ALL_STRATEGIES: [Strategy; STRATEGIES] = [
+    Strategy::Mask,
+    Strategy::Tag,
+    Strategy::Remove,
+    Strategy::Hash,
+    Strategy::Seal,
+];
+
+fn strategy_index(strategy: Strategy) -> usize {
+    match strategy {
+        Strategy::Mask => 0,
+        Strategy::Tag => 1,
+        Strategy::Remove => 2,
+        Strategy::Hash => 3,
+        Strategy::Seal => 4,
+    }
+}
+
 impl Report {
     pub(crate) fn record(&mut self, kind: DetectedKind, strategy: Strategy) {
-        *self.counts.entry((kind, strategy)).or_insert(0) += 1;
+        match DetectedKind::BUILT_IN.iter().position(|&k| k == kind) {
+            Some(k) => self.built_in[k][strategy_index(strategy)] += 1,
+            None => *self.custom.entry((kind, strategy)).or_insert(0) += 1,
+        }
     }
 
     pub(crate) fn add_text(&mut self, bytes: usize, lines: u64) {
@@ -41,22 +68,32 @@ impl Report {
 
     /// How many findings of `kind` were redacted (with any strategy).
     pub fn count(&self, kind: DetectedKind) -> u64 {
-        self.counts
-            .iter()
-            .filter(|((k, _), _)| *k == kind)
-            .map(|(_, n)| n)
+        self.iter()
+            .filter(|(k, _, _)| *k == kind)
+            .map(|(_, _, n)| n)
             .sum()
     }
 
     /// How many findings were redacted in all.
     pub fn total(&self) -> u64 {
-        self.counts.values().sum()
+        self.iter().map(|(_, _, n)| n).sum()
     }
 
     /// `(kind, strategy, count)` for every pair that occurred, ordered by
-    /// kind then strategy.
+    /// kind then strategy (built-in kinds first).
     pub fn iter(&self) -> impl Iterator<Item = (DetectedKind, Strategy, u64)> + '_ {
-        self.counts.iter().map(|(&(k, s), &n)| (k, s, n))
+        let built_in =
+            DetectedKind::BUILT_IN
+                .iter()
+                .zip(&self.built_in)
+                .flat_map(|(&kind, row)| {
+                    ALL_STRATEGIES
+                        .iter()
+                        .zip(row)
+                        .filter(|(_, n)| **n > 0)
+                        .map(move |(&s, &n)| (kind, s, n))
+                });
+        built_in.chain(self.custom.iter().map(|(&(k, s), &n)| (k, s, n)))
     }
 
     /// Lines read (a last line without a newline counts).
@@ -97,6 +134,29 @@ impl fmt::Display for Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strategy_order_matches_the_enum() {
+        for (i, s) in ALL_STRATEGIES.iter().enumerate() {
+            assert_eq!(strategy_index(*s), i);
+        }
+        let mut sorted = ALL_STRATEGIES;
+        sorted.sort();
+        assert_eq!(sorted, ALL_STRATEGIES);
+    }
+
+    #[test]
+    fn custom_kinds_count_after_built_ins() {
+        let mut r = Report::default();
+        r.record(DetectedKind::Custom("ORDER_REF"), Strategy::Tag);
+        r.record(DetectedKind::Dob, Strategy::Tag);
+        let kinds: Vec<_> = r.iter().map(|(k, _, _)| k).collect();
+        assert_eq!(
+            kinds,
+            [DetectedKind::Dob, DetectedKind::Custom("ORDER_REF")]
+        );
+        assert_eq!(r.count(DetectedKind::Custom("ORDER_REF")), 1);
+    }
 
     #[test]
     fn counts_and_display() {
