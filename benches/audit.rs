@@ -18,10 +18,12 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use custodian::audit::merkle::{self, Tree};
 use custodian::audit::{
     Action, Actor, AuditEvent, AuditSink, CheckpointSigner, Durability, LogOptions, MemorySink,
-    Outcome, Pseudonymizer, RequestId, Role, SignedCheckpoint, Timestamp,
+    Outcome, Pseudonymizer, RequestId, SignedCheckpoint,
 };
+use custodian::ids::Role;
 use custodian::pii::Category;
 use custodian::purpose::{LawfulBasis, Purpose};
+use custodian::time::Timestamp;
 use sha2::{Digest, Sha256};
 
 fn event() -> AuditEvent {

@@ -17,9 +17,8 @@
 //! | [`StaffId`] | as `Reference` | `staff:0042` |
 //! | [`ConsentEventId`] | a random UUID (version 4), lower-case | `0f8f…` |
 //!
-//! `Role`, `RecipientId` and `PolicyVersion` follow the same syntax as the
-//! audit module's types of the same names, so converting between them
-//! cannot fail.
+//! These are the crate's only copies: policies, decisions, the consent
+//! ledger and [audit events](crate::audit::AuditEvent) all use them.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -53,6 +52,12 @@ impl InvalidId {
 #[error("the operating system's random number generator failed")]
 #[non_exhaustive]
 pub struct RandomnessError;
+
+/// Fills `bytes` from the OS random number generator: the one place the
+/// crate's ids and signing keys get their randomness.
+pub(crate) fn fill_random(bytes: &mut [u8]) -> Result<(), RandomnessError> {
+    getrandom::fill(bytes).map_err(|_| RandomnessError)
+}
 
 /// Declares a validated string identifier backed by a `Cow<'static, str>`,
 /// with a `const` constructor for values known at compile time.
@@ -226,6 +231,15 @@ token_type!(
     "role",
     valid_role
 );
+
+impl Role {
+    /// The role of automated work done by the crate or the host's jobs
+    /// (audit events of [`Actor::system`](crate::audit::Actor::system)).
+    pub const SYSTEM: Role = Role::new("system");
+    /// The role of the data subject acting on their own data (audit events
+    /// of [`Actor::subject`](crate::audit::Actor::subject)).
+    pub const SUBJECT: Role = Role::new("subject");
+}
 
 token_type!(
     /// A recipient (processor or third party) key, such as `dhl` or
@@ -407,7 +421,7 @@ impl ConsentEventId {
     /// [`RandomnessError`] if the OS generator fails.
     pub fn random() -> Result<Self, RandomnessError> {
         let mut b = [0u8; 16];
-        getrandom::fill(&mut b).map_err(|_| RandomnessError)?;
+        fill_random(&mut b)?;
         Ok(Self::from_bytes(b))
     }
 
@@ -437,17 +451,11 @@ impl ConsentEventId {
         if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
             return Err(err);
         }
-        let hex = |c: u8| match c {
-            b'0'..=b'9' => Ok(c - b'0'),
-            b'a'..=b'f' => Ok(c - b'a' + 10),
-            _ => Err(err),
-        };
-        let mut digits = b.iter().copied().filter(|&c| c != b'-');
-        let mut out = [0u8; 16];
-        for o in &mut out {
-            let (hi, lo) = (digits.next().ok_or(err)?, digits.next().ok_or(err)?);
-            *o = hex(hi)? << 4 | hex(lo)?;
+        let mut digits = [0u8; 32];
+        for (d, &c) in digits.iter_mut().zip(b.iter().filter(|&&c| c != b'-')) {
+            *d = c;
         }
+        let out = crate::hex::decode::<16>(&digits).ok_or(err)?;
         let id = Self::from_bytes(out);
         if id.0 == out { Ok(id) } else { Err(err) }
     }
@@ -455,11 +463,11 @@ impl ConsentEventId {
 
 impl fmt::Display for ConsentEventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, b) in self.0.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                f.write_str("-")?;
-            }
-            write!(f, "{b:02x}")?;
+        let b = &self.0;
+        crate::hex::write(f, &b[..4])?;
+        for group in [&b[4..6], &b[6..8], &b[8..10], &b[10..]] {
+            f.write_str("-")?;
+            crate::hex::write(f, group)?;
         }
         Ok(())
     }

@@ -104,6 +104,7 @@ pub mod consent;
 pub mod decision;
 pub mod disclosure;
 mod error;
+mod hex;
 pub mod ids;
 pub mod pii;
 pub mod policy;

@@ -1,13 +1,13 @@
-//! UTC timestamps with millisecond precision, for consent events, policy
-//! versions and agreements.
+//! UTC timestamps with millisecond precision: the one time type of the
+//! crate, for consent events, policy versions, agreements, audit events
+//! and checkpoints.
 //!
 //! One text form is written: RFC 3339 in UTC with exactly three fractional
 //! digits and a `Z`, `YYYY-MM-DDTHH:MM:SS.sssZ` (24 characters), years 1970
 //! to 9999. Parsing also accepts the same form without the fraction,
 //! `YYYY-MM-DDTHH:MM:SSZ`, which is what people write in policy files.
-//!
-//! This is the same representation and text form as the audit module's
-//! timestamp, so the two can be merged into one crate-level type.
+//! Formats that must be canonical (audit entries and checkpoints) read
+//! only the written form, with [`Timestamp::parse_canonical`].
 
 use core::fmt;
 use core::time::Duration;
@@ -112,10 +112,26 @@ impl Timestamp {
     /// [`InvalidTimestamp`] for any other form, or a date or time that does
     /// not exist (no leap seconds), or a year before 1970.
     pub fn parse(s: &str) -> Result<Self, InvalidTimestamp> {
+        Self::parse_form(s, true)
+    }
+
+    /// Parses the written form `YYYY-MM-DDTHH:MM:SS.sssZ` only, so that
+    /// every instant has exactly one text (audit entries and checkpoints
+    /// are compared and signed byte for byte).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidTimestamp`] for any other form, including the one without
+    /// a fraction that [`parse`](Self::parse) accepts.
+    pub fn parse_canonical(s: &str) -> Result<Self, InvalidTimestamp> {
+        Self::parse_form(s, false)
+    }
+
+    fn parse_form(s: &str, allow_whole_seconds: bool) -> Result<Self, InvalidTimestamp> {
         let b = s.as_bytes();
         let milli_digits = match b.len() {
             24 if b[19] == b'.' => true,
-            20 => false,
+            20 if allow_whole_seconds => false,
             _ => return Err(InvalidTimestamp),
         };
         let zone = b.len() - 1;
@@ -236,6 +252,20 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// `#[serde(deserialize_with = "...")]` helpers for formats that accept
+/// only [`Timestamp::parse_canonical`].
+pub(crate) mod canonical {
+    use serde::{Deserialize, Deserializer};
+
+    use super::Timestamp;
+
+    /// A canonical timestamp.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Timestamp::parse_canonical(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -273,7 +303,20 @@ mod tests {
             "2024-12-01T23:00:00x000Z",
         ] {
             assert_eq!(Timestamp::parse(s), Err(InvalidTimestamp), "{s}");
+            assert_eq!(Timestamp::parse_canonical(s), Err(InvalidTimestamp), "{s}");
         }
+    }
+
+    #[test]
+    fn canonical_form_has_a_fraction() {
+        assert_eq!(
+            Timestamp::parse_canonical("2024-11-24T23:31:05Z"),
+            Err(InvalidTimestamp)
+        );
+        assert_eq!(
+            Timestamp::parse_canonical("2024-11-24T23:31:05.000Z"),
+            Timestamp::parse("2024-11-24T23:31:05Z")
+        );
     }
 
     #[test]
@@ -288,6 +331,7 @@ mod tests {
             let s = t.to_string();
             prop_assert_eq!(s.len(), 24);
             prop_assert_eq!(Timestamp::parse(&s), Ok(t));
+            prop_assert_eq!(Timestamp::parse_canonical(&s), Ok(t));
         }
     }
 }

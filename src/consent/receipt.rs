@@ -52,7 +52,7 @@ impl ReceiptSigner {
     /// [`RandomnessError`] if the OS generator fails.
     pub fn generate() -> Result<Self, RandomnessError> {
         let mut secret = Zeroizing::new([0u8; 32]);
-        getrandom::fill(secret.as_mut()).map_err(|_| RandomnessError)?;
+        crate::ids::fill_random(secret.as_mut())?;
         Ok(Self::from_secret(&secret))
     }
 
