@@ -341,21 +341,47 @@ impl Scanner<'_> {
         if !near {
             return colon + 1;
         }
+        // Expand over hex digits and colons (and dots, for an IPv4 tail),
+        // counting colons and noting `::` on the way.
+        let mut colons = 1;
+        let mut double = false;
         let mut start = colon;
-        while start > 0
-            && colon - start < MAX_IPV6
-            && (is_hex(hay[start - 1]) || hay[start - 1] == b':')
-        {
+        while start > 0 && colon - start < MAX_IPV6 {
+            match hay[start - 1] {
+                b':' => {
+                    colons += 1;
+                    double |= hay[start] == b':';
+                }
+                b if is_hex(b) => {}
+                _ => break,
+            }
             start -= 1;
         }
         let mut end = colon + 1;
-        while end < hay.len()
-            && end - start <= MAX_IPV6
-            && (is_hex(hay[end]) || matches!(hay[end], b':' | b'.'))
-        {
+        let mut dotted = false;
+        while end < hay.len() && end - start <= MAX_IPV6 {
+            match hay[end] {
+                b':' => {
+                    colons += 1;
+                    double |= hay[end - 1] == b':';
+                }
+                b'.' => dotted = true,
+                b if is_hex(b) => {}
+                _ => break,
+            }
             end += 1;
         }
+        if colons < 2 {
+            // Not an address: the digits after the colon (`"pan":4242…`)
+            // are still to be looked at.
+            return colon + 1;
+        }
         let resume = end;
+        // Eight groups, or `::`, or six groups and an IPv4 tail: anything
+        // else (clock times `14:27:52.927`) is skipped without a parse.
+        if !(colons >= 7 || double || (colons == 6 && dotted)) {
+            return resume;
+        }
         // A trailing full stop ends a sentence; a single trailing colon
         // introduces what follows (`from 2001:db8::1: denied`).
         while end > start && hay[end - 1] == b'.' {
@@ -365,34 +391,20 @@ impl Scanner<'_> {
             end -= 1;
         }
         let cand = &hay[start..end];
-        let colons = cand.iter().filter(|&&b| b == b':').count();
-        // Eight groups, or `::`, or six groups and an IPv4 tail: anything
-        // else (clock times `14:27:52.927`) fails before the full parse.
-        let shaped = colons == 7
-            || cand.windows(2).any(|w| w == b"::")
-            || (colons == 6 && cand.contains(&b'.'));
         let left_ok = self
             .before(start)
             .is_none_or(|b| !is_word(b) && b != b'.' && b != b':');
         let right_ok = hay.get(end).is_none_or(|&b| !is_word(b));
-        if colons >= 2
-            && shaped
-            && end - start <= MAX_IPV6
+        if end - start <= MAX_IPV6
             && left_ok
             && right_ok
             && cand.iter().any(|&b| is_hex(b))
             && validate::ipv6_valid(cand)
         {
             self.push(DetectedKind::IpAddress, start, end, "ipv6");
-            return resume;
         }
-        if colons >= 2 {
-            // A clock time or other colon chain: nothing in it is PII.
-            return resume;
-        }
-        // Not an address: the digits after the colon (`"pan":4242…`) are
-        // still to be looked at.
-        colon + 1
+        // An address, or a colon chain that is none: nothing else in it.
+        resume
     }
 
     // ----- digit tokens ----------------------------------------------------
@@ -504,30 +516,39 @@ impl Scanner<'_> {
             while j < n && hay[j].is_ascii_digit() {
                 j += 1;
             }
-            match (u8::try_from(gs - i), u8::try_from(j - i)) {
-                (Ok(start), Ok(end)) if t.len < MAX_GROUPS && j - i <= MAX_TOKEN => {
-                    t.groups[t.len] = Group { start, end, sep };
-                    t.len += 1;
-                }
-                _ => t.overlong = true,
+            if t.len < MAX_GROUPS && j - i <= MAX_TOKEN {
+                // Both offsets are at most MAX_TOKEN (96), so they fit a u8.
+                t.groups[t.len] = Group {
+                    start: (gs - i) as u8,
+                    end: (j - i) as u8,
+                    sep,
+                };
+                t.len += 1;
+            } else {
+                t.overlong = true;
             }
-            let digit_at = |k: usize| hay.get(k).is_some_and(u8::is_ascii_digit);
-            let (next_sep, next) = match hay.get(j) {
-                Some(b' ') if digit_at(j + 1) => (Sep::Space, j + 1),
-                Some(b' ') if hay.get(j + 1) == Some(&b'(') && digit_at(j + 2) => {
-                    (Sep::Paren, j + 2)
-                }
-                Some(b'-') if digit_at(j + 1) => (Sep::Dash, j + 1),
-                Some(b'.') if digit_at(j + 1) => (Sep::Dot, j + 1),
-                Some(b'/') if digit_at(j + 1) => (Sep::Slash, j + 1),
-                Some(b')' | b'(') if digit_at(j + 1) => (Sep::Paren, j + 1),
-                Some(b')') if matches!(hay.get(j + 1), Some(b' ' | b'-')) && digit_at(j + 2) => {
-                    (Sep::Paren, j + 2)
-                }
-                _ => break,
-            };
-            sep = next_sep;
-            j = next;
+            if j + 1 >= n {
+                break;
+            }
+            let (b0, b1) = (hay[j], hay[j + 1]);
+            if b1.is_ascii_digit() {
+                sep = match b0 {
+                    b' ' => Sep::Space,
+                    b'-' => Sep::Dash,
+                    b'.' => Sep::Dot,
+                    b'/' => Sep::Slash,
+                    b'(' | b')' => Sep::Paren,
+                    _ => break,
+                };
+                j += 1;
+            } else if matches!((b0, b1), (b' ', b'(') | (b')', b' ' | b'-'))
+                && hay.get(j + 2).is_some_and(u8::is_ascii_digit)
+            {
+                sep = Sep::Paren;
+                j += 2;
+            } else {
+                break;
+            }
         }
         t.end = j;
         if t.end - t.start > MAX_TOKEN {
