@@ -429,9 +429,8 @@ impl Scanner<'_> {
         // Digits glued to letters are part of an identifier (trace ids,
         // UUIDs, `1ZK6WR1J…`, `JJD1615…`): skip the whole identifier. An
         // address or email that contains it is found from its `:` or `@`.
-        let letter_before = self
-            .before(i)
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+        let prev = self.before(i);
+        let letter_before = prev.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
         let letter_after = hay
             .get(run)
             .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_');
@@ -447,16 +446,14 @@ impl Scanner<'_> {
             return run;
         }
         let joined = matches!(hay.get(run), Some(b' ' | b'-' | b'.' | b'/' | b')' | b'('));
-        if !joined && !matches!(self.before(i), Some(b'+' | b'(')) {
+        if !joined && !matches!(prev, Some(b'+' | b'(')) {
             // A lone group is a year (4 digits) or has at least 7 digits
             // (phone, SSN, date, card); `#227003` and `1587` are nothing.
             if run - i < 4 || (5..7).contains(&(run - i)) {
                 return run;
             }
             if run - i == 4 {
-                if self.before(i).is_none_or(|b| !is_word(b))
-                    && self.right_boundary(run) == Right::Open
-                {
+                if prev.is_none_or(|b| !is_word(b)) && self.right_boundary(run) == Right::Open {
                     self.text_date(i, run);
                 }
                 return run;
