@@ -505,10 +505,18 @@ fn mask(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
             last_digits(found, 4, out);
         }
         DetectedKind::Iban => {
-            let compact: Vec<u8> = found.iter().copied().filter(|b| *b != b' ').collect();
-            out.extend_from_slice(&compact[..2.min(compact.len())]);
+            // The country code, then the last four characters (spaces of a
+            // grouped IBAN skipped).
+            out.extend_from_slice(&found[..2.min(found.len())]);
             out.extend_from_slice(hidden);
-            out.extend_from_slice(&compact[compact.len().saturating_sub(4)..]);
+            let chars = found.iter().filter(|b| **b != b' ').count();
+            out.extend(
+                found
+                    .iter()
+                    .copied()
+                    .filter(|b| *b != b' ')
+                    .skip(chars.saturating_sub(4)),
+            );
         }
         DetectedKind::IpAddress => match parse_ip(found) {
             Some(std::net::IpAddr::V4(v4)) => {
