@@ -283,5 +283,11 @@ fn checkpoints(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, append_vs_bufwriter, proofs_1m, append_parts, checkpoints);
+criterion_group!(
+    benches,
+    append_vs_bufwriter,
+    proofs_1m,
+    append_parts,
+    checkpoints
+);
 criterion_main!(benches);
