@@ -8,6 +8,7 @@
 mod common;
 mod concurrency;
 mod crash;
+mod differential;
 mod formats;
 mod merkle_props;
 mod no_pii;
