@@ -6,7 +6,8 @@ use std::io::Write as _;
 use std::path::Path;
 
 use custodian::audit::{
-    CHECKPOINTS_FILE, ENTRIES_FILE, LogError, LogOptions, Recovered, Verdict, merkle, verify,
+    Action, AuditEvent, AuditSink, CHECKPOINTS_FILE, Durability, ENTRIES_FILE, LogError,
+    LogOptions, Outcome, Recovered, Verdict, merkle, verify,
 };
 
 use crate::common::signer;
@@ -147,4 +148,57 @@ fn an_impossible_length_is_not_a_crash() {
             index: 5
         })
     ));
+}
+
+#[test]
+fn a_crash_at_every_byte_of_the_last_entry_loses_nothing_complete() {
+    // A log written by the crate: five checkpointed entries and a last,
+    // unsigned event whose write a crash may cut anywhere.
+    let dir = tempfile::tempdir().unwrap();
+    let start = log_of_five(dir.path());
+    let (log, _) = LogOptions::new()
+        .durability(Durability::OsBuffered)
+        .open(dir.path(), signer())
+        .unwrap();
+    let last = AuditEvent::new(Action::SubjectKeyForgotten, Outcome::Done).with_count(1);
+    log.record(&last).unwrap();
+    log.close().unwrap();
+    let entries = fs::read(dir.path().join(ENTRIES_FILE)).unwrap();
+    let checkpoints = fs::read(dir.path().join(CHECKPOINTS_FILE)).unwrap();
+    let end = entries.len() as u64;
+    assert_eq!(end - start, 44 + last.to_json().len() as u64);
+
+    for cut in start..end {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(ENTRIES_FILE), &entries[..cut as usize]).unwrap();
+        fs::write(dir.path().join(CHECKPOINTS_FILE), &checkpoints).unwrap();
+        let (log, report) = LogOptions::new()
+            .durability(Durability::OsBuffered)
+            .open(dir.path(), signer())
+            .unwrap();
+        assert_eq!(report.entries, 5, "cut at {cut}");
+        let expected: Vec<(u64, u64)> = if cut == start {
+            Vec::new()
+        } else {
+            vec![(start, cut - start)]
+        };
+        let found: Vec<(u64, u64)> = report.recovered.iter().map(|r| (r.offset, r.len)).collect();
+        assert_eq!(found, expected, "cut at {cut}");
+        for i in 0..5u8 {
+            assert_eq!(
+                log.entry(u64::from(i)).unwrap(),
+                vec![b'e', i],
+                "cut at {cut}"
+            );
+        }
+        assert_eq!(log.append(b"after the crash").unwrap(), 5, "cut at {cut}");
+        let signed = log.checkpoint().unwrap();
+        log.close().unwrap();
+        let report = verify(dir.path(), &signer().verifier(), Some(&signed)).unwrap();
+        assert!(
+            matches!(report.verdict, Verdict::Verified { size: 6, .. }),
+            "cut at {cut}: {report}"
+        );
+        assert!(report.torn.is_empty(), "cut at {cut}: {report}");
+    }
 }

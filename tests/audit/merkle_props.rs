@@ -141,8 +141,8 @@ proptest! {
 }
 
 proptest! {
-    // Each case signs and verifies Ed25519 signatures, slow in debug builds.
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    // Each case signs and verifies Ed25519 signatures.
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn bundles_refuse_any_edited_byte(
