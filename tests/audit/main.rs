@@ -16,3 +16,4 @@ mod no_pii;
 mod rfc6962;
 mod tamper;
 mod tamper_props;
+mod vault_wiring;
