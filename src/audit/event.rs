@@ -1214,6 +1214,6 @@ mod tests {
         for h in HoldReason::ALL {
             assert_eq!(HoldReason::parse(h.key()), Ok(*h));
         }
-        assert_eq!(Action::ALL.len(), 20);
+        assert_eq!(Action::ALL.len(), 22);
     }
 }
