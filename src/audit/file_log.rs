@@ -957,6 +957,57 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_waits_in_the_process_until_synced_or_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let durability = Durability::Batched {
+            max_entries: 1000,
+            max_delay: Duration::from_secs(3600),
+        };
+        let (log, _) = LogOptions::new()
+            .durability(durability)
+            .open(dir.path(), signer())
+            .unwrap();
+        let file_len = || fs::metadata(dir.path().join(ENTRIES_FILE)).unwrap().len();
+        for i in 0..3u8 {
+            log.append(&[i; 10]).unwrap();
+        }
+        assert_eq!(file_len(), 16, "only the magic is on disk");
+        // Reading an entry writes the batch out first.
+        assert_eq!(log.entry(1).unwrap(), vec![1; 10]);
+        assert_eq!(file_len(), 16 + 3 * (RECORD_HEADER_LEN + 10));
+        log.append(b"more").unwrap();
+        log.sync().unwrap();
+        assert_eq!(
+            file_len(),
+            16 + 3 * (RECORD_HEADER_LEN + 10) + RECORD_HEADER_LEN + 4
+        );
+        assert_eq!(log.read_lock().unsynced, 0);
+        log.close().unwrap();
+    }
+
+    #[test]
+    fn a_full_batch_buffer_is_handed_to_the_os_early() {
+        let dir = tempfile::tempdir().unwrap();
+        let durability = Durability::Batched {
+            max_entries: 1000,
+            max_delay: Duration::from_secs(3600),
+        };
+        let (log, _) = LogOptions::new()
+            .durability(durability)
+            .open(dir.path(), signer())
+            .unwrap();
+        let entry = vec![7u8; 1000];
+        let per_buffer = MAX_PENDING / (RECORD_HEADER_LEN as usize + entry.len()) + 1;
+        for _ in 0..per_buffer {
+            log.append(&entry).unwrap();
+        }
+        let on_disk = fs::metadata(dir.path().join(ENTRIES_FILE)).unwrap().len();
+        assert!(on_disk >= MAX_PENDING as u64, "{on_disk}");
+        assert!(log.read_lock().unsynced > 0, "written, not yet synced");
+        log.close().unwrap();
+    }
+
+    #[test]
     fn files_with_another_magic_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(ENTRIES_FILE), b"not a custodian log at all").unwrap();
