@@ -49,10 +49,12 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use custodian::audit::merkle::{self, Tree};
 use custodian::audit::{
     Action, Actor, AuditEvent, AuditSink, CheckpointSigner, Durability, FileLog, LogOptions,
-    MemorySink, Outcome, Pseudonymizer, RequestId, Role, SignedCheckpoint, Timestamp,
+    MemorySink, Outcome, Pseudonymizer, RequestId, SignedCheckpoint,
 };
+use custodian::ids::Role;
 use custodian::pii::Category;
 use custodian::purpose::{LawfulBasis, Purpose};
+use custodian::time::Timestamp;
 use sha2::{Digest, Sha256};
 
 /// Entries per `fdatasync`, on both sides of `append_vs_bufwriter`.

@@ -14,9 +14,10 @@ use custodian::SubjectId;
 use custodian::audit::{
     Action, Actor, AuditEvent, AuditSink, CheckpointSigner, ConsistencyBundle, Durability,
     EvidenceError, EvidenceFor, EvidenceSealer, EvidenceStore, FileEvidence, HoldReason,
-    InclusionBundle, LogOptions, Outcome, Pseudonymizer, RecipientId, RequestId, Right, Role,
-    Withheld, seal_and_store, verify,
+    InclusionBundle, LogOptions, Outcome, Pseudonymizer, RequestId, Right, Withheld,
+    seal_and_store, verify,
 };
+use custodian::ids::{RecipientId, Role};
 use custodian::pii::Category;
 use custodian::purpose::{LawfulBasis, Purpose};
 use custodian::vault::{MemoryKeyStore, RootKey, RootKeyRing, Vault};

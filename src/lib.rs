@@ -33,8 +33,39 @@
 //! | masking in transfers: a masked serialization mode | [`seal::masked`] |
 //! | erasure: crypto-shredding of a subject's key | [`vault::Vault::forget`] |
 //! | lookups without plaintext | [`vault::BlindIndex`] |
-//! | each kind of data for named purposes, on a lawful basis | [`purpose`] |
+//! | each kind of data for named purposes, on a lawful basis | [`purpose`], [`policy`] (category × purpose → basis, versions, Art. 30 record) |
+//! | collection grounded in consent; withdrawal at any time | [`consent`] (ledger, GPC, signed receipts) |
+//! | every use checked: allowed, denied with a reason, or a policy gap | [`decision`] |
+//! | staff permissions, no unauthorized viewing | [`access`] (role- and purpose-checked reveals) |
+//! | no disclosure without approval, except delivery, shipping, payment | [`disclosure`] (recipients and their agreements) |
 //! | every internal data activity logged and traceable | [`audit`] (events, sink trait, verifiable Merkle log) |
+//! | subjects, roles, recipients, versions as checked identifiers | [`ids`], [`time`] |
+//!
+//! Uses of personal data are decided at run time against a versioned policy
+//! and the subject's consents:
+//!
+//! ```
+//! use custodian::consent::ConsentLedger;
+//! use custodian::decision::{Actor, Decider, DenialReason, Use};
+//! use custodian::ids::PolicyVersion;
+//! use custodian::SubjectId;
+//! use custodian::pii::Category;
+//! use custodian::policy::{marketplace, PolicySchedule};
+//! use custodian::purpose::Purpose;
+//! use custodian::time::Timestamp;
+//!
+//! let schedule = PolicySchedule::single(marketplace().build(PolicyVersion::new("1"), Timestamp::EPOCH)?);
+//! let ledger = ConsentLedger::in_memory();
+//! let decider = Decider::new(&schedule, &ledger);
+//! let ada = SubjectId::try_new("cus_8Hq2")?;
+//! let now = Timestamp::now();
+//!
+//! // Shipping rests on the contract; marketing needs a consent Ada has not given.
+//! assert!(decider.decide(&Use::new(&ada, &[Category::Location], Purpose::Shipping, Actor::System, now)).is_allowed());
+//! let mail = decider.decide(&Use::new(&ada, &[Category::Contact], Purpose::Marketing, Actor::System, now));
+//! assert_eq!(mail.denial_reason(), Some(DenialReason::NoConsent));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Security
 //!
@@ -44,6 +75,9 @@
 //!   length of a value may still show in timing).
 //! - Error messages never echo the input: they name what is wrong and where.
 //! - No `Deref`, `AsRef` or `From` conversion reaches the plaintext.
+//! - Decisions fail closed: a use the policy does not cover is a gap, an
+//!   unreadable consent ledger denies, and staff see plaintext only through
+//!   a role- and purpose-checked reveal whose guard zeroizes its copy on drop.
 //!
 //! What this crate does not protect against: a compromised host process
 //! (memory can be read before it is zeroized), copies the host makes of
@@ -57,18 +91,26 @@
 //!
 //! - `argon2`: Argon2id "slow" blind indexes
 //!   ([`BlindIndex::slow`](vault::BlindIndex)) for low-entropy fields.
+//! - `toml`: read policy documents written in TOML
+//!   ([`policy::load`]`::from_toml`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod access;
 pub mod audit;
-pub mod pii;
-pub mod purpose;
-
-// --- vault: sealing, keys, serde integration ---
+pub mod consent;
+pub mod decision;
+pub mod disclosure;
 mod error;
+mod hex;
+pub mod ids;
+pub mod pii;
+pub mod policy;
+pub mod purpose;
 pub mod seal;
 mod subject;
+pub mod time;
 pub mod vault;
 
 pub use error::{EnvelopeFault, Error, SealError, VaultError};

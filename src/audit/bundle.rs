@@ -34,7 +34,8 @@ const MAX_CONSISTENCY_LINES: usize = 63;
 ///
 /// ```
 /// use custodian::audit::merkle::{self, Tree};
-/// use custodian::audit::{CheckpointSigner, InclusionBundle, Timestamp};
+/// use custodian::audit::{CheckpointSigner, InclusionBundle};
+/// use custodian::time::Timestamp;
 ///
 /// let signer = CheckpointSigner::from_secret_bytes("shop.example/audit", [1; 32])?;
 /// let mut tree = Tree::new();
@@ -293,7 +294,7 @@ mod tests {
     use super::*;
     use crate::audit::checkpoint::CheckpointSigner;
     use crate::audit::merkle::Tree;
-    use crate::audit::time::Timestamp;
+    use crate::time::Timestamp;
 
     fn setup(n: u64) -> (CheckpointSigner, Tree) {
         let signer = CheckpointSigner::from_secret_bytes("log.example/a", [3; 32]).unwrap();

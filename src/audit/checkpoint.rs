@@ -8,9 +8,9 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::error::{CheckpointError, RandomnessError};
+use super::error::CheckpointError;
 use super::merkle::Hash;
-use super::time::Timestamp;
+use crate::time::Timestamp;
 
 /// The C2SP signed-note signature type byte for Ed25519.
 const ED25519_TYPE: u8 = 0x01;
@@ -84,7 +84,7 @@ impl Checkpoint {
         let root = Hash::from_base64(next("root hash")?).map_err(|_| malformed("root hash"))?;
         let time = next("time")?
             .strip_prefix("time ")
-            .and_then(|t| Timestamp::parse(t).ok())
+            .and_then(|t| Timestamp::parse_canonical(t).ok())
             .ok_or(malformed("time"))?;
         if lines.next().is_some() {
             return Err(malformed("extension lines"));
@@ -151,7 +151,7 @@ impl CheckpointSigner {
     pub fn generate(name: &str) -> Result<Self, CheckpointError> {
         check_key_name(name)?;
         let mut seed = Zeroizing::new([0u8; 32]);
-        getrandom::fill(seed.as_mut_slice()).map_err(|_| RandomnessError)?;
+        crate::ids::fill_random(seed.as_mut_slice())?;
         Self::from_secret_bytes(name, *seed)
     }
 
@@ -404,7 +404,8 @@ impl fmt::Debug for CheckpointVerifier {
 ///
 /// ```
 /// use custodian::audit::merkle;
-/// use custodian::audit::{CheckpointSigner, SignedCheckpoint, Timestamp};
+/// use custodian::audit::{CheckpointSigner, SignedCheckpoint};
+/// use custodian::time::Timestamp;
 ///
 /// let signer = CheckpointSigner::from_secret_bytes("shop.example/audit", [1; 32])?;
 /// let time = Timestamp::parse("2025-01-02T03:04:05.678Z").unwrap();

@@ -10,6 +10,8 @@ use std::io;
 
 use thiserror::Error;
 
+use crate::ids::RandomnessError;
+
 /// A Merkle proof was refused, or could not be produced.
 ///
 /// Proof failures are not secret, so they say which check failed; this
@@ -67,32 +69,6 @@ pub enum CheckpointError {
     /// A proof bundled with the checkpoint was refused.
     #[error("bundled proof refused: {0}")]
     Proof(#[from] ProofError),
-}
-
-/// The operating system's random number generator failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
-#[error("the OS random number generator failed")]
-pub struct RandomnessError;
-
-/// A value did not parse as a closed audit field (role, recipient, policy
-/// version, request id, timestamp, pseudonym, evidence reference).
-///
-/// The message names the field, never the input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
-#[error("invalid {what}")]
-pub struct InvalidValue {
-    what: &'static str,
-}
-
-impl InvalidValue {
-    pub(crate) const fn new(what: &'static str) -> Self {
-        Self { what }
-    }
-
-    /// Which field: `role`, `recipient`, `timestamp`, ...
-    pub const fn what(&self) -> &'static str {
-        self.what
-    }
 }
 
 /// An audit entry did not decode as an [`AuditEvent`](super::AuditEvent).

@@ -15,12 +15,13 @@ use std::fmt;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::error::{DecodeError, DecodeProblem, InvalidValue, RandomnessError};
+use super::error::{DecodeError, DecodeProblem};
 use super::evidence::EvidenceRef;
 use super::pseudonym::{ActorPseudonym, SubjectPseudonym};
-use super::time::Timestamp;
+use crate::ids::{InvalidId, PolicyVersion, RandomnessError, RecipientId, Role};
 use crate::pii::Category;
 use crate::purpose::{LawfulBasis, Purpose};
+use crate::time::Timestamp;
 
 /// The entry format version [`AuditEvent::to_json`] writes.
 pub const ENTRY_VERSION: u32 = 1;
@@ -56,13 +57,13 @@ macro_rules! key_enum {
             ///
             /// # Errors
             ///
-            #[doc = concat!("[`InvalidValue`] (`", $what, "`) for an unknown key.")]
-            pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+            #[doc = concat!("[`InvalidId`] (`", $what, "`) for an unknown key.")]
+            pub fn parse(s: &str) -> Result<Self, InvalidId> {
                 Self::ALL
                     .iter()
                     .copied()
                     .find(|v| v.key() == s)
-                    .ok_or(InvalidValue::new($what))
+                    .ok_or(InvalidId::new($what))
             }
         }
 
@@ -217,158 +218,6 @@ key_enum! {
     }
 }
 
-/// Declares a validated identifier: a `Cow<'static, str>` whose bytes are
-/// checked by `$valid`, with a `const` constructor for static values.
-macro_rules! token_type {
-    ($(#[$meta:meta])* $name:ident, $what:literal, $valid:ident) => {
-        $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(Cow<'static, str>);
-
-        impl $name {
-            /// A value known at compile time; meant for `const` items,
-            /// where a bad value fails the build.
-            ///
-            /// # Panics
-            ///
-            /// Panics (a compile error in a `const` item) if `s` is not
-            /// valid; see the type's docs.
-            pub const fn new(s: &'static str) -> Self {
-                assert!($valid(s.as_bytes()), concat!("invalid ", $what));
-                Self(Cow::Borrowed(s))
-            }
-
-            /// Checks a value that arrives at run time.
-            ///
-            /// # Errors
-            ///
-            #[doc = concat!("[`InvalidValue`] (`", $what, "`) if `s` is not valid; the error does not repeat it.")]
-            pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-                if $valid(s.as_bytes()) {
-                    Ok(Self(Cow::Owned(s.to_owned())))
-                } else {
-                    Err(InvalidValue::new($what))
-                }
-            }
-
-            /// The value.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = Cow::<'de, str>::deserialize(deserializer)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-/// `[a-z][a-z0-9_]{0,63}`.
-const fn valid_role(b: &[u8]) -> bool {
-    if b.is_empty() || b.len() > 64 || !b[0].is_ascii_lowercase() {
-        return false;
-    }
-    let mut i = 0;
-    while i < b.len() {
-        if !(b[i].is_ascii_lowercase() || b[i].is_ascii_digit() || b[i] == b'_') {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// `[a-z0-9][a-z0-9_.-]{0,63}`.
-const fn valid_recipient(b: &[u8]) -> bool {
-    if b.is_empty() || b.len() > 64 || !(b[0].is_ascii_lowercase() || b[0].is_ascii_digit()) {
-        return false;
-    }
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'.' || c == b'-') {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// `[0-9A-Za-z][0-9A-Za-z._-]{0,31}`.
-const fn valid_version(b: &[u8]) -> bool {
-    if b.is_empty() || b.len() > 32 || !b[0].is_ascii_alphanumeric() {
-        return false;
-    }
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-') {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-token_type!(
-    /// A staff role key, such as `support_agent`: 1 to 64 characters of
-    /// `a-z`, `0-9` and `_`, starting with a letter.
-    ///
-    /// `system` and `subject` are reserved for [`Actor::system`] and
-    /// [`Actor::subject`]. Roles name jobs, never people.
-    ///
-    /// ```
-    /// use custodian::audit::Role;
-    ///
-    /// const SUPPORT: Role = Role::new("support_agent");
-    /// assert!(Role::parse("Ada Lovelace").is_err());
-    /// ```
-    Role,
-    "role",
-    valid_role
-);
-
-token_type!(
-    /// A recipient (processor) key, such as `dhl` or `stripe.eu`: 1 to 64
-    /// characters of `a-z`, `0-9`, `_`, `.` and `-`, starting with a letter
-    /// or digit. Recipients are organisations under an agreement, never
-    /// individuals.
-    RecipientId,
-    "recipient",
-    valid_recipient
-);
-
-token_type!(
-    /// A privacy-policy version label, such as `7` or `2025-06-01`: 1 to 32
-    /// characters of ASCII letters, digits, `.`, `_` and `-`, starting with a
-    /// letter or digit.
-    PolicyVersion,
-    "policy version",
-    valid_version
-);
-
-impl Role {
-    /// The role of automated work done by the crate or the host's jobs.
-    pub const SYSTEM: Role = Role::new("system");
-    /// The role of the data subject acting on their own data.
-    pub const SUBJECT: Role = Role::new("subject");
-}
-
 /// Who acted: a role and, for people and service accounts, a pseudonym.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Actor {
@@ -430,7 +279,7 @@ macro_rules! id_type {
             /// [`RandomnessError`] if the OS generator fails.
             pub fn random() -> Result<Self, RandomnessError> {
                 let mut b = [0u8; 16];
-                getrandom::fill(&mut b).map_err(|_| RandomnessError)?;
+                crate::ids::fill_random(&mut b)?;
                 Ok(Self(b))
             }
 
@@ -453,28 +302,17 @@ macro_rules! id_type {
             ///
             /// # Errors
             ///
-            #[doc = concat!("[`InvalidValue`] (`", $what, "`) for anything else.")]
-            pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-                let err = InvalidValue::new($what);
-                if s.len() != 32 {
-                    return Err(err);
-                }
-                let mut out = [0u8; 16];
-                for (o, pair) in out.iter_mut().zip(s.as_bytes().chunks_exact(2)) {
-                    let hex = |c: u8| match c {
-                        b'0'..=b'9' => Ok(c - b'0'),
-                        b'a'..=b'f' => Ok(c - b'a' + 10),
-                        _ => Err(err),
-                    };
-                    *o = hex(pair[0])? << 4 | hex(pair[1])?;
-                }
-                Ok(Self(out))
+            #[doc = concat!("[`InvalidId`] (`", $what, "`) for anything else.")]
+            pub fn parse(s: &str) -> Result<Self, InvalidId> {
+                crate::hex::decode(s.as_bytes())
+                    .map(Self)
+                    .ok_or(InvalidId::new($what))
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                super::hex::write(f, &self.0)
+                crate::hex::write(f, &self.0)
             }
         }
 
@@ -550,7 +388,8 @@ pub struct Withheld {
 /// # Examples
 ///
 /// ```
-/// use custodian::audit::{Action, Actor, AuditEvent, Outcome, Pseudonymizer, Role};
+/// use custodian::audit::{Action, Actor, AuditEvent, Outcome, Pseudonymizer};
+/// use custodian::ids::Role;
 /// use custodian::pii::Category;
 /// use custodian::purpose::{LawfulBasis, Purpose};
 ///
@@ -974,6 +813,7 @@ struct WireWithheld<'a> {
 #[serde(deny_unknown_fields)]
 struct Wire<'a> {
     v: u32,
+    #[serde(deserialize_with = "crate::time::canonical::deserialize")]
     time: Timestamp,
     action: Action,
     outcome: Outcome,

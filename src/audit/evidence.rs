@@ -11,9 +11,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::error::{EvidenceError, InvalidValue};
-use super::pseudonym::parse_hex32;
+use super::error::EvidenceError;
 use crate::SubjectId;
+use crate::ids::InvalidId;
 use crate::pii::Category;
 use crate::vault::{FieldLabel, KeyScope, RawOpened, Vault};
 
@@ -90,17 +90,17 @@ impl EvidenceRef {
     ///
     /// # Errors
     ///
-    /// [`InvalidValue`] (`evidence reference`) for anything else.
-    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-        parse_hex32(s)
+    /// [`InvalidId`] (`evidence reference`) for anything else.
+    pub fn parse(s: &str) -> Result<Self, InvalidId> {
+        crate::hex::decode(s.as_bytes())
             .map(Self)
-            .ok_or(InvalidValue::new("evidence reference"))
+            .ok_or(InvalidId::new("evidence reference"))
     }
 }
 
 impl fmt::Display for EvidenceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        super::hex::write(f, &self.0)
+        crate::hex::write(f, &self.0)
     }
 }
 

@@ -16,7 +16,7 @@ use super::evidence::sync_dir;
 use super::frame::{self, CHECKPOINTS_MAGIC, ENTRIES_MAGIC, Next, RECORD_HEADER_LEN, Reader};
 use super::merkle::{self, ConsistencyProof, Hash, InclusionProof, Tree};
 use super::sink::AuditSink;
-use super::time::Timestamp;
+use crate::time::Timestamp;
 
 /// The largest entry the log takes, in bytes (1 MiB).
 pub const MAX_ENTRY_LEN: usize = 1 << 20;

@@ -118,7 +118,7 @@ impl AsRef<[u8]> for Hash {
 
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        super::hex::write(f, &self.0)
+        crate::hex::write(f, &self.0)
     }
 }
 

@@ -34,8 +34,9 @@
 //! ```
 //! use custodian::audit::{
 //!     Action, Actor, AuditEvent, AuditSink, CheckpointSigner, LogOptions, Outcome, Pseudonymizer,
-//!     Role, verify,
+//!     verify,
 //! };
+//! use custodian::ids::Role;
 //! use custodian::pii::Category;
 //! use custodian::purpose::{LawfulBasis, Purpose};
 //!
@@ -88,11 +89,9 @@ mod event;
 mod evidence;
 mod file_log;
 mod frame;
-mod hex;
 pub mod merkle;
 mod pseudonym;
 mod sink;
-mod time;
 mod verify;
 
 #[doc = include_str!("formats.md")]
@@ -104,12 +103,11 @@ pub use checkpoint::{
     MAX_SIGNATURES, SignedCheckpoint,
 };
 pub use error::{
-    CheckpointError, DecodeError, DecodeProblem, EvidenceError, InvalidValue, LogError, ProofError,
-    RandomnessError, SinkError,
+    CheckpointError, DecodeError, DecodeProblem, EvidenceError, LogError, ProofError, SinkError,
 };
 pub use event::{
     Action, Actor, AuditEvent, CorrelationId, ENTRY_VERSION, HoldReason, HostTaxonomy, Outcome,
-    PolicyVersion, RecipientId, RequestId, RequestStatus, Right, Role, Withheld,
+    RequestId, RequestStatus, Right, Withheld,
 };
 pub use evidence::{
     EvidenceFor, EvidenceRef, EvidenceSealer, EvidenceStore, FileEvidence, MemoryEvidence,
@@ -121,5 +119,4 @@ pub use file_log::{
 };
 pub use pseudonym::{ActorPseudonym, Pseudonymizer, SubjectPseudonym};
 pub use sink::{AuditSink, FanOut, MemorySink};
-pub use time::Timestamp;
 pub use verify::{Problem, Report, Verdict, verify};

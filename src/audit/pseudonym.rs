@@ -7,8 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::Sha256;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
-use super::error::InvalidValue;
 use crate::VaultError;
+use crate::ids::InvalidId;
 use crate::vault::{self, Vault};
 
 const SUBJECT_LABEL: &[u8] = b"custodian/audit/subject/v1";
@@ -171,15 +171,15 @@ macro_rules! pseudonym_type {
             ///
             /// # Errors
             ///
-            #[doc = concat!("[`InvalidValue`] (`", $what, "`) for anything else.")]
-            pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-                parse_hex32(s).map(Self).ok_or(InvalidValue::new($what))
+            #[doc = concat!("[`InvalidId`] (`", $what, "`) for anything else.")]
+            pub fn parse(s: &str) -> Result<Self, InvalidId> {
+                crate::hex::decode(s.as_bytes()).map(Self).ok_or(InvalidId::new($what))
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                super::hex::write(f, &self.0)
+                crate::hex::write(f, &self.0)
             }
         }
 
@@ -190,7 +190,7 @@ macro_rules! pseudonym_type {
         }
 
         impl core::str::FromStr for $name {
-            type Err = InvalidValue;
+            type Err = InvalidId;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::parse(s)
@@ -225,24 +225,6 @@ pseudonym_type!(
     ActorPseudonym,
     "actor pseudonym"
 );
-
-/// 32 bytes from exactly 64 lower-case hex digits.
-pub(crate) fn parse_hex32(s: &str) -> Option<[u8; 32]> {
-    let b = s.as_bytes();
-    if b.len() != 64 {
-        return None;
-    }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0u8; 32];
-    for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
-        *o = nibble(pair[0])? << 4 | nibble(pair[1])?;
-    }
-    Some(out)
-}
 
 #[cfg(test)]
 mod tests {

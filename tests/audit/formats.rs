@@ -12,11 +12,13 @@ use custodian::audit::merkle::{self, Tree};
 use custodian::audit::{
     Action, Actor, AuditEvent, CheckpointSigner, CheckpointVerifier, ConsistencyBundle,
     CorrelationId, Durability, ENTRIES_FILE, EvidenceRef, HoldReason, InclusionBundle, LogOptions,
-    Outcome, PolicyVersion, Pseudonymizer, RecipientId, RequestId, RequestStatus, Right, Role,
-    SignedCheckpoint, Timestamp, Verdict, Withheld, verify,
+    Outcome, Pseudonymizer, RequestId, RequestStatus, Right, SignedCheckpoint, Verdict, Withheld,
+    verify,
 };
+use custodian::ids::{PolicyVersion, RecipientId, Role};
 use custodian::pii::Category;
 use custodian::purpose::{LawfulBasis, Purpose};
+use custodian::time::Timestamp;
 use serde_json::Value;
 
 fn kat() -> Value {

@@ -7,8 +7,9 @@ use std::fs;
 use custodian::audit::merkle::{self, Tree};
 use custodian::audit::{
     AuditEvent, CHECKPOINTS_FILE, CheckpointVerifier, ConsistencyBundle, Durability, ENTRIES_FILE,
-    InclusionBundle, LogOptions, SignedCheckpoint, Timestamp, verify,
+    InclusionBundle, LogOptions, SignedCheckpoint, verify,
 };
+use custodian::time::Timestamp;
 use proptest::prelude::*;
 
 use crate::common::signer;

@@ -3,7 +3,8 @@
 //! or root is refused; the text bundles refuse any edited byte.
 
 use custodian::audit::merkle::{self, Hash, Tree};
-use custodian::audit::{ConsistencyBundle, InclusionBundle, Timestamp};
+use custodian::audit::{ConsistencyBundle, InclusionBundle};
+use custodian::time::Timestamp;
 use proptest::prelude::*;
 
 use crate::common::signer;

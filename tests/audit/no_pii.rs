@@ -14,13 +14,14 @@ use custodian::SubjectId;
 use custodian::audit::{
     Action, Actor, AuditEvent, AuditSink, CheckpointVerifier, ConsistencyBundle, CorrelationId,
     Durability, EvidenceError, EvidenceFor, EvidenceRef, EvidenceSealer, EvidenceStore, FanOut,
-    FileEvidence, HoldReason, InclusionBundle, LogOptions, MemorySink, Outcome, PolicyVersion,
-    RecipientId, RequestId, RequestStatus, Right, Role, SignedCheckpoint, SubjectPseudonym,
-    Timestamp, Withheld, seal_and_store, verify,
+    FileEvidence, HoldReason, InclusionBundle, LogOptions, MemorySink, Outcome, RequestId,
+    RequestStatus, Right, SignedCheckpoint, SubjectPseudonym, Withheld, seal_and_store, verify,
 };
 use custodian::audit::{ActorPseudonym, Pseudonymizer};
+use custodian::ids::{PolicyVersion, RecipientId, Role};
 use custodian::pii::Category;
 use custodian::purpose::{LawfulBasis, Purpose};
+use custodian::time::Timestamp;
 use proptest::prelude::*;
 
 use crate::common::{signer, vault};

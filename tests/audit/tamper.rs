@@ -9,8 +9,9 @@ use std::path::Path;
 
 use custodian::audit::{
     Action, AuditEvent, AuditSink, CHECKPOINTS_FILE, ENTRIES_FILE, FileLog, LogError, LogOptions,
-    Outcome, Problem, SignedCheckpoint, Timestamp, Verdict, verify,
+    Outcome, Problem, SignedCheckpoint, Verdict, verify,
 };
+use custodian::time::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::common::signer;

@@ -1,4 +1,5 @@
-//! Lower-case hex for the fixed-size values events and proofs print.
+//! Lower-case hex, the one encoder and decoder of the crate: audit ids,
+//! pseudonyms, hashes and evidence references, and consent event ids.
 //!
 //! `write!(f, "{b:02x}")` per byte goes through the formatting machinery 32
 //! times per value; encoding into a stack buffer and writing once keeps
@@ -23,6 +24,24 @@ pub(crate) fn write(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
     Ok(())
 }
 
+/// Decodes exactly `2 * N` lower-case hex digits, or `None` for any other
+/// input (upper case included, so every value has one text).
+pub(crate) fn decode<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
+    if text.len() != 2 * N {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; N];
+    for (o, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        *o = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     struct Hex<'a>(&'a [u8]);
@@ -39,5 +58,17 @@ mod tests {
         let expected: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(Hex(&bytes).to_string(), expected);
         assert_eq!(Hex(&[]).to_string(), "");
+    }
+
+    #[test]
+    fn decodes_lower_case_only() {
+        assert_eq!(super::decode::<2>(b"00ff"), Some([0, 255]));
+        assert_eq!(
+            Hex(&super::decode::<3>(b"0a1b2c").unwrap()).to_string(),
+            "0a1b2c"
+        );
+        for bad in [&b"00FF"[..], b"00f", b"00fff", b"0g00", b""] {
+            assert_eq!(super::decode::<2>(bad), None);
+        }
     }
 }
