@@ -121,6 +121,11 @@ pub enum VaultError {
     /// The key store backend failed.
     #[error("the key store failed")]
     Store(#[source] Box<dyn StdError + Send + Sync>),
+    /// The vault's audit sink did not record the event of an audited
+    /// operation, so the operation was not carried out (fail closed; see
+    /// [`VaultBuilder::audit`](crate::vault::VaultBuilder::audit)).
+    #[error("the operation was not carried out: its audit event was not recorded")]
+    Audit(#[source] std::sync::Arc<crate::audit::SinkError>),
 }
 
 /// Sealing or opening one value failed.

@@ -126,6 +126,10 @@ key_enum! {
         KeyRotated => "key_rotated",
         /// Sealed values were re-sealed under a newer key.
         Resealed => "resealed",
+        /// An old data key version was deleted after resealing.
+        KeyRetired => "key_retired",
+        /// Data keys were re-wrapped under a new root key version.
+        KeysRewrapped => "keys_rewrapped",
         /// A retention sweep purged expired records.
         RetentionPurge => "retention_purge",
         /// The subject filed a complaint (grievance).
@@ -376,7 +380,8 @@ pub struct Withheld {
 /// | `erasure` | subject, categories erased, withheld (category and legal hold), request id; `partial` when something was withheld |
 /// | `recipient_notified` | subject, recipient, right (rectification, erasure or restriction), request id |
 /// | `subject_key_forgotten` | subject, key version |
-/// | `key_rotated`, `resealed` | key version, count |
+/// | `key_rotated`, `key_retired`, `resealed` | subject (subject keys), key version, categories and count (reseal) |
+/// | `keys_rewrapped` | root key version |
 /// | `retention_purge` | categories, count |
 /// | `complaint_filed`, `complaint_resolved` | subject, request id |
 ///
@@ -561,6 +566,14 @@ impl AuditEvent {
     /// What happened.
     pub fn action(&self) -> Action {
         self.action
+    }
+
+    /// The same event with another outcome, at the current time: the
+    /// follow-up an audited operation records when it fails after its
+    /// event was recorded.
+    pub(crate) fn with_outcome_now(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self.at(Timestamp::now())
     }
 
     /// How it ended.
@@ -1041,6 +1054,6 @@ mod tests {
         for h in HoldReason::ALL {
             assert_eq!(HoldReason::parse(h.key()), Ok(*h));
         }
-        assert_eq!(Action::ALL.len(), 20);
+        assert_eq!(Action::ALL.len(), 22);
     }
 }

@@ -26,12 +26,18 @@ pub(crate) const RECORD_HEADER_LEN: u64 = 4 + 8 + 32;
 /// Encodes one record.
 pub(crate) fn encode(index: u64, check: &Hash, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(RECORD_HEADER_LEN as usize + body.len());
+    encode_into(&mut out, index, check, body);
+    out
+}
+
+/// Appends one encoded record to `out`.
+pub(crate) fn encode_into(out: &mut Vec<u8>, index: u64, check: &Hash, body: &[u8]) {
+    out.reserve(RECORD_HEADER_LEN as usize + body.len());
     // Callers bound bodies by MAX_ENTRY_LEN / MAX_NOTE_LEN, far below 4 GiB.
     out.extend_from_slice(&(body.len() as u32).to_be_bytes());
     out.extend_from_slice(&index.to_be_bytes());
     out.extend_from_slice(check.as_bytes());
     out.extend_from_slice(body);
-    out
 }
 
 /// One record as read, before any check.

@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use thiserror::Error;
 
+use crate::audit::{Action, Actor, AuditEvent, Outcome, Pseudonymizer, Right};
 use crate::error::SealError;
 use crate::subject::SubjectId;
 use crate::vault::{KeyScope, Vault};
@@ -151,6 +152,12 @@ impl Scope {
     /// The output holds plaintext personal data: hand it to the subject
     /// only. Deserializing inside a revealed scope accepts plaintext as well
     /// as sealed values.
+    ///
+    /// If the vault has an [audit sink](crate::vault::VaultBuilder::audit),
+    /// every [`run`](Scope::run) of a revealed scope first records an
+    /// `export_produced` event (actor `subject`, the subject's pseudonym,
+    /// right `access` or `portability` after `reason`); if that fails, the
+    /// closure does not run and nothing is written.
     pub fn revealed(mut self, reason: RevealReason) -> Self {
         self.mode = Mode::Revealed(reason);
         self
@@ -165,14 +172,25 @@ impl Scope {
     ///
     /// [`ScopedError::Seal`] with the typed [`SealError`] when a PII value
     /// failed to seal or open, else [`ScopedError::Format`] with `f`'s own
-    /// error.
+    /// error. For a [revealed](Scope::revealed) scope whose vault audits,
+    /// [`ScopedError::Seal`] with
+    /// [`VaultError::Audit`](crate::VaultError::Audit) if the event was not
+    /// recorded: `f` was not run.
     ///
     /// # Security
     ///
     /// The scope is per thread: run the whole serde call inside `f`, and do
     /// not hold it across an `.await`.
     pub fn run<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, ScopedError<E>> {
-        run_in(
+        // Record a revealed serialization before any plaintext is written.
+        let recorded = match self.mode {
+            Mode::Revealed(reason) => self
+                .vault
+                .audit_before(|names| reveal_event(names, &self.scope, reason))
+                .map_err(|refused| ScopedError::Seal(SealError::Vault(refused.into())))?,
+            Mode::Sealed | Mode::Masked => None,
+        };
+        let result = run_in(
             Frame {
                 vault: Some(self.vault.clone()),
                 scope: Some(self.scope.clone()),
@@ -180,7 +198,27 @@ impl Scope {
                 error: RefCell::new(None),
             },
             f,
-        )
+        );
+        if let (Err(_), Some(recorded)) = (&result, recorded) {
+            recorded.follow_up(Outcome::Failed, None);
+        }
+        result
+    }
+}
+
+/// The `export_produced` event of a revealed serialization: the subject
+/// receives their own data.
+fn reveal_event(names: &Pseudonymizer, scope: &KeyScope, reason: RevealReason) -> AuditEvent {
+    let right = match reason {
+        RevealReason::SubjectAccess => Right::Access,
+        RevealReason::Portability => Right::Portability,
+    };
+    let event = AuditEvent::new(Action::ExportProduced, Outcome::Done)
+        .with_actor(Actor::subject())
+        .with_right(right);
+    match scope {
+        KeyScope::Subject(id) => event.with_subject(names.subject(id.as_str())),
+        KeyScope::Shared(_) => event,
     }
 }
 

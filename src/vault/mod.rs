@@ -96,7 +96,26 @@
 //!   delete it. Every other change fails to open.
 //! - Copies the host made of plaintext (logs, search engines, caches) are
 //!   outside the crate's reach.
+//!
+//! # Audit
+//!
+//! With [`VaultBuilder::audit`], forgetting a key, rotating, retiring,
+//! resealing, re-wrapping and revealed serialization each record an
+//! [audit event](crate::audit::AuditEvent), fail closed.
+//!
+//! Each audited operation records its event (outcome `done`) **before**
+//! its irreversible or revealing step, and does not run that step if
+//! recording fails: the caller gets [`VaultError::Audit`] and nothing
+//! changed. If the step itself then fails, a second event with the same
+//! correlation id, outcome `failed` (or `partial` with the number of
+//! failed items, for a reseal batch) and a later time is recorded, best
+//! effort; the caller always gets the step's own error. An auditor reads a
+//! `done` event with no later `failed`/`partial` event of its correlation
+//! id as carried out. A crash between the two steps leaves a `done` event
+//! for a step that may not have happened: the log over-reports, it never
+//! misses a step.
 
+mod audited;
 mod blind_index;
 mod cache;
 pub mod envelope;
@@ -126,6 +145,7 @@ pub use root_key::{RootKey, RootKeyProvider, RootKeyRing};
 pub use rotation::Resealed;
 
 use self::cache::{Cache, Entry, Keys};
+use crate::audit::{Action, AuditSink, Pseudonymizer};
 use crate::error::{SealError, VaultError};
 use crate::pii::Category;
 use crate::seal::Sealable;
@@ -152,6 +172,7 @@ struct Inner {
     lease: u64,
     cache: Cache,
     indexes: blind_index::IndexCache,
+    audit: Option<audited::Auditor>,
 }
 
 impl fmt::Debug for Vault {
@@ -160,6 +181,7 @@ impl fmt::Debug for Vault {
             .field("root", &self.inner.root)
             .field("store", &self.inner.store)
             .field("shared_limit", &self.inner.shared_limit)
+            .field("audited", &self.inner.audit.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -170,6 +192,7 @@ impl fmt::Debug for Vault {
 pub struct VaultBuilder {
     shared_limit: u64,
     lease: u64,
+    audit: Option<Arc<dyn AuditSink>>,
 }
 
 impl Default for VaultBuilder {
@@ -177,6 +200,7 @@ impl Default for VaultBuilder {
         Self {
             shared_limit: DEFAULT_SHARED_KEY_LIMIT,
             lease: DEFAULT_LEASE,
+            audit: None,
         }
     }
 }
@@ -205,28 +229,78 @@ impl VaultBuilder {
         self
     }
 
+    /// Records the vault's own data activities in `sink`, fail closed.
+    ///
+    /// Audited, each with one [`AuditEvent`](crate::audit::AuditEvent)
+    /// (actor `system` unless noted; subjects as pseudonyms keyed by
+    /// [`Vault::pseudonym_key`]`("audit")`, see
+    /// [`Pseudonymizer::from_vault`](crate::audit::Pseudonymizer::from_vault)):
+    ///
+    /// | operation | action | fields |
+    /// |---|---|---|
+    /// | [`Vault::forget`] (a key existed) | `subject_key_forgotten` | subject |
+    /// | [`Vault::promote_key_version`], [`Vault::rotate_key`] | `key_rotated` | subject (subject keys), key version |
+    /// | [`Vault::retire_key_version`] | `key_retired` | subject (subject keys), key version |
+    /// | [`Vault::reseal`] | `resealed` | subject (subject keys), category, count 1 |
+    /// | [`Vault::reseal_batch`] | `resealed` | category, count of items |
+    /// | [`Vault::rewrap_data_keys`] | `keys_rewrapped` | root key version |
+    /// | [`Scope::run`](crate::seal::Scope::run) of a [revealed](crate::seal::Scope::revealed) scope | `export_produced` | actor `subject`, subject (subject scopes), right `access` or `portability` |
+    ///
+    /// [`Vault::add_key_version`] is not audited on its own (it only adds a
+    /// key that cannot seal yet); [`Vault::rotate_key`] records one
+    /// `key_rotated` event.
+    ///
+    /// # Security
+    ///
+    /// Each event is recorded **before** the step it describes; if the
+    /// sink fails, the operation returns [`VaultError::Audit`] and does
+    /// nothing: the key is not destroyed, the revealed closure does not
+    /// run. If the step fails after its event was recorded, a second
+    /// event with the same correlation id and outcome `failed` (`partial`
+    /// for a batch) follows. Details in the [audit ordering
+    /// notes](self#audit).
+    ///
+    /// Without a sink the vault behaves as before and records nothing; a
+    /// production setup should configure one (the privacy policy promises
+    /// that every data activity is logged).
+    pub fn audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
     /// Builds the vault.
     ///
     /// # Errors
     ///
     /// Whatever [`RootKeyProvider::active_version`] reports: the provider
-    /// is asked once so a misconfigured KMS fails at start-up.
+    /// is asked once so a misconfigured KMS fails at start-up. With an
+    /// [audit sink](VaultBuilder::audit), key store failures while deriving
+    /// the audit pseudonym key (which creates the shared pseudonym record
+    /// on first use).
     pub fn build(
         self,
         root: Arc<dyn RootKeyProvider>,
         store: Arc<dyn KeyStore>,
     ) -> Result<Vault, VaultError> {
         root.active_version()?;
-        Ok(Vault {
+        let vault = |audit| Vault {
             inner: Arc::new(Inner {
-                root,
-                store,
+                root: Arc::clone(&root),
+                store: Arc::clone(&store),
                 shared_limit: self.shared_limit,
                 lease: self.lease,
                 cache: Cache::default(),
                 indexes: blind_index::IndexCache::default(),
+                audit,
             }),
-        })
+        };
+        let Some(sink) = self.audit.clone() else {
+            return Ok(vault(None));
+        };
+        // The pseudonym key comes from the vault's own keys: derive it with
+        // an unaudited vault over the same root keys and store.
+        let names = Pseudonymizer::from_vault(&vault(None))?;
+        Ok(vault(Some(audited::Auditor::new(sink, names))))
     }
 }
 
@@ -292,7 +366,9 @@ impl Vault {
     ///
     /// # Errors
     ///
-    /// Key store failures.
+    /// Key store failures; [`VaultError::Audit`] if the vault has an
+    /// [audit sink](VaultBuilder::audit) and it did not record the
+    /// `subject_key_forgotten` event — the key is then left intact.
     ///
     /// # Security
     ///
@@ -314,13 +390,18 @@ impl Vault {
                 .map_or(Ok(()), |keys| self.inner.cache.evict(&keys.record.id))?;
             return Ok(None);
         };
-        let destroyed_at = now();
-        self.inner.store.destroy(&record.id, destroyed_at)?;
-        self.inner.cache.mark_destroyed(record.id, Some(&scope))?;
-        Ok(Some(Tombstone {
-            id: record.id,
-            destroyed_at,
-        }))
+        self.audited(
+            |names| audited::system_event(Action::SubjectKeyForgotten, names, Some(&scope)),
+            || {
+                let destroyed_at = now();
+                self.inner.store.destroy(&record.id, destroyed_at)?;
+                self.inner.cache.mark_destroyed(record.id, Some(&scope))?;
+                Ok(Some(Tombstone {
+                    id: record.id,
+                    destroyed_at,
+                }))
+            },
+        )
     }
 
     /// Drops every cached key. Call it when another process forgot a

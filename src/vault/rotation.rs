@@ -15,8 +15,10 @@
 //! [`Vault::rewrap_data_keys`] re-wraps every data key version (no value is
 //! re-encrypted), then remove the old root version.
 
+use super::audited::system_event;
 use super::key_store::{KeyRecord, KeyScope, KeyState};
 use super::{Envelope, FieldLabel, RawOpened, Vault, wrap_context};
+use crate::audit::{Action, Outcome};
 use crate::error::{SealError, VaultError};
 use crate::seal::Sealable;
 
@@ -60,8 +62,16 @@ impl Vault {
     /// # Errors
     ///
     /// [`VaultError::UnknownVersion`], [`VaultError::NoKey`], key store
-    /// failures, [`VaultError::Conflict`].
+    /// failures, [`VaultError::Conflict`]; [`VaultError::Audit`] if the
+    /// `key_rotated` event was not recorded (nothing is changed then).
     pub fn promote_key_version(&self, scope: &KeyScope, version: u32) -> Result<(), VaultError> {
+        self.audited(
+            |names| system_event(Action::KeyRotated, names, Some(scope)).with_key_version(version),
+            || self.promote_unaudited(scope, version),
+        )
+    }
+
+    fn promote_unaudited(&self, scope: &KeyScope, version: u32) -> Result<(), VaultError> {
         self.update_record(scope, |_, record| {
             if record.version(version).is_none() {
                 return Err(VaultError::UnknownVersion { version });
@@ -83,6 +93,8 @@ impl Vault {
     /// # Errors
     ///
     /// As [`Vault::add_key_version`] and [`Vault::promote_key_version`].
+    /// If the promotion is refused (for instance [`VaultError::Audit`]),
+    /// the added version stays decrypt-only: promote it later.
     pub fn rotate_key(&self, scope: &KeyScope) -> Result<u32, VaultError> {
         let version = self.add_key_version(scope)?;
         self.promote_key_version(scope, version)?;
@@ -95,8 +107,17 @@ impl Vault {
     /// # Errors
     ///
     /// [`VaultError::ActiveVersion`], [`VaultError::UnknownVersion`],
-    /// [`VaultError::NoKey`], key store failures, [`VaultError::Conflict`].
+    /// [`VaultError::NoKey`], key store failures, [`VaultError::Conflict`];
+    /// [`VaultError::Audit`] if the `key_retired` event was not recorded
+    /// (the version is kept then).
     pub fn retire_key_version(&self, scope: &KeyScope, version: u32) -> Result<(), VaultError> {
+        self.audited(
+            |names| system_event(Action::KeyRetired, names, Some(scope)).with_key_version(version),
+            || self.retire_unaudited(scope, version),
+        )
+    }
+
+    fn retire_unaudited(&self, scope: &KeyScope, version: u32) -> Result<(), VaultError> {
         self.update_record(scope, |_, record| {
             match record.version(version) {
                 None => return Err(VaultError::UnknownVersion { version }),
@@ -115,8 +136,26 @@ impl Vault {
     ///
     /// # Errors
     ///
-    /// As [`Vault::open`] and [`Vault::seal`].
+    /// As [`Vault::open`] and [`Vault::seal`];
+    /// [`SealError::Vault`]`(`[`VaultError::Audit`]`)` if the `resealed`
+    /// event was not recorded (nothing is opened then).
     pub fn reseal<T: Sealable>(
+        &self,
+        stored: &Envelope,
+        scope: &KeyScope,
+        label: FieldLabel,
+    ) -> Result<Resealed, SealError> {
+        self.audited(
+            |names| {
+                system_event(Action::Resealed, names, Some(scope))
+                    .with_categories([T::CATEGORY])
+                    .with_count(1)
+            },
+            || self.reseal_unaudited::<T>(stored, scope, label),
+        )
+    }
+
+    fn reseal_unaudited<T: Sealable>(
         &self,
         stored: &Envelope,
         scope: &KeyScope,
@@ -143,15 +182,46 @@ impl Vault {
     /// kind and label), each with its own scope: one page of a column in a
     /// background job. One result per item, in order; a failing item does
     /// not stop the batch.
+    ///
+    /// With an [audit sink](super::VaultBuilder::audit), the batch records
+    /// one `resealed` event (category, count of items) before it starts,
+    /// and a `partial` or `failed` follow-up with the number of failed
+    /// items if any failed. If the first event is not recorded, every item
+    /// is [`SealError::Vault`]`(`[`VaultError::Audit`]`)` and nothing is
+    /// opened.
     pub fn reseal_batch<'a, T: Sealable>(
         &self,
         label: FieldLabel,
         items: impl IntoIterator<Item = (&'a Envelope, &'a KeyScope)>,
     ) -> Vec<Result<Resealed, SealError>> {
-        items
+        let items: Vec<_> = items.into_iter().collect();
+        let recorded = match self.audit_before(|names| {
+            system_event(Action::Resealed, names, None)
+                .with_categories([T::CATEGORY])
+                .with_count(items.len() as u64)
+        }) {
+            Ok(recorded) => recorded,
+            Err(refused) => {
+                return items
+                    .iter()
+                    .map(|_| Err(VaultError::from(refused.clone()).into()))
+                    .collect();
+            }
+        };
+        let results: Vec<_> = items
             .into_iter()
-            .map(|(stored, scope)| self.reseal::<T>(stored, scope, label))
-            .collect()
+            .map(|(stored, scope)| self.reseal_unaudited::<T>(stored, scope, label))
+            .collect();
+        let failed = results.iter().filter(|r| r.is_err()).count();
+        if let (true, Some(recorded)) = (failed > 0, recorded) {
+            let outcome = if failed == results.len() {
+                Outcome::Failed
+            } else {
+                Outcome::Partial
+            };
+            recorded.follow_up(outcome, Some(failed as u64));
+        }
+        results
     }
 
     /// Re-wraps every data key version not wrapped under the root key
@@ -161,9 +231,18 @@ impl Vault {
     /// # Errors
     ///
     /// Key store and root key provider failures (for instance a record
-    /// wrapped under a root version the provider no longer holds).
+    /// wrapped under a root version the provider no longer holds);
+    /// [`VaultError::Audit`] if the `keys_rewrapped` event was not
+    /// recorded (nothing is re-wrapped then).
     pub fn rewrap_data_keys(&self, batch: usize) -> Result<usize, VaultError> {
         let active = self.inner.root.active_version()?;
+        self.audited(
+            |names| system_event(Action::KeysRewrapped, names, None).with_key_version(active),
+            || self.rewrap_unaudited(active, batch),
+        )
+    }
+
+    fn rewrap_unaudited(&self, active: u32, batch: usize) -> Result<usize, VaultError> {
         let mut after = None;
         let mut count = 0;
         loop {

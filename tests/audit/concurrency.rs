@@ -101,3 +101,55 @@ fn concurrent_appends_and_checkpoints_verify() {
     assert_eq!(report.verdict, Verdict::Verified { size: total, root });
     assert_eq!(report.checkpoints, checkpoints.len() as u64 + 2);
 }
+
+/// The load: 8 threads × 10,000 appends, then the files verify and
+/// every thread's entries are there, once each, in its own order.
+#[test]
+fn eight_threads_times_ten_thousand_appends_verify() {
+    const PER_THREAD: u32 = 10_000;
+    let dir = tempfile::tempdir().unwrap();
+    let durability = Durability::Batched {
+        max_entries: 1024,
+        max_delay: Duration::from_millis(20),
+    };
+    let (log, _) = LogOptions::new()
+        .durability(durability)
+        .open(dir.path(), signer())
+        .unwrap();
+    std::thread::scope(|s| {
+        for t in 0..THREADS as u8 {
+            let log = &log;
+            s.spawn(move || {
+                for i in 0..PER_THREAD {
+                    // Thread, sequence number, and some padding.
+                    let mut entry = vec![t];
+                    entry.extend_from_slice(&i.to_be_bytes());
+                    entry.extend_from_slice(&[b'x'; 27]);
+                    log.append(&entry).unwrap();
+                }
+            });
+        }
+    });
+    let total = THREADS * u64::from(PER_THREAD);
+    assert_eq!(log.size(), total);
+    let checkpoint = log.checkpoint().unwrap();
+    let mut next = [0u32; THREADS as usize];
+    for index in 0..total {
+        let entry = log.entry(index).unwrap();
+        let t = usize::from(entry[0]);
+        let i = u32::from_be_bytes(entry[1..5].try_into().unwrap());
+        assert_eq!(i, next[t], "thread {t} out of order at {index}");
+        next[t] += 1;
+    }
+    assert!(next.iter().all(|&n| n == PER_THREAD));
+    log.close().unwrap();
+
+    let report = verify(dir.path(), &signer().verifier(), Some(&checkpoint)).unwrap();
+    assert_eq!(
+        report.verdict,
+        Verdict::Verified {
+            size: total,
+            root: checkpoint.checkpoint().root()
+        }
+    );
+}

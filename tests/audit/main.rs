@@ -8,8 +8,12 @@
 mod common;
 mod concurrency;
 mod crash;
+mod differential;
 mod formats;
+mod fuzz;
 mod merkle_props;
 mod no_pii;
 mod rfc6962;
 mod tamper;
+mod tamper_props;
+mod vault_wiring;

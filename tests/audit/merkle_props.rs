@@ -118,6 +118,34 @@ proptest! {
     }
 
     #[test]
+    fn hostile_proof_inputs_never_panic(
+        leaf in prop::collection::vec(any::<u8>(), 0..40),
+        root in prop::collection::vec(any::<u8>(), 0..40),
+        proof in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..80),
+        index: u64,
+        size: u64,
+        size2: u64,
+    ) {
+        let _ = merkle::verify_inclusion(&leaf, index, size, &proof, &root);
+        let _ = merkle::verify_consistency(size, size2, &proof, &leaf, &root);
+    }
+
+    #[test]
+    fn hostile_texts_never_panic(text in "\\PC{0,400}", vkey in "\\PC{0,120}") {
+        let s = signer();
+        let _ = InclusionBundle::parse(&text, &s.verifier());
+        let _ = ConsistencyBundle::parse(&text, &s.verifier());
+        let _ = custodian::audit::SignedCheckpoint::parse(&text, &s.verifier());
+        let _ = custodian::audit::CheckpointVerifier::from_vkey(&vkey);
+        let _ = custodian::audit::AuditEvent::from_json(text.as_bytes());
+    }
+}
+
+proptest! {
+    // Each case signs and verifies Ed25519 signatures.
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
     fn bundles_refuse_any_edited_byte(
         (n, i) in size_and_index(),
         at: prop::sample::Index,
@@ -155,28 +183,5 @@ proptest! {
                 prop_assert!(!accepted, "edited byte {} accepted", k);
             }
         }
-    }
-
-    #[test]
-    fn hostile_proof_inputs_never_panic(
-        leaf in prop::collection::vec(any::<u8>(), 0..40),
-        root in prop::collection::vec(any::<u8>(), 0..40),
-        proof in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..80),
-        index: u64,
-        size: u64,
-        size2: u64,
-    ) {
-        let _ = merkle::verify_inclusion(&leaf, index, size, &proof, &root);
-        let _ = merkle::verify_consistency(size, size2, &proof, &leaf, &root);
-    }
-
-    #[test]
-    fn hostile_texts_never_panic(text in "\\PC{0,400}", vkey in "\\PC{0,120}") {
-        let s = signer();
-        let _ = InclusionBundle::parse(&text, &s.verifier());
-        let _ = ConsistencyBundle::parse(&text, &s.verifier());
-        let _ = custodian::audit::SignedCheckpoint::parse(&text, &s.verifier());
-        let _ = custodian::audit::CheckpointVerifier::from_vkey(&vkey);
-        let _ = custodian::audit::AuditEvent::from_json(text.as_bytes());
     }
 }
