@@ -113,6 +113,7 @@ pub mod redact;
 pub mod seal;
 mod subject;
 pub mod time;
+pub mod validate;
 pub mod vault;
 
 pub use error::{EnvelopeFault, Error, SealError, VaultError};

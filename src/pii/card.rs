@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 
 use super::mask::last_chars;
 use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
+use crate::validate::{card_brand, luhn_valid};
 
 /// ISO/IEC 7812-1: a PAN has 12 to 19 digits (8-digit IINs since 2017).
 const MIN_DIGITS: usize = 12;
@@ -57,245 +58,6 @@ impl fmt::Display for CardBrand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// One issuer range: numbers whose first `digits` digits lie in `low..=high`
-/// and whose length is in the `lengths` bit set (bit n = n digits allowed).
-struct Range {
-    brand: CardBrand,
-    digits: usize,
-    low: u32,
-    high: u32,
-    lengths: u32,
-}
-
-const fn lengths(min: u32, max: u32) -> u32 {
-    (u32::MAX >> (31 - max)) & !((1 << min) - 1)
-}
-
-/// Issuer ranges, most specific first: the first match wins, so the
-/// 4-digit Maestro and Discover ranges come before the 2-digit ranges that
-/// contain them. Sources: the schemes' published BIN ranges.
-const RANGES: &[Range] = &[
-    Range {
-        brand: CardBrand::Amex,
-        digits: 2,
-        low: 34,
-        high: 34,
-        lengths: 1 << 15,
-    },
-    Range {
-        brand: CardBrand::Amex,
-        digits: 2,
-        low: 37,
-        high: 37,
-        lengths: 1 << 15,
-    },
-    Range {
-        brand: CardBrand::Diners,
-        digits: 3,
-        low: 300,
-        high: 305,
-        lengths: lengths(14, 19),
-    },
-    Range {
-        brand: CardBrand::Diners,
-        digits: 4,
-        low: 3095,
-        high: 3095,
-        lengths: lengths(14, 19),
-    },
-    Range {
-        brand: CardBrand::Diners,
-        digits: 2,
-        low: 36,
-        high: 36,
-        lengths: lengths(14, 19),
-    },
-    Range {
-        brand: CardBrand::Diners,
-        digits: 2,
-        low: 38,
-        high: 39,
-        lengths: lengths(16, 19),
-    },
-    Range {
-        brand: CardBrand::Jcb,
-        digits: 4,
-        low: 3528,
-        high: 3589,
-        lengths: lengths(16, 19),
-    },
-    Range {
-        brand: CardBrand::Visa,
-        digits: 1,
-        low: 4,
-        high: 4,
-        lengths: 1 << 13 | 1 << 16 | 1 << 19,
-    },
-    Range {
-        brand: CardBrand::Mir,
-        digits: 4,
-        low: 2200,
-        high: 2204,
-        lengths: lengths(16, 19),
-    },
-    Range {
-        brand: CardBrand::Mastercard,
-        digits: 4,
-        low: 2221,
-        high: 2720,
-        lengths: 1 << 16,
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 4,
-        low: 5018,
-        high: 5018,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 4,
-        low: 5020,
-        high: 5020,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 4,
-        low: 5038,
-        high: 5038,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 4,
-        low: 5893,
-        high: 5893,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 4,
-        low: 6304,
-        high: 6304,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 4,
-        low: 6759,
-        high: 6759,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 4,
-        low: 6761,
-        high: 6763,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Mastercard,
-        digits: 2,
-        low: 51,
-        high: 55,
-        lengths: 1 << 16,
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 2,
-        low: 50,
-        high: 50,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 2,
-        low: 56,
-        high: 58,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Discover,
-        digits: 4,
-        low: 6011,
-        high: 6011,
-        lengths: lengths(16, 19),
-    },
-    Range {
-        brand: CardBrand::Discover,
-        digits: 3,
-        low: 644,
-        high: 649,
-        lengths: lengths(16, 19),
-    },
-    Range {
-        brand: CardBrand::Discover,
-        digits: 2,
-        low: 65,
-        high: 65,
-        lengths: lengths(16, 19),
-    },
-    Range {
-        brand: CardBrand::UnionPay,
-        digits: 2,
-        low: 62,
-        high: 62,
-        lengths: lengths(16, 19),
-    },
-    Range {
-        brand: CardBrand::UnionPay,
-        digits: 2,
-        low: 81,
-        high: 81,
-        lengths: lengths(16, 19),
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 3,
-        low: 639,
-        high: 639,
-        lengths: lengths(12, 19),
-    },
-    Range {
-        brand: CardBrand::Maestro,
-        digits: 2,
-        low: 67,
-        high: 67,
-        lengths: lengths(12, 19),
-    },
-];
-
-/// The brand whose range and length fit `digits` (ASCII digits only).
-fn brand_of(digits: &str) -> Option<CardBrand> {
-    let length_bit = 1_u32.checked_shl(u32::try_from(digits.len()).ok()?)?;
-    RANGES
-        .iter()
-        .find(|r| {
-            let prefix = digits.get(..r.digits).and_then(|p| p.parse::<u32>().ok());
-            prefix.is_some_and(|p| (r.low..=r.high).contains(&p)) && r.lengths & length_bit != 0
-        })
-        .map(|r| r.brand)
-}
-
-/// The Luhn (mod 10) check of ISO/IEC 7812-1 Annex B over ASCII digits.
-pub(crate) fn luhn_valid(digits: &str) -> bool {
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b.wrapping_sub(b'0'));
-            if i % 2 == 1 {
-                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum % 10 == 0
 }
 
 /// A payment card number (category: financial).
@@ -366,10 +128,10 @@ impl CardNumber {
                 unit: "digits",
             }));
         }
-        if !luhn_valid(&digits) {
+        if !luhn_valid(digits.as_bytes()) {
             return Err(err(Reason::ChecksumMismatch));
         }
-        let brand = brand_of(&digits).ok_or(err(Reason::UnknownIssuer))?;
+        let brand = card_brand(digits.as_bytes()).ok_or(err(Reason::UnknownIssuer))?;
         Ok(Self { digits, brand })
     }
 
@@ -453,6 +215,9 @@ mod tests {
         assert_eq!(brand("6200 0000 0000 0005"), CardBrand::UnionPay);
         assert_eq!(brand("3056 9300 0902 0004"), CardBrand::Diners);
         assert_eq!(brand("3622 720627 1667"), CardBrand::Diners);
+        // 14-digit Diners numbers in the 38 range (a regression: the range
+        // once allowed only 16 to 19 digits).
+        assert_eq!(brand("3889 458137 6672"), CardBrand::Diners);
         assert_eq!(brand("6759 6498 2643 8453"), CardBrand::Maestro);
         assert_eq!(brand("6799 9901 0000 0000 019"), CardBrand::Maestro);
         assert_eq!(brand("2200 0000 0000 0004"), CardBrand::Mir);
@@ -512,7 +277,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn luhn_agrees_with_the_reference(digits in "[0-9]{1,19}") {
-            proptest::prop_assert_eq!(luhn_valid(&digits), reference_luhn(&digits));
+            proptest::prop_assert_eq!(luhn_valid(digits.as_bytes()), reference_luhn(&digits));
         }
 
         #[test]
@@ -520,20 +285,13 @@ mod tests {
             match CardNumber::parse(&digits) {
                 Ok(card) => {
                     proptest::prop_assert!(reference_luhn(&digits));
-                    proptest::prop_assert_eq!(Some(card.brand()), brand_of(&digits));
+                    proptest::prop_assert_eq!(Some(card.brand()), card_brand(digits.as_bytes()));
                 }
                 Err(e) => proptest::prop_assert!(
-                    !reference_luhn(&digits) || brand_of(&digits).is_none(),
+                    !reference_luhn(&digits) || card_brand(digits.as_bytes()).is_none(),
                     "{e}"
                 ),
             }
         }
-    }
-
-    #[test]
-    fn length_sets_cover_their_bounds() {
-        let set = lengths(12, 19);
-        assert!((12..=19).all(|n| set & 1 << n != 0));
-        assert_eq!(set & !(0xFF << 12), 0);
     }
 }

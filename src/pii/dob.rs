@@ -6,6 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::validate::calendar_date;
+
 use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
 
 /// How far back a date of birth may lie: older than any living person.
@@ -61,7 +63,7 @@ impl DateOfBirth {
         }
         let (year, month, day) =
             split_iso(input).ok_or(err(Reason::MalformedPart { part: "date" }))?;
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        if !calendar_date(u32::from(year), u32::from(month), u32::from(day)) {
             return Err(err(Reason::NotACalendarDate));
         }
         let born = days_from_civil(i64::from(year), month, day);
@@ -109,19 +111,6 @@ fn split_iso(input: &str) -> Option<(u16, u8, u8)> {
         digits_at(5..7)?.parse().ok()?,
         digits_at(8..10)?.parse().ok()?,
     ))
-}
-
-fn is_leap(year: u16) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant,

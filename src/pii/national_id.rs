@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 
 use super::mask::last_chars;
 use super::{Category, CountryCode, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
+use crate::validate::ssn_valid;
 
 const MIN_CHARS: usize = 4;
 const MAX_CHARS: usize = 20;
@@ -225,8 +226,8 @@ fn us_parts(value: &str) -> Result<(u16, u8, u16), PiiError> {
 /// SSA: areas 000, 666 and 900–999, group 00 and serial 0000 are never
 /// issued (ssa.gov, "Social Security Number Randomization").
 fn check_ssn(value: &str) -> Result<(), PiiError> {
-    let (area, group, serial) = us_parts(value)?;
-    if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+    us_parts(value)?;
+    if !ssn_valid(value.as_bytes()) {
         return Err(err(Reason::NeverIssued));
     }
     Ok(())

@@ -33,8 +33,9 @@
 //!   remove, keyed [`PseudonymKey`] hash, or seal through a [`TextSealer`]),
 //!   streaming from a reader to a writer, and returns a [`Report`] of counts
 //!   that never holds the text.
-//! - [`validate`] has the checks behind the findings (Luhn, mod-97, SSA
-//!   rules, calendar dates, IP forms, calling codes) as free functions.
+//! - The checks behind the findings (Luhn, mod-97, SSA rules, calendar
+//!   dates, IP forms, calling codes) are the free functions of
+//!   [`crate::validate`], shared with the typed values of [`crate::pii`].
 //!
 //! # Quality and speed
 //!
@@ -77,7 +78,6 @@ mod redactor;
 mod report;
 mod scan;
 mod stream;
-pub mod validate;
 
 pub use detector::{CustomDetector, Detector, DetectorBuilder, MAX_FINDING};
 pub use error::{RedactError, SealError};

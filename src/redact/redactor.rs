@@ -591,7 +591,7 @@ fn normalize(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
 /// Year, month and day of a date-of-birth finding.
 fn dob_parts(found: &[u8]) -> Option<(u32, u32, u32)> {
     use super::context::month_number;
-    use super::validate::date_valid;
+    use crate::validate::date_valid;
     let runs: Vec<&[u8]> = found
         .split(|b| !b.is_ascii_digit())
         .filter(|r| !r.is_empty())

@@ -23,7 +23,7 @@
 
 use super::context::{self, Patterns};
 use super::finding::{DetectedKind, KindSet};
-use super::validate;
+use crate::validate;
 
 /// Tokens longer than this many bytes are not classified (no PII kind is
 /// that long) but still skipped in one step.

@@ -1,13 +1,16 @@
-//! Validators that turn pattern candidates into findings.
+//! Checks behind both the typed values of [`pii`](crate::pii) and the
+//! free-text detector of [`redact`](crate::redact): one implementation of
+//! each rule, so a card the parser accepts is a card the redactor finds.
 //!
 //! Each function is a pure check over ASCII bytes with no allocation, so the
 //! detector can run them on every candidate. They are public so that host
-//! detectors (see [`CustomDetector`](super::CustomDetector)) can reuse them.
+//! detectors (see [`CustomDetector`](crate::redact::CustomDetector)) can
+//! reuse them.
 //!
 //! | check | used for | rule |
 //! |---|---|---|
 //! | [`luhn_valid`] | `CREDIT_CARD` | ISO/IEC 7812-1 annex B check digit |
-//! | [`card_issuer`] | `CREDIT_CARD` | issuer prefix (IIN) and length per brand |
+//! | [`card_brand`] | `CREDIT_CARD` | issuer prefix (IIN) and length per brand |
 //! | [`iban_valid`] | `IBAN` | per-country length (SWIFT IBAN registry) and ISO 13616 mod-97 |
 //! | [`ssn_valid`] | `SSN` | SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000 |
 //! | [`date_valid`] | `DOB` | a real Gregorian calendar date in 1880..=2099 |
@@ -17,13 +20,15 @@
 use core::net::{Ipv4Addr, Ipv6Addr};
 use core::str::FromStr;
 
+use crate::pii::CardBrand;
+
 /// Whether `digits` (ASCII digits only) passes the Luhn check.
 ///
 /// Returns `false` for an empty input or any byte that is not an ASCII
 /// digit.
 ///
 /// ```
-/// use custodian::redact::validate::luhn_valid;
+/// use custodian::validate::luhn_valid;
 ///
 /// assert!(luhn_valid(b"4242424242424242"));
 /// assert!(!luhn_valid(b"4242424242424241"));
@@ -51,80 +56,262 @@ pub fn luhn_valid(digits: &[u8]) -> bool {
     sum % 10 == 0
 }
 
+/// One issuer range: numbers whose first `digits` digits lie in `low..=high`
+/// and whose length is in the `lengths` bit set (bit n = n digits allowed).
+struct Range {
+    brand: CardBrand,
+    digits: usize,
+    low: u32,
+    high: u32,
+    lengths: u32,
+}
+
+const fn lengths(min: u32, max: u32) -> u32 {
+    (u32::MAX >> (31 - max)) & !((1 << min) - 1)
+}
+
+/// Issuer ranges, most specific first: the first match wins, so the
+/// 4-digit Maestro and Discover ranges come before the 2-digit ranges that
+/// contain them. Sources: the schemes' published BIN ranges.
+const RANGES: &[Range] = &[
+    Range {
+        brand: CardBrand::Amex,
+        digits: 2,
+        low: 34,
+        high: 34,
+        lengths: 1 << 15,
+    },
+    Range {
+        brand: CardBrand::Amex,
+        digits: 2,
+        low: 37,
+        high: 37,
+        lengths: 1 << 15,
+    },
+    Range {
+        brand: CardBrand::Diners,
+        digits: 3,
+        low: 300,
+        high: 305,
+        lengths: lengths(14, 19),
+    },
+    Range {
+        brand: CardBrand::Diners,
+        digits: 4,
+        low: 3095,
+        high: 3095,
+        lengths: lengths(14, 19),
+    },
+    Range {
+        brand: CardBrand::Diners,
+        digits: 2,
+        low: 36,
+        high: 36,
+        lengths: lengths(14, 19),
+    },
+    Range {
+        brand: CardBrand::Diners,
+        digits: 2,
+        low: 38,
+        high: 39,
+        lengths: lengths(14, 19),
+    },
+    Range {
+        brand: CardBrand::Jcb,
+        digits: 4,
+        low: 3528,
+        high: 3589,
+        lengths: lengths(16, 19),
+    },
+    Range {
+        brand: CardBrand::Visa,
+        digits: 1,
+        low: 4,
+        high: 4,
+        lengths: 1 << 13 | 1 << 16 | 1 << 19,
+    },
+    Range {
+        brand: CardBrand::Mir,
+        digits: 4,
+        low: 2200,
+        high: 2204,
+        lengths: lengths(16, 19),
+    },
+    Range {
+        brand: CardBrand::Mastercard,
+        digits: 4,
+        low: 2221,
+        high: 2720,
+        lengths: 1 << 16,
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 4,
+        low: 5018,
+        high: 5018,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 4,
+        low: 5020,
+        high: 5020,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 4,
+        low: 5038,
+        high: 5038,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 4,
+        low: 5893,
+        high: 5893,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 4,
+        low: 6304,
+        high: 6304,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 4,
+        low: 6759,
+        high: 6759,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 4,
+        low: 6761,
+        high: 6763,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Mastercard,
+        digits: 2,
+        low: 51,
+        high: 55,
+        lengths: 1 << 16,
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 2,
+        low: 50,
+        high: 50,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 2,
+        low: 56,
+        high: 58,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Discover,
+        digits: 4,
+        low: 6011,
+        high: 6011,
+        lengths: lengths(16, 19),
+    },
+    Range {
+        brand: CardBrand::Discover,
+        digits: 3,
+        low: 644,
+        high: 649,
+        lengths: lengths(16, 19),
+    },
+    Range {
+        brand: CardBrand::Discover,
+        digits: 2,
+        low: 65,
+        high: 65,
+        lengths: lengths(16, 19),
+    },
+    Range {
+        brand: CardBrand::UnionPay,
+        digits: 2,
+        low: 62,
+        high: 62,
+        lengths: lengths(16, 19),
+    },
+    Range {
+        brand: CardBrand::UnionPay,
+        digits: 2,
+        low: 81,
+        high: 81,
+        lengths: lengths(16, 19),
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 3,
+        low: 639,
+        high: 639,
+        lengths: lengths(12, 19),
+    },
+    Range {
+        brand: CardBrand::Maestro,
+        digits: 2,
+        low: 67,
+        high: 67,
+        lengths: lengths(12, 19),
+    },
+];
+
 /// The card brand whose issuer prefix and length rules `digits` satisfies,
 /// or `None`.
 ///
-/// Only the prefix and the length are checked here, not the Luhn digit.
-/// Brands: Visa (4; 13, 16, 19 digits), Mastercard (51–55, 2221–2720; 16),
-/// American Express (34, 37; 15), Discover (6011, 644–649, 65, 622126–622925;
-/// 16–19), JCB (3528–3589; 16–19), Diners Club (300–305, 3095, 36, 38, 39;
-/// 14–19), UnionPay (62; 16–19), Mir (2200–2204; 16–19) and Maestro (5018,
-/// 5020, 5038, 5893, 6304, 6759, 6761–6763; 12–19).
+/// Only the prefix and the length are checked here, not the Luhn digit. The
+/// ranges are those of [`CardBrand`]'s variants.
 ///
 /// ```
-/// use custodian::redact::validate::card_issuer;
+/// use custodian::pii::CardBrand;
+/// use custodian::validate::card_brand;
 ///
-/// assert_eq!(card_issuer(b"2221000000000009"), Some("mastercard"));
-/// assert_eq!(card_issuer(b"9219695798726578"), None);
+/// assert_eq!(card_brand(b"2221000000000009"), Some(CardBrand::Mastercard));
+/// assert_eq!(card_brand(b"9219695798726578"), None);
 /// ```
-pub fn card_issuer(digits: &[u8]) -> Option<&'static str> {
-    let len = digits.len();
-    if !(12..=19).contains(&len) || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    // The first six digits once; shorter prefixes by division.
-    let p6 = digits[..6]
+pub fn card_brand(digits: &[u8]) -> Option<CardBrand> {
+    let length_bit = 1_u32.checked_shl(u32::try_from(digits.len()).ok()?)?;
+    RANGES
         .iter()
-        .fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0'));
-    let (p1, p2, p3, p4) = (p6 / 100_000, p6 / 10_000, p6 / 1_000, p6 / 100);
-    let brand = if p1 == 4 && matches!(len, 13 | 16 | 19) {
-        "visa"
-    } else if ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16 {
-        "mastercard"
-    } else if (p2 == 34 || p2 == 37) && len == 15 {
-        "amex"
-    } else if (p4 == 6011
-        || (644..=649).contains(&p3)
-        || p2 == 65
-        || (622_126..=622_925).contains(&p6))
-        && len >= 16
-    {
-        "discover"
-    } else if (3528..=3589).contains(&p4) && len >= 16 {
-        "jcb"
-    } else if ((300..=305).contains(&p3) || p4 == 3095 || matches!(p2, 36 | 38 | 39)) && len >= 14 {
-        "diners"
-    } else if p2 == 62 && len >= 16 {
-        "unionpay"
-    } else if (2200..=2204).contains(&p4) && len >= 16 {
-        "mir"
-    } else if matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761..=6763) {
-        "maestro"
-    } else {
-        return None;
-    };
-    Some(brand)
+        .find(|r| {
+            let prefix = digits.get(..r.digits).and_then(|p| {
+                p.iter().try_fold(0_u32, |acc, &b| {
+                    b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+                })
+            });
+            prefix.is_some_and(|p| (r.low..=r.high).contains(&p)) && r.lengths & length_bit != 0
+        })
+        .map(|r| r.brand)
 }
 
 /// Whether `digits` is a plausible payment card number: a known issuer
-/// prefix with a length that issuer uses ([`card_issuer`]) and a valid Luhn
+/// prefix with a length that issuer uses ([`card_brand`]) and a valid Luhn
 /// check digit ([`luhn_valid`]).
 ///
 /// ```
-/// use custodian::redact::validate::card_number_valid;
+/// use custodian::validate::card_number_valid;
 ///
 /// assert!(card_number_valid(b"378282246310005"));
 /// assert!(!card_number_valid(b"1234567812345670")); // Luhn-valid, no issuer
 /// ```
 pub fn card_number_valid(digits: &[u8]) -> bool {
-    card_issuer(digits).is_some() && luhn_valid(digits)
+    card_brand(digits).is_some() && luhn_valid(digits)
 }
 
 /// The IBAN length of a country (ISO 3166-1 alpha-2, upper case), from the
 /// SWIFT IBAN registry; `None` for a country without IBANs.
 ///
 /// ```
-/// use custodian::redact::validate::iban_length;
+/// use custodian::validate::iban_length;
 ///
 /// assert_eq!(iban_length(*b"DE"), Some(22));
 /// assert_eq!(iban_length(*b"US"), None);
@@ -163,7 +350,7 @@ pub fn iban_length(country: [u8; 2]) -> Option<usize> {
 /// other than `0-9A-Z`.
 ///
 /// ```
-/// use custodian::redact::validate::iban_mod97_valid;
+/// use custodian::validate::iban_mod97_valid;
 ///
 /// assert!(iban_mod97_valid(b"GB82WEST12345698765432"));
 /// assert!(!iban_mod97_valid(b"GB82WEST12345698765433"));
@@ -190,7 +377,7 @@ pub fn iban_mod97_valid(iban: &[u8]) -> bool {
 /// that country's length, two check digits, and the mod-97 check.
 ///
 /// ```
-/// use custodian::redact::validate::iban_valid;
+/// use custodian::validate::iban_valid;
 ///
 /// assert!(iban_valid(b"DE89370400440532013000"));
 /// assert!(!iban_valid(b"DE8937040044053201300")); // one character short
@@ -208,7 +395,7 @@ pub fn iban_valid(iban: &[u8]) -> bool {
 /// not 00; serial (last four) not 0000.
 ///
 /// ```
-/// use custodian::redact::validate::ssn_valid;
+/// use custodian::validate::ssn_valid;
 ///
 /// assert!(ssn_valid(b"123456789"));
 /// assert!(!ssn_valid(b"666123456"));
@@ -228,14 +415,28 @@ pub fn ssn_valid(digits: &[u8]) -> bool {
 /// range is fixed rather than relative to today).
 ///
 /// ```
-/// use custodian::redact::validate::date_valid;
+/// use custodian::validate::date_valid;
 ///
 /// assert!(date_valid(2000, 2, 29));
 /// assert!(!date_valid(1900, 2, 29));
 /// assert!(!date_valid(1990, 4, 31));
 /// ```
 pub fn date_valid(year: u32, month: u32, day: u32) -> bool {
-    if !(1880..=2099).contains(&year) || !(1..=12).contains(&month) || day == 0 {
+    (1880..=2099).contains(&year) && calendar_date(year, month, day)
+}
+
+/// Whether `year-month-day` is a real proleptic Gregorian calendar date, in
+/// any year.
+///
+/// ```
+/// use custodian::validate::calendar_date;
+///
+/// assert!(calendar_date(1600, 2, 29));
+/// assert!(!calendar_date(1700, 2, 29));
+/// assert!(!calendar_date(2024, 13, 1));
+/// ```
+pub fn calendar_date(year: u32, month: u32, day: u32) -> bool {
+    if !(1..=12).contains(&month) || day == 0 {
         return false;
     }
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -253,7 +454,7 @@ pub fn date_valid(year: u32, month: u32, day: u32) -> bool {
 /// decimal and is rejected, as by [`Ipv4Addr::from_str`]).
 ///
 /// ```
-/// use custodian::redact::validate::ipv4_valid;
+/// use custodian::validate::ipv4_valid;
 ///
 /// assert!(ipv4_valid(b"192.0.2.1"));
 /// assert!(!ipv4_valid(b"5.39.159"));
@@ -270,7 +471,7 @@ pub fn ipv4_valid(text: &[u8]) -> bool {
 /// IPv6 forms and fail.
 ///
 /// ```
-/// use custodian::redact::validate::ipv6_valid;
+/// use custodian::validate::ipv6_valid;
 ///
 /// assert!(ipv6_valid(b"2001:db8::ff00:42:8329"));
 /// assert!(!ipv6_valid(b"1C:FD:50:2C:85:FC"));
@@ -285,7 +486,7 @@ pub fn ipv6_valid(text: &[u8]) -> bool {
 /// Calling codes are prefix-free, so at most one matches.
 ///
 /// ```
-/// use custodian::redact::validate::calling_code;
+/// use custodian::validate::calling_code;
 ///
 /// assert_eq!(calling_code(b"4915991365223"), Some((49, 2)));
 /// assert_eq!(calling_code(b"12157793865"), Some((1, 1)));
@@ -350,6 +551,13 @@ pub(crate) fn national_length(code: u16) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn length_sets_cover_their_bounds() {
+        let set = lengths(12, 19);
+        assert!((12..=19).all(|n| set & 1 << n != 0));
+        assert_eq!(set & !(0xFF << 12), 0);
+    }
     use proptest::prelude::*;
 
     /// Textbook Luhn over a string of digits: double every second digit from
@@ -458,14 +666,14 @@ mod tests {
 
     #[test]
     fn card_brands_cover_two_series_jcb_and_diners() {
-        assert_eq!(card_issuer(b"2720990000000007"), Some("mastercard"));
-        assert_eq!(card_issuer(b"2721000000000000"), None);
-        assert_eq!(card_issuer(b"3530111333300000"), Some("jcb"));
-        assert_eq!(card_issuer(b"30569309025904"), Some("diners"));
-        assert_eq!(card_issuer(b"6011111111111117"), Some("discover"));
-        assert_eq!(card_issuer(b"6200000000000005"), Some("unionpay"));
-        assert_eq!(card_issuer(b"4111111111111"), Some("visa"));
-        assert_eq!(card_issuer(b"41111111111111"), None);
+        assert_eq!(card_brand(b"2720990000000007"), Some(CardBrand::Mastercard));
+        assert_eq!(card_brand(b"2721000000000000"), None);
+        assert_eq!(card_brand(b"3530111333300000"), Some(CardBrand::Jcb));
+        assert_eq!(card_brand(b"30569309025904"), Some(CardBrand::Diners));
+        assert_eq!(card_brand(b"6011111111111117"), Some(CardBrand::Discover));
+        assert_eq!(card_brand(b"6200000000000005"), Some(CardBrand::UnionPay));
+        assert_eq!(card_brand(b"4111111111111"), Some(CardBrand::Visa));
+        assert_eq!(card_brand(b"41111111111111"), None);
         assert!(card_number_valid(b"30569309025904"));
         assert!(card_number_valid(b"3530111333300000"));
     }
