@@ -78,6 +78,7 @@ mod redactor;
 mod report;
 mod scan;
 mod stream;
+mod vault_sealer;
 
 pub use detector::{CustomDetector, Detector, DetectorBuilder, MAX_FINDING};
 pub use error::{RedactError, SealError};
@@ -85,3 +86,4 @@ pub use finding::{DetectedKind, Finding};
 pub use redactor::{PseudonymKey, Redacted, Redactor, RedactorBuilder, Strategy, TextSealer};
 pub use report::Report;
 pub use stream::ScanEvent;
+pub use vault_sealer::VaultSealer;

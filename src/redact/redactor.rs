@@ -182,7 +182,8 @@ impl fmt::Debug for PseudonymKey {
 }
 
 /// Seals a finding into an envelope that can be opened later, for
-/// [`Strategy::Seal`]. The vault implements it.
+/// [`Strategy::Seal`]. [`VaultSealer`](super::VaultSealer) implements it
+/// with the vault.
 ///
 /// # Contract
 ///
