@@ -41,7 +41,7 @@ fn bench(c: &mut Criterion) {
             .build(v1, Timestamp::EPOCH)
             .expect("the default policy builds"),
     );
-    let ledger = ConsentLedger::in_memory();
+    let ledger = ConsentLedger::in_memory(auditor());
     let at = |secs| Timestamp::from_unix_secs(secs).expect("in range");
     let how = |secs| {
         Collection::new(
@@ -130,3 +130,11 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 criterion_main!(benches);
+
+/// An auditor over a fresh in-memory sink.
+fn auditor() -> custodian::audit::Auditor {
+    custodian::audit::Auditor::new(
+        custodian::audit::MemorySink::new(),
+        custodian::audit::Pseudonymizer::from_bytes([3; 32]),
+    )
+}

@@ -55,7 +55,8 @@
 //! use custodian::time::Timestamp;
 //!
 //! let schedule = PolicySchedule::single(marketplace().build(PolicyVersion::new("1"), Timestamp::EPOCH)?);
-//! let ledger = ConsentLedger::in_memory();
+//! # let auditor = custodian::audit::Auditor::new(custodian::audit::MemorySink::new(), custodian::audit::Pseudonymizer::from_bytes([1; 32]));
+//! let ledger = ConsentLedger::in_memory(auditor);
 //! let decider = Decider::new(&schedule, &ledger);
 //! let ada = SubjectId::try_new("cus_8Hq2")?;
 //! let now = Timestamp::now();
