@@ -38,7 +38,7 @@
 //! | every use checked: allowed, denied with a reason, or a policy gap | [`decision`] |
 //! | staff permissions, no unauthorized viewing | [`access`] (role- and purpose-checked reveals) |
 //! | no disclosure without approval, except delivery, shipping, payment | [`disclosure`] (recipients and their agreements) |
-//! | every internal data activity logged and traceable | [`audit`] (events, sink trait, verifiable Merkle log) |
+//! | every internal data activity logged and traceable | [`audit`] (events, sink trait, verifiable Merkle log); reveals, disclosures and consent changes are recorded through an [`audit::Auditor`] before they take effect |
 //! | subjects, roles, recipients, versions as checked identifiers | [`ids`], [`time`] |
 //!
 //! Uses of personal data are decided at run time against a versioned policy
@@ -79,6 +79,8 @@
 //! - Decisions fail closed: a use the policy does not cover is a gap, an
 //!   unreadable consent ledger denies, and staff see plaintext only through
 //!   a role- and purpose-checked reveal whose guard zeroizes its copy on drop.
+//! - Audit fails closed: a reveal, disclosure or consent change whose audit
+//!   event cannot be recorded returns an error and has no effect.
 //!
 //! What this crate does not protect against: a compromised host process
 //! (memory can be read before it is zeroized), copies the host makes of
