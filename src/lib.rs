@@ -40,6 +40,7 @@
 //! | no disclosure without approval, except delivery, shipping, payment | [`disclosure`] (recipients and their agreements) |
 //! | every internal data activity logged and traceable | [`audit`] (events, sink trait, verifiable Merkle log); reveals, disclosures and consent changes are recorded through an [`audit::Auditor`] before they take effect |
 //! | subjects, roles, recipients, versions as checked identifiers | [`ids`], [`time`] |
+//! | all of it behind one door that cannot be built unaudited | [`Custodian`] ([`front`]) |
 //!
 //! Uses of personal data are decided at run time against a versioned policy
 //! and the subject's consents:
@@ -106,6 +107,7 @@ pub mod consent;
 pub mod decision;
 pub mod disclosure;
 mod error;
+pub mod front;
 mod hex;
 pub mod ids;
 pub mod pii;
@@ -117,6 +119,7 @@ pub mod time;
 pub mod vault;
 
 pub use error::{EnvelopeFault, Error, SealError, VaultError};
+pub use front::Custodian;
 pub use subject::SubjectId;
 
 /// Plumbing for the crate's macros. Not a stable API.

@@ -448,3 +448,100 @@ proptest! {
         }
     }
 }
+
+mod front_door {
+    use super::*;
+    use custodian::Custodian;
+    use custodian::consent::MemoryStore;
+    use custodian::front::ForgetError;
+    use custodian::vault::{FieldLabel, KeyScope, MemoryKeyStore, RootKey, RootKeyRing, Vault};
+
+    const LOGIN: FieldLabel = FieldLabel::new("customer.login_email");
+
+    fn custodian(sink: Arc<MemorySink>) -> Custodian {
+        let vault = Vault::builder()
+            .build(
+                Arc::new(RootKeyRing::new(
+                    1,
+                    RootKey::generate().expect("the OS generator works"),
+                )),
+                Arc::new(MemoryKeyStore::new()),
+            )
+            .expect("a memory vault builds");
+        Custodian::builder()
+            .audit(sink)
+            .ledger(MemoryStore::new())
+            .vault(vault)
+            .policy(PolicySchedule::single(policy()))
+            .build()
+            .expect("every step was given")
+    }
+
+    #[test]
+    fn every_effect_is_audited_through_the_front_door() {
+        let sink = Arc::new(MemorySink::new());
+        let c = custodian(sink.clone());
+        let keys = Pseudonymizer::from_vault(c.vault()).unwrap();
+        c.give_consent(&ada(), Purpose::Marketing, &how(1)).unwrap();
+        c.withdraw_consent(&ada(), Purpose::Marketing, &how(2))
+            .unwrap();
+        let (agent, role, ticket) = support();
+        let ctx = AccessContext::new(&agent, &role, Purpose::CustomerSupport, &ticket);
+        let email = Email::parse("ada@example.com").unwrap();
+        assert!(c.reveal(&ctx, &ada(), &email, t(3)).is_ok());
+        assert!(
+            c.disclose(
+                &ada(),
+                &RecipientId::new("dhl"),
+                &[Category::Location],
+                Purpose::Shipping,
+                t(4)
+            )
+            .is_ok()
+        );
+        c.forget_subject(&ada(), t(5)).unwrap();
+        let events = sink.take();
+        let actions: Vec<_> = events.iter().map(|e| e.action()).collect();
+        assert_eq!(
+            actions,
+            [
+                Action::ConsentGranted,
+                Action::ConsentWithdrawn,
+                Action::Reveal,
+                Action::Disclosure,
+                Action::Erasure
+            ]
+        );
+        // Pseudonyms are keyed by the vault's audit key.
+        assert!(
+            events
+                .iter()
+                .all(|e| e.subject() == Some(&keys.subject("cus_ada")))
+        );
+    }
+
+    #[test]
+    fn an_unaudited_erasure_destroys_nothing() {
+        let sink = Arc::new(MemorySink::new());
+        let c = custodian(sink.clone());
+        let scope = KeyScope::subject(&ada());
+        let email = Email::parse("ada@example.com").unwrap();
+        let sealed = c.vault().seal(&email, &scope, LOGIN).unwrap();
+
+        sink.set_available(false);
+        let err = c.forget_subject(&ada(), t(1)).unwrap_err();
+        assert!(matches!(err, ForgetError::Unaudited(_)), "{err:?}");
+        let opened = c.vault().open::<Email>(&sealed, &scope, LOGIN).unwrap();
+        assert_eq!(opened.present().map(Email::expose), Some("ada@example.com"));
+
+        sink.set_available(true);
+        assert!(c.forget_subject(&ada(), t(2)).unwrap().is_some());
+        assert!(
+            c.vault()
+                .open::<Email>(&sealed, &scope, LOGIN)
+                .unwrap()
+                .is_erased()
+        );
+        assert_eq!(sink.len(), 1);
+    }
+}
