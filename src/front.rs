@@ -30,7 +30,8 @@ pub struct Missing;
 /// [`withdraw_consent`](Self::withdraw_consent) and
 /// [`forget_subject`](Self::forget_subject).
 ///
-/// Every call with an effect is recorded in the audit sink first, with
+/// Building it records the policy versions it decides under, and every
+/// call with an effect is recorded in the audit sink first, with
 /// subjects and staff pseudonymized by the vault's audit key
 /// ([`Pseudonymizer::from_vault`]); when the sink fails, the call fails
 /// and has no effect.
@@ -59,7 +60,8 @@ pub struct Missing;
 ///
 /// let ada = custodian::SubjectId::try_new("cus_ada")?;
 /// custodian.forget_subject(&ada, Timestamp::now())?;
-/// assert_eq!(sink.events()[0].action(), Action::Erasure);
+/// let actions: Vec<_> = sink.events().iter().map(|e| e.action()).collect();
+/// assert_eq!(actions, [Action::PolicyActivated, Action::Erasure]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
@@ -161,19 +163,62 @@ impl<P, V, L> CustodianBuilder<P, V, L, Missing> {
 }
 
 impl<S: ConsentStore> CustodianBuilder<PolicySchedule, Vault, S, Arc<dyn AuditSink>> {
-    /// The custodian.
+    /// The custodian. Records one `policy_activated` event per version
+    /// of the schedule: which policies this process decides under.
     ///
     /// # Errors
     ///
-    /// [`VaultError`] if the vault cannot give its audit pseudonym key.
-    pub fn build(self) -> Result<Custodian<S>, VaultError> {
+    /// [`BuildError::Vault`] if the vault cannot give its audit pseudonym
+    /// key; [`BuildError::Unaudited`] if the activations cannot be
+    /// recorded (no custodian then: it would decide under a policy the
+    /// log does not show).
+    pub fn build(self) -> Result<Custodian<S>, BuildError> {
         let pseudonyms = Pseudonymizer::from_vault(&self.vault)?;
+        let auditor = Auditor::shared(self.audit, pseudonyms);
+        record_activations(&auditor, &self.policy, None)?;
         Ok(Custodian {
             schedule: self.policy,
-            ledger: ConsentLedger::new(self.ledger, Auditor::shared(self.audit, pseudonyms)),
+            ledger: ConsentLedger::new(self.ledger, auditor),
             vault: self.vault,
         })
     }
+}
+
+/// Records a `policy_activated` event for every version of `schedule`
+/// that `previous` does not hold.
+fn record_activations(
+    auditor: &Auditor,
+    schedule: &PolicySchedule,
+    previous: Option<&PolicySchedule>,
+) -> Result<(), SinkError> {
+    let known = |policy: &crate::policy::Policy| {
+        previous.is_some_and(|old| {
+            old.versions()
+                .iter()
+                .any(|p| p.version() == policy.version())
+        })
+    };
+    let now = Timestamp::now();
+    for policy in schedule.versions().iter().filter(|p| !known(p)) {
+        auditor.record(
+            &AuditEvent::new(Action::PolicyActivated, Outcome::Done)
+                .at(now)
+                .with_policy_version(*policy.version()),
+        )?;
+    }
+    Ok(())
+}
+
+/// A custodian could not be built.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The vault could not give the audit pseudonym key.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The policy activations could not be recorded.
+    #[error("not started: {0}")]
+    Unaudited(#[from] SinkError),
 }
 
 /// A subject could not be forgotten.
@@ -283,6 +328,20 @@ impl<S: ConsentStore> Custodian<S> {
             let _ = auditor.record(&event.with_outcome(Outcome::Failed));
             ForgetError::Vault(e)
         })
+    }
+
+    /// Replaces the policy schedule (a new version published), recording
+    /// a `policy_activated` event for each version the old schedule did
+    /// not hold.
+    ///
+    /// # Errors
+    ///
+    /// The [`SinkError`] if an activation could not be recorded; the old
+    /// schedule then stays in force.
+    pub fn set_policy(&mut self, schedule: PolicySchedule) -> Result<(), SinkError> {
+        record_activations(self.ledger.auditor(), &schedule, Some(&self.schedule))?;
+        self.schedule = schedule;
+        Ok(())
     }
 
     /// The policy schedule.

@@ -453,7 +453,7 @@ mod front_door {
     use super::*;
     use custodian::Custodian;
     use custodian::consent::MemoryStore;
-    use custodian::front::ForgetError;
+    use custodian::front::{BuildError, ForgetError};
     use custodian::vault::{FieldLabel, KeyScope, MemoryKeyStore, RootKey, RootKeyRing, Vault};
 
     const LOGIN: FieldLabel = FieldLabel::new("customer.login_email");
@@ -505,6 +505,7 @@ mod front_door {
         assert_eq!(
             actions,
             [
+                Action::PolicyActivated,
                 Action::ConsentGranted,
                 Action::ConsentWithdrawn,
                 Action::Reveal,
@@ -512,9 +513,10 @@ mod front_door {
                 Action::Erasure
             ]
         );
+        assert_eq!(events[0].policy_version(), Some(&V1));
         // Pseudonyms are keyed by the vault's audit key.
         assert!(
-            events
+            events[1..]
                 .iter()
                 .all(|e| e.subject() == Some(&keys.subject("cus_ada")))
         );
@@ -542,6 +544,51 @@ mod front_door {
                 .unwrap()
                 .is_erased()
         );
-        assert_eq!(sink.len(), 1);
+        assert_eq!(sink.len(), 2); // the activation and the erasure
+    }
+
+    #[test]
+    fn new_policy_versions_are_audited_or_not_put_in_force() {
+        let sink = Arc::new(MemorySink::new());
+        let mut c = custodian(sink.clone());
+        sink.take();
+        let v2 = PolicyVersion::new("2");
+        let next = || {
+            PolicySchedule::new([
+                policy(),
+                marketplace()
+                    .build(v2, t(1000))
+                    .expect("the default policy builds"),
+            ])
+            .expect("versions in order")
+        };
+        sink.set_available(false);
+        assert!(c.set_policy(next()).is_err());
+        assert_eq!(c.schedule().versions().len(), 1);
+        sink.set_available(true);
+        c.set_policy(next()).unwrap();
+        let events = sink.take();
+        assert_eq!(events.len(), 1, "only the new version: {events:?}");
+        assert_eq!(events[0].action(), Action::PolicyActivated);
+        assert_eq!(events[0].policy_version(), Some(&v2));
+    }
+
+    #[test]
+    fn a_custodian_does_not_start_unaudited() {
+        let sink = Arc::new(MemorySink::new());
+        sink.set_available(false);
+        let vault = Vault::builder()
+            .build(
+                Arc::new(RootKeyRing::new(1, RootKey::generate().unwrap())),
+                Arc::new(MemoryKeyStore::new()),
+            )
+            .unwrap();
+        let built = Custodian::builder()
+            .policy(PolicySchedule::single(policy()))
+            .vault(vault)
+            .ledger(MemoryStore::new())
+            .audit(sink)
+            .build();
+        assert!(matches!(built, Err(BuildError::Unaudited(_))));
     }
 }
