@@ -96,8 +96,10 @@ impl<S: ConsentStore> ConsentLedger<S> {
     ///
     /// # Errors
     ///
-    /// [`ConsentError`] if the store refuses the event (for example one
-    /// older than the subject's latest) or fails, or no id can be drawn.
+    /// [`ConsentError::Audit`] if the audit event cannot be recorded
+    /// (nothing is written); [`ConsentError`] if the store refuses the
+    /// event (for example one older than the subject's latest) or fails,
+    /// or no id can be drawn.
     pub fn give(
         &self,
         subject: &SubjectId,
