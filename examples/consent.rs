@@ -3,17 +3,22 @@
 //! browser sends a Global Privacy Control signal; a support agent reveals
 //! an e-mail address for support (allowed) and a card number (denied); an
 //! address is disclosed to a carrier (allowed) and to an ad network
-//! (denied); and the record of processing is printed.
+//! (denied); every one of those consent changes, reveals and disclosures
+//! is checked in the audit trail; and the record of processing is
+//! printed.
 //!
 //! Every step asserts its result, so this example doubles as a test.
 //! Run it with `cargo run --example consent`.
 
+use std::sync::Arc;
+
 use custodian::SubjectId;
 use custodian::access::AccessContext;
+use custodian::audit::{Action, Auditor, MemorySink, Outcome, Pseudonymizer, RefusalReason};
 use custodian::consent::{
     Collection, CollectionMethod, ConsentLedger, GpcSignal, Receipt, ReceiptRequest, ReceiptSigner,
 };
-use custodian::decision::{Actor, Decider, DenialReason, Refusal, Use};
+use custodian::decision::{Actor, Decider, DenialReason, Refusal, Use, UseError};
 use custodian::disclosure::{Agreement, Recipient, RecipientKind};
 use custodian::ids::{Jurisdiction, PolicyVersion, RecipientId, Reference, Role, StaffId};
 use custodian::pii::{CardNumber, Category, Email};
@@ -63,7 +68,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .recipient(ad_network)
         .build(version, t("2025-06-01T00:00:00Z")?)?;
     let schedule = PolicySchedule::single(policy.clone());
-    let ledger = ConsentLedger::in_memory();
+    // The audit trail: events go to the sink before anything happens. A
+    // real host uses a FileLog and Pseudonymizer::from_vault.
+    let sink = Arc::new(MemorySink::new());
+    let keys = Pseudonymizer::from_bytes([7; 32]);
+    let ledger = ConsentLedger::in_memory(Auditor::new(sink.clone(), keys.clone()));
     let decider = Decider::new(&schedule, &ledger);
 
     let ada = SubjectId::try_new("cus_8Hq2")?;
@@ -179,7 +188,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("support reveals the e-mail: allowed ({shown:?})");
     drop(shown); // the plaintext copy is zeroized here
     let card = CardNumber::parse("4242 4242 4242 4242")?;
-    let Err(Refusal::Denied(denial)) = decider.reveal(&ctx, &ada, &card, now) else {
+    let Err(UseError::Refused(Refusal::Denied(denial))) = decider.reveal(&ctx, &ada, &card, now)
+    else {
         return Err("support must not see card numbers".into());
     };
     assert_eq!(
@@ -198,8 +208,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &[Category::Location],
         Purpose::Shipping,
         now,
-    );
-    assert_eq!(to_carrier.basis(), Some(LawfulBasis::Contract));
+    )?;
+    assert_eq!(to_carrier.basis, LawfulBasis::Contract);
     let to_ads = decider.disclose(
         &ada,
         &RecipientId::new("adnet"),
@@ -207,17 +217,57 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Purpose::Marketing,
         now,
     );
+    let Err(UseError::Refused(Refusal::Denied(to_ads))) = to_ads else {
+        return Err("the ad network must not get the address".into());
+    };
+    assert_eq!(to_ads.reason, DenialReason::PurposeNotAllowed);
+    println!("address to the carrier: allowed; to the ad network: denied");
+
+    // 6. The audit trail holds every consent change, reveal and disclosure,
+    //    with pseudonyms instead of ids and no personal data.
+    let events = sink.events();
+    let actions: Vec<_> = events.iter().map(|e| e.action()).collect();
     assert_eq!(
-        to_ads.denial_reason(),
-        Some(DenialReason::PurposeNotAllowed)
+        &actions[..3],
+        [
+            Action::ConsentGranted,
+            Action::ConsentWithdrawn,
+            Action::ConsentGranted
+        ]
     );
+    assert!(actions.contains(&Action::ConsentRefusedGpc));
+    assert_eq!(
+        &actions[actions.len() - 4..],
+        [
+            Action::Reveal,
+            Action::Reveal,
+            Action::Disclosure,
+            Action::Disclosure
+        ]
+    );
+    let card_reveal = &events[events.len() - 3];
+    assert_eq!(card_reveal.outcome(), Outcome::Denied);
+    assert_eq!(
+        card_reveal.reason(),
+        Some(RefusalReason::Denied(DenialReason::RoleLacksRight))
+    );
+    assert_eq!(card_reveal.subject(), Some(&keys.subject("cus_8Hq2")));
+    assert_eq!(card_reveal.categories(), [Category::Financial]);
+    let ads = &events[events.len() - 1];
+    assert_eq!(ads.recipient(), Some(&RecipientId::new("adnet")));
+    assert_eq!(ads.policy_version(), Some(&version));
+    for event in &events {
+        let json = String::from_utf8(event.to_json())?;
+        for secret in ["cus_8Hq2", "cus_Z81k", "ada.lovelace", "4242", "staff:0042"] {
+            assert!(!json.contains(secret), "{json}");
+        }
+    }
     println!(
-        "address to the carrier: {}; to the ad network: {}",
-        to_carrier.outcome_key(),
-        to_ads.outcome_key()
+        "audit trail: {} events, none with personal data",
+        events.len()
     );
 
-    // 6. The record of processing activities (GDPR Art. 30).
+    // 7. The record of processing activities (GDPR Art. 30).
     let record = ProcessingRecord::of(&policy);
     let markdown = record.to_markdown();
     assert!(markdown.contains("DHL Paket GmbH"));

@@ -14,7 +14,9 @@
 //!
 //! On success the plaintext comes back in a [`Revealed`] guard: an owned
 //! copy that is zeroized when the guard is dropped, and that does not
-//! print itself. On refusal nothing is copied.
+//! print itself. On refusal nothing is copied. Every reveal, allowed or
+//! refused, is recorded as an audit event before it returns, and a reveal
+//! that cannot be recorded returns an error instead of plaintext.
 //!
 //! Any other kind can be passed to a reveal:
 //!
@@ -49,8 +51,9 @@ use std::fmt::Write as _;
 use zeroize::Zeroizing;
 
 use crate::SubjectId;
+use crate::audit;
 use crate::consent::ConsentStore;
-use crate::decision::{Actor, Allowance, Decider, Refusal, Use};
+use crate::decision::{Actor, Allowance, Decider, Use, UseError};
 use crate::ids::{Reference, Role, StaffId};
 use crate::pii::{
     CardNumber, Category, Custom, CustomKind, DateOfBirth, Email, Iban, IpAddress, NationalId,
@@ -238,7 +241,7 @@ impl<S: ConsentStore> Decider<'_, S> {
     /// ```
     /// use custodian::access::AccessContext;
     /// use custodian::consent::ConsentLedger;
-    /// use custodian::decision::{Decider, DenialReason, Refusal};
+    /// use custodian::decision::{Decider, DenialReason, Refusal, UseError};
     /// use custodian::ids::{PolicyVersion, Reference, Role, StaffId};
     /// use custodian::SubjectId;
     /// use custodian::pii::{CardNumber, Email};
@@ -247,7 +250,8 @@ impl<S: ConsentStore> Decider<'_, S> {
     /// use custodian::time::Timestamp;
     ///
     /// let schedule = PolicySchedule::single(marketplace().build(PolicyVersion::new("1"), Timestamp::EPOCH)?);
-    /// let ledger = ConsentLedger::in_memory();
+    /// # let auditor = custodian::audit::Auditor::new(custodian::audit::MemorySink::new(), custodian::audit::Pseudonymizer::from_bytes([1; 32]));
+    /// let ledger = ConsentLedger::in_memory(auditor);
     /// let decider = Decider::new(&schedule, &ledger);
     /// let (agent, role, ticket) = (StaffId::new("staff:7"), Role::new("support_agent"), Reference::new("ticket:1"));
     /// let ctx = AccessContext::new(&agent, &role, Purpose::CustomerSupport, &ticket);
@@ -258,28 +262,32 @@ impl<S: ConsentStore> Decider<'_, S> {
     /// assert_eq!(decider.reveal(&ctx, &ada, &email, now)?.expose(), "ada@example.com");
     ///
     /// let card = CardNumber::parse("4242 4242 4242 4242")?;
-    /// let Err(Refusal::Denied(denial)) = decider.reveal(&ctx, &ada, &card, now) else { panic!() };
+    /// let Err(UseError::Refused(Refusal::Denied(denial))) = decider.reveal(&ctx, &ada, &card, now) else { panic!() };
     /// assert_eq!(denial.reason, DenialReason::RoleLacksRight);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// The [`Refusal`] (a denial with its reason, or a policy gap) when the
-    /// reveal is not allowed; nothing is copied then.
+    /// [`UseError::Refused`] (a denial with its reason, or a policy gap)
+    /// when the reveal is not allowed; [`UseError::Unaudited`] when the
+    /// audit event could not be recorded. Nothing is copied in either case.
     ///
     /// # Security
     ///
-    /// Every call, allowed or not, should become an audit event: the
-    /// context, the value's category and the decision carry everything it
-    /// needs, without the value.
+    /// Every call, allowed or not, is recorded as a `reveal` audit event
+    /// through the ledger's [`Auditor`](crate::audit::Auditor) before the
+    /// plaintext is copied: the staff member's and the subject's
+    /// pseudonyms, the role, the value's category, the purpose, and the
+    /// decision (basis or reason, policy version). Never the value or the
+    /// ticket reference.
     pub fn reveal<T: Revealable>(
         &self,
         ctx: &AccessContext<'_>,
         subject: &SubjectId,
         value: &T,
         at: Timestamp,
-    ) -> Result<Revealed, Refusal> {
+    ) -> Result<Revealed, UseError> {
         let category = value.category();
         let request = Use::new(
             subject,
@@ -288,7 +296,8 @@ impl<S: ConsentStore> Decider<'_, S> {
             Actor::Staff(ctx.role),
             at,
         );
-        let allowance = self.decide(&request).into_result()?;
+        let actor = audit::Actor::staff(ctx.role.clone(), self.ledger().auditor().staff(ctx.staff));
+        let allowance = self.decide_audited(audit::Action::Reveal, &request, actor)?;
         let mut text = Zeroizing::new(String::new());
         value.write_plaintext(&mut text);
         Ok(Revealed {

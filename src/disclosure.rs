@@ -20,7 +20,9 @@
 //!   ([`ConsentLedger::give_to`](crate::consent::ConsentLedger::give_to)).
 //!
 //! [`Decider::disclose`] is the one call; it is
-//! [`Decider::decide`] with the recipient as the actor.
+//! [`Decider::decide`] with the recipient as the actor, recorded as a
+//! `disclosure` audit event before it answers (fail closed: no event, no
+//! disclosure).
 //!
 //! ```
 //! use custodian::consent::ConsentLedger;
@@ -40,15 +42,17 @@
 //! );
 //! let policy = marketplace().recipient(carrier).build(PolicyVersion::new("1"), Timestamp::EPOCH)?;
 //! let schedule = PolicySchedule::single(policy);
-//! let ledger = ConsentLedger::in_memory();
+//! # let auditor = custodian::audit::Auditor::new(custodian::audit::MemorySink::new(), custodian::audit::Pseudonymizer::from_bytes([1; 32]));
+//! let ledger = ConsentLedger::in_memory(auditor);
 //! let decider = Decider::new(&schedule, &ledger);
 //! let ada = SubjectId::try_new("cus_ada")?;
 //! let dhl = RecipientId::new("dhl");
 //!
 //! let now = decider.disclose(&ada, &dhl, &[Category::Location], Purpose::Shipping, t("2025-03-01T12:00:00Z"));
-//! assert_eq!(now.basis(), Some(LawfulBasis::Contract));
+//! assert_eq!(now?.basis, LawfulBasis::Contract);
 //! let later = decider.disclose(&ada, &dhl, &[Category::Location], Purpose::Shipping, t("2026-03-01T12:00:00Z"));
-//! assert_eq!(later.denial_reason(), Some(DenialReason::AgreementExpired));
+//! let refusal = later.unwrap_err().refusal().copied().unwrap();
+//! assert_eq!(refusal.into_decision().denial_reason(), Some(DenialReason::AgreementExpired));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -62,8 +66,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::SubjectId;
+use crate::audit::{self, Action};
 use crate::consent::ConsentStore;
-use crate::decision::{Actor, Decider, Decision, Use};
+use crate::decision::{Actor, Allowance, Decider, Use, UseError};
 use crate::ids::{Jurisdiction, RecipientId, Reference};
 use crate::pii::Category;
 use crate::purpose::Purpose;
@@ -291,7 +296,16 @@ impl Recipient {
 
 impl<S: ConsentStore> Decider<'_, S> {
     /// Decides whether `categories` of `subject`'s data may be disclosed to
-    /// `recipient` for `purpose` at `at` (see the [module docs](self)).
+    /// `recipient` for `purpose` at `at` (see the [module docs](self)), and
+    /// records the decision as a `disclosure` audit event (allowed or
+    /// denied, with the recipient, basis or reason, and policy version)
+    /// before answering.
+    ///
+    /// # Errors
+    ///
+    /// [`UseError::Refused`] when the disclosure is not allowed;
+    /// [`UseError::Unaudited`] when the audit event could not be recorded,
+    /// whatever the decision: then the data must not be sent (fail closed).
     pub fn disclose(
         &self,
         subject: &SubjectId,
@@ -299,14 +313,15 @@ impl<S: ConsentStore> Decider<'_, S> {
         categories: &[Category],
         purpose: Purpose,
         at: Timestamp,
-    ) -> Decision {
-        self.decide(&Use::new(
+    ) -> Result<Allowance, UseError> {
+        let request = Use::new(
             subject,
             categories,
             purpose,
             Actor::Recipient(recipient),
             at,
-        ))
+        );
+        self.decide_audited(Action::Disclosure, &request, audit::Actor::system())
     }
 }
 

@@ -38,9 +38,10 @@
 //! | every use checked: allowed, denied with a reason, or a policy gap | [`decision`] |
 //! | staff permissions, no unauthorized viewing | [`access`] (role- and purpose-checked reveals) |
 //! | no disclosure without approval, except delivery, shipping, payment | [`disclosure`] (recipients and their agreements) |
-//! | every internal data activity logged and traceable | [`audit`] (events, sink trait, verifiable Merkle log) |
+//! | every internal data activity logged and traceable | [`audit`] (events, sink trait, verifiable Merkle log); reveals, disclosures and consent changes are recorded through an [`audit::Auditor`] before they take effect |
 //! | subjects, roles, recipients, versions as checked identifiers | [`ids`], [`time`] |
 //! | mask personal data in logs, tickets and other free text | [`redact`] |
+//! | all of it behind one door that cannot be built unaudited | [`Custodian`] ([`front`]) |
 //!
 //! Uses of personal data are decided at run time against a versioned policy
 //! and the subject's consents:
@@ -56,7 +57,8 @@
 //! use custodian::time::Timestamp;
 //!
 //! let schedule = PolicySchedule::single(marketplace().build(PolicyVersion::new("1"), Timestamp::EPOCH)?);
-//! let ledger = ConsentLedger::in_memory();
+//! # let auditor = custodian::audit::Auditor::new(custodian::audit::MemorySink::new(), custodian::audit::Pseudonymizer::from_bytes([1; 32]));
+//! let ledger = ConsentLedger::in_memory(auditor);
 //! let decider = Decider::new(&schedule, &ledger);
 //! let ada = SubjectId::try_new("cus_8Hq2")?;
 //! let now = Timestamp::now();
@@ -79,6 +81,8 @@
 //! - Decisions fail closed: a use the policy does not cover is a gap, an
 //!   unreadable consent ledger denies, and staff see plaintext only through
 //!   a role- and purpose-checked reveal whose guard zeroizes its copy on drop.
+//! - Audit fails closed: a reveal, disclosure or consent change whose audit
+//!   event cannot be recorded returns an error and has no effect.
 //!
 //! What this crate does not protect against: a compromised host process
 //! (memory can be read before it is zeroized), copies the host makes of
@@ -104,6 +108,7 @@ pub mod consent;
 pub mod decision;
 pub mod disclosure;
 mod error;
+pub mod front;
 mod hex;
 pub mod ids;
 pub mod pii;
@@ -117,6 +122,7 @@ pub mod validate;
 pub mod vault;
 
 pub use error::{EnvelopeFault, Error, SealError, VaultError};
+pub use front::Custodian;
 pub use subject::SubjectId;
 
 /// Plumbing for the crate's macros. Not a stable API.

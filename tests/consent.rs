@@ -125,7 +125,7 @@ fn receipts_list_the_valid_consents_only() {
         })
         .build(V1, Timestamp::EPOCH)
         .unwrap();
-    let ledger = ConsentLedger::in_memory();
+    let ledger = ConsentLedger::in_memory(auditor());
     let ada = SubjectId::try_new("cus_ada").unwrap();
     let request = |at| ReceiptRequest {
         subject: &ada,
@@ -158,7 +158,7 @@ fn receipts_list_the_valid_consents_only() {
 #[test]
 fn gpc_records_an_opt_out_and_flags_conflicts_once() {
     let policy = marketplace().build(V1, Timestamp::EPOCH).unwrap();
-    let ledger = ConsentLedger::in_memory();
+    let ledger = ConsentLedger::in_memory(auditor());
     let (ada, bo) = (
         SubjectId::try_new("ada").unwrap(),
         SubjectId::try_new("bo").unwrap(),
@@ -186,7 +186,7 @@ fn gpc_records_an_opt_out_and_flags_conflicts_once() {
 #[test]
 fn withdrawal_takes_the_same_call_as_a_grant() {
     let schedule = PolicySchedule::single(marketplace().build(V1, Timestamp::EPOCH).unwrap());
-    let ledger = ConsentLedger::in_memory();
+    let ledger = ConsentLedger::in_memory(auditor());
     let ada = SubjectId::try_new("ada").unwrap();
     let decider = Decider::new(&schedule, &ledger);
     let mail = |at| {
@@ -283,4 +283,12 @@ fn policies_load_from_toml() {
     assert!(policy.rule(Category::Location, Purpose::Shipping).is_some());
     let err = load::from_toml("version = \"1\"\neffective_from = 3").unwrap_err();
     assert!(matches!(err, PolicyError::Document { .. }), "{err}");
+}
+
+/// An auditor over a fresh in-memory sink.
+fn auditor() -> custodian::audit::Auditor {
+    custodian::audit::Auditor::new(
+        custodian::audit::MemorySink::new(),
+        custodian::audit::Pseudonymizer::from_bytes([3; 32]),
+    )
 }

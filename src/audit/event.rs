@@ -18,6 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::error::{DecodeError, DecodeProblem};
 use super::evidence::EvidenceRef;
 use super::pseudonym::{ActorPseudonym, SubjectPseudonym};
+use crate::decision::{DenialReason, GapKind, Refusal};
 use crate::ids::{InvalidId, PolicyVersion, RandomnessError, RecipientId, Role};
 use crate::pii::Category;
 use crate::purpose::{LawfulBasis, Purpose};
@@ -103,6 +104,12 @@ key_enum! {
         ConsentExpired => "consent_expired",
         /// A Global Privacy Control signal (`Sec-GPC: 1`) refused consent.
         ConsentRefusedGpc => "consent_refused_gpc",
+        /// The subject refused consent (other than by a GPC signal).
+        ConsentRefused => "consent_refused",
+        /// The subject objected to a purpose (GDPR Art. 21).
+        ObjectionRecorded => "objection_recorded",
+        /// A consent was found invalid and set aside.
+        ConsentInvalidated => "consent_invalidated",
         /// A policy version took effect.
         PolicyActivated => "policy_activated",
         /// A rights request arrived.
@@ -350,6 +357,75 @@ id_type!(
     "correlation id"
 );
 
+/// Why a [decision](crate::decision) refused a use: a denial reason the
+/// subject can be shown, or a gap in the policy. Written as the reason's
+/// or the gap's snake_case key (the two sets of keys are disjoint).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RefusalReason {
+    /// The policy or the subject said no.
+    Denied(DenialReason),
+    /// The policy does not cover the use.
+    Gap(GapKind),
+}
+
+impl RefusalReason {
+    /// The reason of a refused decision.
+    pub const fn of(refusal: &Refusal) -> Self {
+        match refusal {
+            Refusal::Denied(d) => Self::Denied(d.reason),
+            Refusal::Gap(g) => Self::Gap(g.kind),
+        }
+    }
+
+    /// The stable snake_case key.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Denied(r) => r.key(),
+            Self::Gap(g) => g.key(),
+        }
+    }
+
+    /// Parses a key.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidId`] (`refusal reason`) for an unknown key.
+    pub fn parse(s: &str) -> Result<Self, InvalidId> {
+        let denied = DenialReason::ALL.iter().find(|r| r.key() == s);
+        let gap = GapKind::ALL.iter().find(|g| g.key() == s);
+        match (denied, gap) {
+            (Some(&r), _) => Ok(Self::Denied(r)),
+            (None, Some(&g)) => Ok(Self::Gap(g)),
+            (None, None) => Err(InvalidId::new("refusal reason")),
+        }
+    }
+}
+
+impl fmt::Display for RefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl Serialize for RefusalReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
+impl<'de> Deserialize<'de> for RefusalReason {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = Cow::<'de, str>::deserialize(deserializer)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `reason` is absent or a key; an explicit `null` would not re-encode to
+/// the same bytes, so it is refused.
+fn present_reason<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RefusalReason>, D::Error> {
+    RefusalReason::deserialize(d).map(Some)
+}
+
 /// A category kept back from an erasure, and why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Withheld {
@@ -372,7 +448,8 @@ pub struct Withheld {
 /// |---|---|
 /// | `reveal` | subject, categories, purpose, legal basis; outcome `allowed` or `denied` |
 /// | `disclosure` | subject, categories, purpose, recipient; `allowed` or `denied` |
-/// | `consent_granted`, `consent_withdrawn`, `consent_expired`, `consent_refused_gpc` | subject, purpose, policy version |
+/// | `consent_granted`, `consent_withdrawn`, `consent_expired`, `consent_refused_gpc`, `consent_refused`, `objection_recorded`, `consent_invalidated` | subject, purpose, policy version, recipient (for a consent to one recipient), correlation (the consent event id) |
+/// | `reveal` and `disclosure` refused by a [decision](crate::decision) | also the [`RefusalReason`] |
 /// | `policy_activated` | policy version |
 /// | `rights_request_received`, `rights_request_status_changed`, `rights_request_completed` | subject, right, request status, request id |
 /// | `export_produced` | subject, categories, request id, count |
@@ -413,6 +490,7 @@ pub struct AuditEvent {
     time: Timestamp,
     action: Action,
     outcome: Outcome,
+    reason: Option<RefusalReason>,
     actor: Actor,
     subject: Option<SubjectPseudonym>,
     categories: Vec<Category>,
@@ -438,6 +516,7 @@ impl AuditEvent {
             time: Timestamp::now(),
             action,
             outcome,
+            reason: None,
             actor: Actor::system(),
             subject: None,
             categories: Vec::new(),
@@ -492,6 +571,18 @@ impl AuditEvent {
     /// Sets the lawful basis.
     pub fn with_legal_basis(mut self, basis: LawfulBasis) -> Self {
         self.legal_basis = Some(basis);
+        self
+    }
+
+    /// Replaces the outcome (the same event, ended otherwise).
+    pub fn with_outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    /// Sets why a decision refused the use.
+    pub fn with_reason(mut self, reason: RefusalReason) -> Self {
+        self.reason = Some(reason);
         self
     }
 
@@ -576,7 +667,13 @@ impl AuditEvent {
         self.at(Timestamp::now())
     }
 
-    /// How it ended.
+    /// Why a decision refused the use, for refused reveals and
+    /// disclosures.
+    pub fn reason(&self) -> Option<RefusalReason> {
+        self.reason
+    }
+
+    /// The outcome.
     pub fn outcome(&self) -> Outcome {
         self.outcome
     }
@@ -769,6 +866,11 @@ impl Serialize for AuditEvent {
         s.serialize_field("time", &self.time)?;
         s.serialize_field("action", &self.action)?;
         s.serialize_field("outcome", &self.outcome)?;
+        // The one member written only when set, so that entries without
+        // it keep the bytes they had before it existed.
+        if let Some(reason) = self.reason {
+            s.serialize_field("reason", &reason)?;
+        }
         s.serialize_field("actor_role", &self.actor.role)?;
         s.serialize_field("actor", &self.actor.pseudonym)?;
         s.serialize_field("subject", &self.subject)?;
@@ -817,6 +919,8 @@ struct Wire<'a> {
     time: Timestamp,
     action: Action,
     outcome: Outcome,
+    #[serde(default, deserialize_with = "present_reason")]
+    reason: Option<RefusalReason>,
     actor_role: Role,
     actor: Option<ActorPseudonym>,
     subject: Option<SubjectPseudonym>,
@@ -873,6 +977,7 @@ impl Wire<'_> {
             time: self.time,
             action: self.action,
             outcome: self.outcome,
+            reason: self.reason,
             actor,
             subject: self.subject,
             categories,
@@ -1054,6 +1159,30 @@ mod tests {
         for h in HoldReason::ALL {
             assert_eq!(HoldReason::parse(h.key()), Ok(*h));
         }
-        assert_eq!(Action::ALL.len(), 22);
+        assert_eq!(Action::ALL.len(), 25);
+    }
+
+    #[test]
+    fn refusal_reasons_round_trip_and_are_left_out_when_empty() {
+        for r in DenialReason::ALL.map(RefusalReason::Denied) {
+            assert_eq!(RefusalReason::parse(r.key()), Ok(r));
+        }
+        for g in GapKind::ALL.map(RefusalReason::Gap) {
+            assert_eq!(RefusalReason::parse(g.key()), Ok(g));
+        }
+        assert!(RefusalReason::parse("because").is_err());
+        let plain = AuditEvent::new(Action::Reveal, Outcome::Allowed);
+        assert!(
+            !String::from_utf8(plain.to_json())
+                .unwrap()
+                .contains("reason")
+        );
+        let denied = AuditEvent::new(Action::Reveal, Outcome::Denied)
+            .with_reason(RefusalReason::Denied(DenialReason::NoConsent));
+        let json = String::from_utf8(denied.to_json()).unwrap();
+        assert!(json.contains(r#""outcome":"denied","reason":"no_consent","actor_role""#));
+        assert_eq!(AuditEvent::from_json(json.as_bytes()), Ok(denied));
+        let null = json.replace(r#""reason":"no_consent""#, r#""reason":null"#);
+        assert!(AuditEvent::from_json(null.as_bytes()).is_err());
     }
 }

@@ -82,6 +82,7 @@
 //!   operations always record), and a host that lies in the fields it
 //!   supplies.
 
+mod auditor;
 mod bundle;
 mod checkpoint;
 mod error;
@@ -97,6 +98,7 @@ mod verify;
 #[doc = include_str!("formats.md")]
 pub mod formats {}
 
+pub use auditor::Auditor;
 pub use bundle::{ConsistencyBundle, InclusionBundle};
 pub use checkpoint::{
     Checkpoint, CheckpointSigner, CheckpointVerifier, MAX_KEY_NAME_LEN, MAX_NOTE_LEN,
@@ -107,7 +109,7 @@ pub use error::{
 };
 pub use event::{
     Action, Actor, AuditEvent, CorrelationId, ENTRY_VERSION, HoldReason, HostTaxonomy, Outcome,
-    RequestId, RequestStatus, Right, Withheld,
+    RefusalReason, RequestId, RequestStatus, Right, Withheld,
 };
 pub use evidence::{
     EvidenceFor, EvidenceRef, EvidenceSealer, EvidenceStore, FileEvidence, MemoryEvidence,

@@ -5,15 +5,20 @@ use thiserror::Error;
 
 use super::state::{ConsentState, Scope};
 use super::store::{ConsentStore, MemoryStore, StoreError};
-use super::{Collection, ConsentEvent, ConsentStatus};
+use super::{Collection, CollectionMethod, ConsentEvent, ConsentStatus};
 use crate::SubjectId;
+use crate::audit::{Action, Actor, AuditEvent, Auditor, CorrelationId, Outcome, SinkError};
 use crate::ids::{ConsentEventId, RandomnessError, RecipientId};
 use crate::purpose::Purpose;
 
 /// Recording or reading consent failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum ConsentError {
+    /// The audit event could not be recorded, so the consent event was
+    /// not written either (fail closed).
+    #[error(transparent)]
+    Audit(#[from] SinkError),
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -25,9 +30,14 @@ pub enum ConsentError {
     NothingToReceipt,
 }
 
-/// The append-only consent ledger over a [`ConsentStore`].
+/// The append-only consent ledger over a [`ConsentStore`], audited.
 ///
-/// Every call records one event and returns its id. Withdrawing takes
+/// Every call records one event and returns its id. Each event is first
+/// recorded as an audit event through the ledger's [`Auditor`] (action
+/// `consent_granted`, `consent_withdrawn`, `consent_refused_gpc`, ...,
+/// with the subject's pseudonym, the purpose, the recipient, the policy
+/// version and the consent event id as correlation); if that fails,
+/// nothing is written and the call returns [`ConsentError::Audit`]. Withdrawing takes
 /// exactly the same call shape as giving (GDPR Art. 7(3): "as easy to
 /// withdraw as to give"), and takes effect for the next decision:
 ///
@@ -38,7 +48,8 @@ pub enum ConsentError {
 /// use custodian::purpose::Purpose;
 /// use custodian::time::Timestamp;
 ///
-/// let ledger = ConsentLedger::in_memory();
+/// # let auditor = custodian::audit::Auditor::new(custodian::audit::MemorySink::new(), custodian::audit::Pseudonymizer::from_bytes([1; 32]));
+/// let ledger = ConsentLedger::in_memory(auditor);
 /// let ada = SubjectId::try_new("cus_ada")?;
 /// let how = |t| Collection::new(PolicyVersion::new("1"), Timestamp::from_unix_secs(t).unwrap(),
 ///                               CollectionMethod::WebForm, Jurisdiction::new("DE"));
@@ -54,19 +65,26 @@ pub enum ConsentError {
 #[derive(Debug)]
 pub struct ConsentLedger<S = MemoryStore> {
     store: S,
+    audit: Auditor,
 }
 
 impl ConsentLedger<MemoryStore> {
-    /// A ledger over a fresh [`MemoryStore`].
-    pub fn in_memory() -> Self {
-        Self::new(MemoryStore::new())
+    /// A ledger over a fresh [`MemoryStore`], audited by `audit`.
+    pub fn in_memory(audit: Auditor) -> Self {
+        Self::new(MemoryStore::new(), audit)
     }
 }
 
 impl<S: ConsentStore> ConsentLedger<S> {
-    /// A ledger over `store`.
-    pub fn new(store: S) -> Self {
-        Self { store }
+    /// A ledger over `store`, audited by `audit`.
+    pub fn new(store: S, audit: Auditor) -> Self {
+        Self { store, audit }
+    }
+
+    /// The auditor every write (and every reveal and disclosure decided
+    /// against this ledger) records through.
+    pub fn auditor(&self) -> &Auditor {
+        &self.audit
     }
 
     /// The store.
@@ -78,8 +96,10 @@ impl<S: ConsentStore> ConsentLedger<S> {
     ///
     /// # Errors
     ///
-    /// [`ConsentError`] if the store refuses the event (for example one
-    /// older than the subject's latest) or fails, or no id can be drawn.
+    /// [`ConsentError::Audit`] if the audit event cannot be recorded
+    /// (nothing is written); [`ConsentError`] if the store refuses the
+    /// event (for example one older than the subject's latest) or fails,
+    /// or no id can be drawn.
     pub fn give(
         &self,
         subject: &SubjectId,
@@ -193,8 +213,7 @@ impl<S: ConsentStore> ConsentLedger<S> {
             status,
             how,
         );
-        self.store.append(event)?;
-        Ok(id)
+        self.append(event)
     }
 
     /// Appends a complete event (an import from another system, a GPC
@@ -205,8 +224,47 @@ impl<S: ConsentStore> ConsentLedger<S> {
     /// As [`give`](Self::give), without the randomness case.
     pub fn append(&self, event: ConsentEvent) -> Result<ConsentEventId, ConsentError> {
         let id = event.id();
-        self.store.append(event)?;
+        // Audit first: a consent change the log does not show must not
+        // take effect.
+        let audited = self.audit_event(&event);
+        self.audit.record(&audited)?;
+        if let Err(e) = self.store.append(event) {
+            // The log says the change happened; say that it did not. Best
+            // effort: the store error is what the caller needs.
+            let _ = self.audit.record(&audited.with_outcome(Outcome::Failed));
+            return Err(e.into());
+        }
         Ok(id)
+    }
+
+    /// The audit event of a consent event: closed values and pseudonyms
+    /// only (the jurisdiction, method details and proof stay in the
+    /// ledger).
+    fn audit_event(&self, event: &ConsentEvent) -> AuditEvent {
+        let action = match (event.status(), event.method()) {
+            (ConsentStatus::Given | ConsentStatus::Renewed, _) => Action::ConsentGranted,
+            (ConsentStatus::Withdrawn, _) => Action::ConsentWithdrawn,
+            (ConsentStatus::Expired, _) => Action::ConsentExpired,
+            (ConsentStatus::Refused, CollectionMethod::Gpc) => Action::ConsentRefusedGpc,
+            (ConsentStatus::Refused, _) => Action::ConsentRefused,
+            (ConsentStatus::Invalidated, _) => Action::ConsentInvalidated,
+            (ConsentStatus::Objected, _) => Action::ObjectionRecorded,
+        };
+        let actor = match event.status() {
+            ConsentStatus::Expired | ConsentStatus::Invalidated => Actor::system(),
+            _ => Actor::subject(),
+        };
+        let audited = AuditEvent::new(action, Outcome::Done)
+            .at(event.time())
+            .with_actor(actor)
+            .with_subject(self.audit.subject(event.subject()))
+            .with_purpose(event.purpose())
+            .with_policy_version(*event.version())
+            .with_correlation(CorrelationId::from_bytes(*event.id().as_bytes()));
+        match event.recipient() {
+            Some(recipient) => audited.with_recipient(recipient.clone()),
+            None => audited,
+        }
     }
 
     /// The current state of `scope` for `subject`, or `None` if no event

@@ -99,9 +99,11 @@ const NEVER: u64 = u64::MAX;
 /// every scope the events touched, updated on each append.
 ///
 /// ```
+/// use custodian::audit::{Auditor, MemorySink, Pseudonymizer};
 /// use custodian::consent::{ConsentLedger, MemoryStore};
 ///
-/// let ledger = ConsentLedger::new(MemoryStore::new());
+/// let auditor = Auditor::new(MemorySink::new(), Pseudonymizer::from_bytes([1; 32]));
+/// let ledger = ConsentLedger::new(MemoryStore::new(), auditor);
 /// # let _ = ledger;
 /// ```
 #[derive(Default)]

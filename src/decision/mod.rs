@@ -42,7 +42,8 @@
 //!
 //! let v1 = PolicyVersion::new("1");
 //! let schedule = PolicySchedule::single(marketplace().build(v1, Timestamp::EPOCH)?);
-//! let ledger = ConsentLedger::in_memory();
+//! # let auditor = custodian::audit::Auditor::new(custodian::audit::MemorySink::new(), custodian::audit::Pseudonymizer::from_bytes([1; 32]));
+//! let ledger = ConsentLedger::in_memory(auditor);
 //! let decider = Decider::new(&schedule, &ledger);
 //! let ada = SubjectId::try_new("cus_ada")?;
 //! let now = Timestamp::from_unix_secs(1_750_000_000).unwrap();
@@ -201,6 +202,22 @@ pub enum DenialReason {
 }
 
 impl DenialReason {
+    /// Every reason.
+    pub const ALL: [DenialReason; 12] = [
+        Self::NoConsent,
+        Self::Refused,
+        Self::Withdrawn,
+        Self::Expired,
+        Self::Invalidated,
+        Self::Objection,
+        Self::PurposeNotAllowed,
+        Self::ConsentPredatesChange,
+        Self::RoleLacksRight,
+        Self::NoAgreement,
+        Self::AgreementExpired,
+        Self::LedgerUnavailable,
+    ];
+
     /// The stable snake_case key.
     pub const fn key(self) -> &'static str {
         match self {
@@ -267,6 +284,18 @@ pub enum GapKind {
 }
 
 impl GapKind {
+    /// Every kind of gap.
+    pub const ALL: [GapKind; 8] = [
+        Self::NoPolicyInForce,
+        Self::NoCategories,
+        Self::UndeclaredPurpose,
+        Self::UnknownCategory,
+        Self::NoRule,
+        Self::UnknownRole,
+        Self::UnknownRecipient,
+        Self::UnknownConsentVersion,
+    ];
+
     /// The stable snake_case key.
     pub const fn key(self) -> &'static str {
         match self {
@@ -400,7 +429,9 @@ impl Decision {
     }
 }
 
-/// Decides uses from a policy schedule and a consent ledger.
+/// Decides uses from a policy schedule and a consent ledger, and audits
+/// the ones with an effect through the ledger's
+/// [`Auditor`](crate::audit::Auditor).
 ///
 /// Cheap to make and `Copy`: it only borrows both.
 #[derive(Debug)]
@@ -437,6 +468,14 @@ impl<'a, S: ConsentStore> Decider<'a, S> {
     }
 
     /// Decides a use; see the [module docs](self) for the order of checks.
+    ///
+    /// Not audited: `decide` is a question without an effect (nothing is
+    /// revealed, sent or changed), asked on hot paths such as filtering a
+    /// mailing list, and its answer alone gives no access. The calls that
+    /// act on a decision, [`reveal`](Self::reveal) and
+    /// [`disclose`](Self::disclose), record it first, as the ledger does
+    /// for consent changes. A host that acts on a plain `decide` for an
+    /// effect of its own records that effect itself.
     pub fn decide(&self, request: &Use<'_>) -> Decision {
         match self.steps(request) {
             Ok(allowance) => Decision::Allowed(allowance),
@@ -680,5 +719,8 @@ fn strongest_basis(
     }))
 }
 
+mod audited;
 #[cfg(test)]
 mod tests;
+
+pub use audited::UseError;

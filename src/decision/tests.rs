@@ -67,7 +67,7 @@ fn schedule(with_v2: bool) -> PolicySchedule {
 
 fn system(s: &SubjectId, categories: &'static [Category], purpose: Purpose, at: u64) -> Decision {
     let schedule = Box::leak(Box::new(schedule(false)));
-    let ledger = Box::leak(Box::new(ConsentLedger::in_memory()));
+    let ledger = Box::leak(Box::new(ConsentLedger::in_memory(auditor())));
     Decider::new(schedule, ledger).decide(&Use::new(s, categories, purpose, Actor::System, t(at)))
 }
 
@@ -81,7 +81,7 @@ impl Fixture {
     fn new(with_v2: bool) -> Self {
         Self {
             schedule: schedule(with_v2),
-            ledger: ConsentLedger::in_memory(),
+            ledger: ConsentLedger::in_memory(auditor()),
             ada: subject("cus_ada"),
         }
     }
@@ -123,7 +123,7 @@ impl Fixture {
 #[test]
 fn nothing_in_force_before_the_first_version() {
     let s = PolicySchedule::single(marketplace().build(V1, t(100)).unwrap());
-    let ledger = ConsentLedger::in_memory();
+    let ledger = ConsentLedger::in_memory(auditor());
     let ada = subject("a");
     let d = Decider::new(&s, &ledger).decide(&Use::new(
         &ada,
@@ -364,7 +364,7 @@ fn an_objection_to_marketing_stops_it_on_any_basis() {
         .build(V1, t(0))
         .unwrap();
     let schedule = PolicySchedule::single(policy);
-    let ledger = ConsentLedger::in_memory();
+    let ledger = ConsentLedger::in_memory(auditor());
     let ada = subject("a");
     let decider = Decider::new(&schedule, &ledger);
     let mail = |cats: &'static [Category], at| {
@@ -395,7 +395,7 @@ fn an_unreadable_ledger_denies() {
         }
     }
     let schedule = schedule(false);
-    let ledger = ConsentLedger::new(Down);
+    let ledger = ConsentLedger::new(Down, auditor());
     let ada = subject("a");
     let decider = Decider::new(&schedule, &ledger);
     let d = decider.decide(&Use::new(&ada, &[Contact], Marketing, Actor::System, t(1)));
@@ -464,7 +464,7 @@ fn a_granted_role_still_needs_the_subjects_consent_where_the_use_does() {
         .build(V1, t(0))
         .unwrap();
     let schedule = PolicySchedule::single(policy);
-    let ledger = ConsentLedger::in_memory();
+    let ledger = ConsentLedger::in_memory(auditor());
     let ada = subject("a");
     let marketer = Role::new("marketer");
     let decider = Decider::new(&schedule, &ledger);
@@ -623,7 +623,7 @@ proptest! {
 
     #[test]
     fn the_memory_store_agrees_with_the_reference_fold(steps in proptest::collection::vec(step(), 0..60)) {
-        let ledger = ConsentLedger::in_memory();
+        let ledger = ConsentLedger::in_memory(auditor());
         let subjects = [subject("s0"), subject("s1"), subject("s2")];
         let mut now = 0;
         let mut all = Vec::new();
@@ -705,7 +705,7 @@ proptest! {
 #[test]
 fn histories_keep_host_purposes_and_recipients() {
     const LOYALTY: Purpose = Purpose::host("loyalty");
-    let ledger = ConsentLedger::in_memory();
+    let ledger = ConsentLedger::in_memory(auditor());
     let ada = subject("a");
     ledger
         .give(&ada, LOYALTY, &how(V1, 1).proof(Reference::new("form:1")))
@@ -718,8 +718,19 @@ fn histories_keep_host_purposes_and_recipients() {
     let _: HashMap<_, _> = h.iter().map(|e| (e.id(), e)).collect();
     // Appending an event older than the latest is refused.
     let err = ledger.give(&ada, Marketing, &how(V1, 1)).unwrap_err();
-    assert_eq!(
-        err,
-        crate::consent::ConsentError::Store(StoreError::OutOfOrder)
+    assert!(
+        matches!(
+            err,
+            crate::consent::ConsentError::Store(StoreError::OutOfOrder)
+        ),
+        "{err:?}"
     );
+}
+
+/// An auditor over a fresh in-memory sink.
+fn auditor() -> crate::audit::Auditor {
+    crate::audit::Auditor::new(
+        crate::audit::MemorySink::new(),
+        crate::audit::Pseudonymizer::from_bytes([3; 32]),
+    )
 }
