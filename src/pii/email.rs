@@ -74,17 +74,21 @@ impl Email {
             return Err(err(Reason::RepeatedSeparator));
         }
         check_local(local)?;
-        // Zeroizing: every plaintext copy is wiped, even temporary ones.
-        let domain = Zeroizing::new(domain.to_lowercase());
-        check_domain(&domain, local.chars().count() + 1)?;
-        let mut value = Zeroizing::new(String::with_capacity(local.len() + 1 + domain.len()));
+        // One buffer, lower-cased in place: no temporary copy of the
+        // plaintext to wipe, and one allocation per parse (the vault parses
+        // again on every open).
+        let at = local.len();
+        let mut value = Zeroizing::new(String::with_capacity(input.len()));
         value.push_str(local);
         value.push('@');
-        value.push_str(&domain);
-        Ok(Self {
-            at: local.len(),
-            value,
-        })
+        if domain.is_ascii() {
+            value.push_str(domain);
+            value[at + 1..].make_ascii_lowercase();
+        } else {
+            value.extend(domain.chars().flat_map(char::to_lowercase));
+        }
+        check_domain(&value[at + 1..], local.chars().count() + 1)?;
+        Ok(Self { at, value })
     }
 
     /// The normalized address, in plaintext.
