@@ -279,17 +279,19 @@ const RANGES: &[Range] = &[
 /// assert_eq!(card_brand(b"9219695798726578"), None);
 /// ```
 pub fn card_brand(digits: &[u8]) -> Option<CardBrand> {
-    let length_bit = 1_u32.checked_shl(u32::try_from(digits.len()).ok()?)?;
+    if !(12..=19).contains(&digits.len()) || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let length_bit = 1_u32 << digits.len();
+    // The detector calls this on every digit run, so the prefixes are read
+    // once: prefixes[n] is the number formed by the first n digits.
+    let mut prefixes = [0_u32; 5];
+    for n in 1..prefixes.len() {
+        prefixes[n] = prefixes[n - 1] * 10 + u32::from(digits[n - 1] - b'0');
+    }
     RANGES
         .iter()
-        .find(|r| {
-            let prefix = digits.get(..r.digits).and_then(|p| {
-                p.iter().try_fold(0_u32, |acc, &b| {
-                    b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
-                })
-            });
-            prefix.is_some_and(|p| (r.low..=r.high).contains(&p)) && r.lengths & length_bit != 0
-        })
+        .find(|r| (r.low..=r.high).contains(&prefixes[r.digits]) && r.lengths & length_bit != 0)
         .map(|r| r.brand)
 }
 
