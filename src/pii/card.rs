@@ -6,7 +6,7 @@ use core::str::FromStr;
 use zeroize::Zeroizing;
 
 use super::mask::last_chars;
-use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
+use super::{Category, PiiError, PiiKind, Reason, impl_pii, impl_text_canonical};
 use crate::validate::{card_brand, luhn_valid};
 
 /// ISO/IEC 7812-1: a PAN has 12 to 19 digits (8-digit IINs since 2017).
@@ -176,18 +176,7 @@ impl fmt::Display for CardNumber {
     }
 }
 
-impl Sealed for CardNumber {
-    fn with_canonical<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
-        f(self.digits.as_bytes())
-    }
-
-    fn from_canonical(bytes: &[u8]) -> Result<Self, PiiError> {
-        let text = core::str::from_utf8(bytes)
-            .map_err(|_| err(Reason::MalformedPart { part: "encoding" }))?;
-        Self::parse(text)
-    }
-}
-
+impl_text_canonical!(CardNumber, digits, PiiKind::CardNumber);
 impl_pii!(CardNumber, PiiKind::CardNumber, Category::Financial);
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use core::str::FromStr;
 use zeroize::Zeroizing;
 
 use super::mask::first_chars;
-use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
+use super::{Category, PiiError, PiiKind, Reason, impl_pii, impl_text_canonical};
 
 /// RFC 5321 §4.5.3.1: 64 octets of local part, 255 of domain, and a path of
 /// 256 octets including the angle brackets, so 254 for the address itself.
@@ -200,18 +200,7 @@ impl fmt::Display for Email {
     }
 }
 
-impl Sealed for Email {
-    fn with_canonical<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
-        f(self.value.as_bytes())
-    }
-
-    fn from_canonical(bytes: &[u8]) -> Result<Self, PiiError> {
-        let text = core::str::from_utf8(bytes)
-            .map_err(|_| err(Reason::MalformedPart { part: "encoding" }))?;
-        Self::parse(text)
-    }
-}
-
+impl_text_canonical!(Email, value, PiiKind::Email);
 impl_pii!(Email, PiiKind::Email, Category::Contact);
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use core::str::FromStr;
 use zeroize::Zeroizing;
 
 use super::mask::{HIDDEN, last_chars};
-use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
+use super::{Category, PiiError, PiiKind, Reason, impl_pii, impl_text_canonical};
 use crate::validate::{iban_length, iban_mod97_valid};
 
 /// The longest IBAN any country uses (Russia, 33) leaves room for grouping
@@ -126,18 +126,7 @@ impl fmt::Display for Iban {
     }
 }
 
-impl Sealed for Iban {
-    fn with_canonical<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
-        f(self.value.as_bytes())
-    }
-
-    fn from_canonical(bytes: &[u8]) -> Result<Self, PiiError> {
-        let text = core::str::from_utf8(bytes)
-            .map_err(|_| err(Reason::MalformedPart { part: "encoding" }))?;
-        Self::parse(text)
-    }
-}
-
+impl_text_canonical!(Iban, value, PiiKind::Iban);
 impl_pii!(Iban, PiiKind::Iban, Category::Financial);
 
 #[cfg(test)]

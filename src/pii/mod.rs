@@ -225,3 +225,27 @@ macro_rules! impl_pii {
     };
 }
 pub(crate) use impl_pii;
+
+/// Implements the canonical encoding of kinds that store one normalized
+/// string: the canonical bytes are that string, and reading them back parses
+/// it again (so a stored value is re-validated on every open).
+macro_rules! impl_text_canonical {
+    ($ty:ident, $field:ident, $kind:expr) => {
+        impl $crate::pii::private::Sealed for $ty {
+            fn with_canonical<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+                f(self.$field.as_bytes())
+            }
+
+            fn from_canonical(bytes: &[u8]) -> Result<Self, $crate::pii::PiiError> {
+                let text = core::str::from_utf8(bytes).map_err(|_| {
+                    $crate::pii::PiiError::new(
+                        $kind,
+                        $crate::pii::Reason::MalformedPart { part: "encoding" },
+                    )
+                })?;
+                Self::parse(text)
+            }
+        }
+    };
+}
+pub(crate) use impl_text_canonical;

@@ -6,7 +6,7 @@ use core::str::FromStr;
 use zeroize::Zeroizing;
 
 use super::mask::{HIDDEN, first_chars};
-use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
+use super::{Category, PiiError, PiiKind, Reason, impl_pii, impl_text_canonical};
 
 const MAX_CHARS: usize = 256;
 
@@ -118,18 +118,7 @@ impl fmt::Display for PersonName {
     }
 }
 
-impl Sealed for PersonName {
-    fn with_canonical<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
-        f(self.value.as_bytes())
-    }
-
-    fn from_canonical(bytes: &[u8]) -> Result<Self, PiiError> {
-        let text = core::str::from_utf8(bytes)
-            .map_err(|_| err(Reason::MalformedPart { part: "encoding" }))?;
-        Self::parse(text)
-    }
-}
-
+impl_text_canonical!(PersonName, value, PiiKind::PersonName);
 impl_pii!(PersonName, PiiKind::PersonName, Category::Identity);
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use core::str::FromStr;
 use zeroize::Zeroizing;
 
 use super::mask::last_chars;
-use super::{Category, PiiError, PiiKind, Reason, impl_pii, private::Sealed};
+use super::{Category, PiiError, PiiKind, Reason, impl_pii, impl_text_canonical};
 
 /// ITU-T E.164 §6.1: at most 15 digits including the country code. Fewer
 /// than 8 is not a diallable international number anywhere we ship to.
@@ -227,18 +227,7 @@ impl fmt::Display for Phone {
     }
 }
 
-impl Sealed for Phone {
-    fn with_canonical<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
-        f(self.value.as_bytes())
-    }
-
-    fn from_canonical(bytes: &[u8]) -> Result<Self, PiiError> {
-        let text = core::str::from_utf8(bytes)
-            .map_err(|_| err(Reason::MalformedPart { part: "encoding" }))?;
-        Self::parse(text)
-    }
-}
-
+impl_text_canonical!(Phone, value, PiiKind::Phone);
 impl_pii!(Phone, PiiKind::Phone, Category::Contact);
 
 #[cfg(test)]
