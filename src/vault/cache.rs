@@ -26,7 +26,7 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::KeyInit;
 use zeroize::Zeroizing;
 
-use super::envelope::FieldKey;
+use super::envelope::{self, FieldKey};
 use super::key_store::{KeyId, KeyRecord, KeyScope};
 use super::root_key::RootKeyProvider;
 use super::subkey;
@@ -96,9 +96,11 @@ impl Keys {
             return Ok(Arc::clone(&field.cipher));
         }
         let data_key = state.data_key(&self.record, root, version)?;
-        let key = subkey::field_key(&data_key, super::envelope::ALG_AES256_GCM, category, label);
-        let cipher = Aes256Gcm::new(&(*key).into());
-        let cipher = Arc::new(FieldKey::new(cipher, label, self.record.scope.name()));
+        let scope = &self.record.scope;
+        let prefix =
+            envelope::header_prefix(scope.is_subject(), category, &self.record.id, version);
+        let key = subkey::field_key(&data_key, &prefix, label, scope.name());
+        let cipher = Arc::new(FieldKey::new(Aes256Gcm::new(&(*key).into()), prefix));
         state.fields.push(Field {
             version,
             category,
@@ -227,12 +229,15 @@ impl Cache {
     }
 
     /// Runs `f` with this thread's remembered field if it is still current
-    /// and `matches`; `None` otherwise. No lock, no map lookup.
+    /// and `matches`; `None` otherwise. No lock, no map lookup; only the
+    /// field key is upgraded (one atomic operation each way), the record's
+    /// keys are handed over as a weak reference for `f` to upgrade if it
+    /// needs them (shared keys, to count encryptions).
     fn with_recent<R>(
         &self,
         slot: Slot,
         matches: impl FnOnce(&Recent) -> bool,
-        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+        f: impl FnOnce(&Weak<Keys>, u32, &FieldKey) -> R,
     ) -> Option<R> {
         let generation = self.generation();
         slot.with(|recent| {
@@ -242,8 +247,8 @@ impl Cache {
             if !(current && matches(recent)) {
                 return None;
             }
-            let (keys, cipher) = (recent.keys.upgrade()?, recent.cipher.upgrade()?);
-            Some(f(&keys, recent.version, &cipher))
+            let cipher = recent.cipher.upgrade()?;
+            Some(f(&recent.keys, recent.version, &cipher))
         })
     }
 
@@ -273,7 +278,7 @@ impl Cache {
         scope: &KeyScope,
         category: u16,
         label: &'static str,
-        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+        f: impl FnOnce(&Weak<Keys>, u32, &FieldKey) -> R,
     ) -> Option<R> {
         let matches = |r: &Recent| {
             r.category == category
@@ -289,22 +294,24 @@ impl Cache {
     }
 
     /// Runs `f` with the field this thread last opened with, if it is record
-    /// `id`, `version`, `category` and `label`.
+    /// `id` of `scope`, `version`, `category` and `label`.
     pub(crate) fn with_recent_open<R>(
         &self,
         id: &KeyId,
+        scope: &KeyScope,
         version: u32,
         category: u16,
         label: &'static str,
-        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+        f: impl FnOnce(&FieldKey) -> R,
     ) -> Option<R> {
         let matches = |r: &Recent| {
             r.version == version
                 && r.category == category
                 && (core::ptr::eq(r.label, label) || r.label == label)
                 && r.key_id == *id
+                && r.scope == *scope
         };
-        self.with_recent(&RECENT_OPEN, matches, f)
+        self.with_recent(&RECENT_OPEN, matches, |_, _, field| f(field))
     }
 
     pub(crate) fn remember_open(&self, used: &FieldUse<'_>) {
