@@ -6,10 +6,11 @@
 //! goes to the key store, the root key provider (one unwrap per data key
 //! version) and HKDF, then fills the cache.
 //!
-//! Each thread also remembers the last record it sealed with and the last
-//! it opened with, checked against the cache's generation (bumped by every
-//! change to the maps), so a run of values for one subject skips the map
-//! lookups and their SipHash.
+//! Each thread also remembers the last eight fields it sealed with and the
+//! last eight it opened with (a host struct's PII fields, one after the
+//! other), checked against the cache's generation (bumped by every change
+//! to the maps), so a run of values for one subject skips the map lookups
+//! and their SipHash.
 //!
 //! The cache is per process. [`Vault::forget`](super::Vault::forget) and the
 //! rotation methods evict what they change here; other processes sharing the
@@ -168,7 +169,7 @@ pub(crate) struct Cache {
 
 static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
 
-/// A thread's memory of the last record and field it used.
+/// A thread's memory of a record and field it used recently.
 ///
 /// It holds weak references: the cache maps own the keys, so evicting or
 /// destroying a record frees (and zeroizes) its keys at once, whatever
@@ -197,11 +198,28 @@ pub(crate) struct FieldUse<'a> {
     pub(crate) cipher: &'a Arc<FieldKey>,
 }
 
-type Slot = &'static std::thread::LocalKey<RefCell<Option<Recent>>>;
+/// Fields a thread remembers for sealing, and as many for opening: enough
+/// for a host struct's PII fields serialized one after the other.
+const RECENT_FIELDS: usize = 8;
+
+/// A thread's remembered fields, replaced in turn.
+struct Recents {
+    fields: [Option<Recent>; RECENT_FIELDS],
+    next: usize,
+}
+
+type Slot = &'static std::thread::LocalKey<RefCell<Recents>>;
 
 thread_local! {
-    static RECENT_SEAL: RefCell<Option<Recent>> = const { RefCell::new(None) };
-    static RECENT_OPEN: RefCell<Option<Recent>> = const { RefCell::new(None) };
+    static RECENT_SEAL: RefCell<Recents> = const { RefCell::new(Recents::EMPTY) };
+    static RECENT_OPEN: RefCell<Recents> = const { RefCell::new(Recents::EMPTY) };
+}
+
+impl Recents {
+    const EMPTY: Self = Self {
+        fields: [const { None }; RECENT_FIELDS],
+        next: 0,
+    };
 }
 
 impl Default for Cache {
@@ -236,26 +254,26 @@ impl Cache {
     fn with_recent<R>(
         &self,
         slot: Slot,
-        matches: impl FnOnce(&Recent) -> bool,
+        matches: impl Fn(&Recent) -> bool,
         f: impl FnOnce(&Weak<Keys>, u32, &FieldKey) -> R,
     ) -> Option<R> {
         let generation = self.generation();
-        slot.with(|recent| {
-            let recent = recent.try_borrow().ok()?;
-            let recent = recent.as_ref()?;
-            let current = recent.cache == self.id && recent.generation == generation;
-            if !(current && matches(recent)) {
-                return None;
-            }
+        slot.with(|recents| {
+            let recents = recents.try_borrow().ok()?;
+            let recent = recents.fields.iter().flatten().find(|recent| {
+                recent.cache == self.id && recent.generation == generation && matches(recent)
+            })?;
             let cipher = recent.cipher.upgrade()?;
             Some(f(&recent.keys, recent.version, &cipher))
         })
     }
 
     fn remember(&self, slot: Slot, used: &FieldUse<'_>) {
-        slot.with(|recent| {
-            if let Ok(mut recent) = recent.try_borrow_mut() {
-                *recent = Some(Recent {
+        slot.with(|recents| {
+            if let Ok(mut recents) = recents.try_borrow_mut() {
+                let at = recents.next;
+                recents.next = (at + 1) % RECENT_FIELDS;
+                recents.fields[at] = Some(Recent {
                     cache: self.id,
                     generation: used.generation,
                     key_id: used.keys.record.id,
