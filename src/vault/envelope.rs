@@ -49,8 +49,8 @@
 //! and Tink's AES-GCM-HKDF streaming AEAD bind their context.
 //!
 //! To open a value with another language's libraries: unwrap the data key
-//! (see [`key_store`](super::key_store)), derive the field key with HKDF
-//! from the context above, then
+//! (see [`KeyStore`](super::KeyStore#wrapping-context)), derive the field
+//! key with HKDF from the context above, then
 //!
 //! ```text
 //! plaintext = AES-256-GCM-Decrypt(key = field key, nonce = bytes 25..37,
