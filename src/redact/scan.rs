@@ -97,6 +97,8 @@ struct Token {
     overlong: bool,
     /// The byte before `start` makes this the tail of a word or identifier.
     glued_left: bool,
+    /// Some group after the first is separated by a single space.
+    spaced: bool,
 }
 
 /// One scan of one line (or window of a long line).
@@ -232,6 +234,30 @@ fn word_end(hay: &[u8], mut i: usize) -> usize {
         i += 8;
     }
     while i < hay.len() && is_word(hay[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Bit 7 of each byte of `word` that is an ASCII digit.
+const fn digit_bits(word: u64) -> u64 {
+    let low7 = word & !HI;
+    !word & (low7 + LO * 0x50) & !(low7 + LO * 0x46) & HI
+}
+
+/// The end of the run of ASCII digits starting at `i`, eight bytes at a
+/// time (16-digit order numbers take two steps, not sixteen).
+fn digit_end(hay: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = hay.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let non_digit = !digit_bits(u64::from_le_bytes(word)) & HI;
+        if non_digit != 0 {
+            return i + (non_digit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < hay.len() && hay[i].is_ascii_digit() {
         i += 1;
     }
     i
@@ -422,10 +448,8 @@ impl Scanner<'_> {
         // Most digit runs in logs are short and alone (`"latency_ms":72`,
         // `14:27:52`): settle those without building a token.
         let hay = self.hay;
-        let mut run = i;
-        while run < hay.len() && hay[run].is_ascii_digit() {
-            run += 1;
-        }
+        let mut run = digit_end(hay, i);
+        let first_run = run;
         // Digits glued to letters are part of an identifier (trace ids,
         // UUIDs, `1ZK6WR1J…`, `JJD1615…`): skip the whole identifier. An
         // address or email that contains it is found from its `:` or `@`.
@@ -441,7 +465,7 @@ impl Scanner<'_> {
             let chained = matches!(hay.get(run), Some(b' ' | b'-' | b'.' | b'/'))
                 && hay.get(run + 1).is_some_and(u8::is_ascii_digit);
             if letter_before && chained && hay[run - 1].is_ascii_digit() {
-                return self.token(i).end.max(run);
+                return self.token(i, first_run).end.max(run);
             }
             return run;
         }
@@ -459,8 +483,13 @@ impl Scanner<'_> {
                 return run;
             }
         }
-        let token = self.token(i);
+        let token = self.token(i, run);
         if token.overlong || token.glued_left {
+            return token.end;
+        }
+        // Glued to a word on the right (`2025-03-23T…`) and no space to
+        // split at: neither the token nor a part of it can be PII.
+        if !token.spaced && self.right_boundary(token.end) == Right::Glued {
             return token.end;
         }
         let found_before = self.out.len();
@@ -471,8 +500,9 @@ impl Scanner<'_> {
         token.end
     }
 
-    /// Parses the token whose first digit is at `i`.
-    fn token(&self, i: usize) -> Token {
+    /// Parses the token whose first digit is at `i` and whose first digit
+    /// run ends at `first_end`.
+    fn token(&self, i: usize, first_end: usize) -> Token {
         let hay = self.hay;
         let n = hay.len();
         let mut t = Token {
@@ -485,6 +515,7 @@ impl Scanner<'_> {
             end: i,
             overlong: false,
             glued_left: false,
+            spaced: false,
         };
         match self.before(i) {
             Some(b'+') => {
@@ -508,11 +539,10 @@ impl Scanner<'_> {
         };
         let mut j = i;
         let mut sep = Sep::None;
+        let mut run_end = first_end;
         loop {
             let gs = j;
-            while j < n && hay[j].is_ascii_digit() {
-                j += 1;
-            }
+            j = run_end;
             if t.len < MAX_GROUPS && j - i <= MAX_TOKEN {
                 // Both offsets are at most MAX_TOKEN (96), so they fit a u8.
                 t.groups[t.len] = Group {
@@ -537,6 +567,7 @@ impl Scanner<'_> {
                     b'(' | b')' => Sep::Paren,
                     _ => break,
                 };
+                t.spaced |= sep == Sep::Space;
                 j += 1;
             } else if matches!((b0, b1), (b' ', b'(') | (b')', b' ' | b'-'))
                 && hay.get(j + 2).is_some_and(u8::is_ascii_digit)
@@ -546,6 +577,7 @@ impl Scanner<'_> {
             } else {
                 break;
             }
+            run_end = digit_end(hay, j);
         }
         t.end = j;
         if t.end - t.start > MAX_TOKEN {
@@ -610,14 +642,6 @@ impl Scanner<'_> {
         if !(4..=20).contains(&count) {
             return;
         }
-        let mut buf = [0u8; 20];
-        let mut n = 0;
-        for g in groups {
-            let d = &self.hay[span(g)];
-            buf[n..n + d.len()].copy_from_slice(d);
-            n += d.len();
-        }
-        let digits = &buf[..count];
         let seps_all = |s: Sep| groups[1..].iter().all(|g| g.sep == s);
         let lens = |want: &[usize]| {
             groups.len() == want.len() && groups.iter().zip(want).all(|(g, &w)| g.len() == w)
@@ -640,6 +664,15 @@ impl Scanner<'_> {
         if right != Right::Open {
             return;
         }
+        // The digits without separators, for the validators.
+        let mut buf = [0u8; 20];
+        let mut n = 0;
+        for g in groups {
+            let d = &self.hay[span(g)];
+            buf[n..n + d.len()].copy_from_slice(d);
+            n += d.len();
+        }
+        let digits = &buf[..count];
 
         // Payment cards: 12–19 digits, one consistent separator, the usual
         // groupings, issuer prefix and Luhn.
