@@ -664,13 +664,19 @@ impl Scanner<'_> {
         if right != Right::Open {
             return;
         }
-        // The digits without separators, for the validators.
+        // The digits without separators, for the validators. The groups
+        // are the digit runs of `span(first).start..end`, so that range
+        // holds exactly `count` digits; a byte loop beats a `memcpy` call
+        // per group for runs this short.
         let mut buf = [0u8; 20];
         let mut n = 0;
-        for g in groups {
-            let d = &self.hay[span(g)];
-            buf[n..n + d.len()].copy_from_slice(d);
-            n += d.len();
+        for &b in &self.hay[span(first).start..end] {
+            if b.is_ascii_digit() {
+                if let Some(slot) = buf.get_mut(n) {
+                    *slot = b;
+                }
+                n += 1;
+            }
         }
         let digits = &buf[..count];
 
