@@ -664,21 +664,9 @@ impl Scanner<'_> {
         if right != Right::Open {
             return;
         }
-        // The digits without separators, for the validators. The groups
-        // are the digit runs of `span(first).start..end`, so that range
-        // holds exactly `count` digits; a byte loop beats a `memcpy` call
-        // per group for runs this short.
-        let mut buf = [0u8; 20];
-        let mut n = 0;
-        for &b in &self.hay[span(first).start..end] {
-            if b.is_ascii_digit() {
-                if let Some(slot) = buf.get_mut(n) {
-                    *slot = b;
-                }
-                n += 1;
-            }
-        }
-        let digits = &buf[..count];
+        // The digits without separators, built only for the checks that
+        // read them (most candidates are settled by their shape).
+        let digits = || self.digit_buf(span(first).start, end);
 
         // Payment cards: 12–19 digits, one consistent separator, the usual
         // groupings, issuer prefix and Luhn.
@@ -688,7 +676,7 @@ impl Scanner<'_> {
             && (groups.len() == 1 || seps_all(Sep::Space) || seps_all(Sep::Dash))
             && card_grouping(groups)
         {
-            if validate::card_number_valid(digits)
+            if validate::card_number_valid(&digits()[..count])
                 && !self.patterns.reference_label(self.context(start))
             {
                 self.push(DetectedKind::CreditCard, start, end, "luhn+iin");
@@ -698,7 +686,7 @@ impl Scanner<'_> {
 
         // Social security numbers: 3-2-4 with dashes stands on its own; with
         // spaces or no separators it needs a label.
-        if count == 9 && !plus && !open_paren && validate::ssn_valid(digits) {
+        if count == 9 && !plus && !open_paren && validate::ssn_valid(&digits()[..count]) {
             let dashed = lens(&[3, 2, 4]) && seps_all(Sep::Dash);
             let loose = (lens(&[3, 2, 4]) && seps_all(Sep::Space)) || groups.len() == 1;
             if dashed {
@@ -735,10 +723,28 @@ impl Scanner<'_> {
             plus,
             open_paren,
         };
-        self.phone(&cand, digits);
+        self.phone(&cand, count);
     }
 
-    fn phone(&mut self, cand: &Cand<'_>, digits: &[u8]) {
+    /// The digits of `hay[from..to]` without separators, for a candidate of
+    /// at most 20 digits (the callers check the count; more are dropped).
+    /// A byte loop: groups are short, and a copy per group would call
+    /// `memcpy`.
+    fn digit_buf(&self, from: usize, to: usize) -> [u8; 20] {
+        let mut buf = [0u8; 20];
+        let mut n = 0;
+        for &b in &self.hay[from..to] {
+            if b.is_ascii_digit() {
+                if let Some(slot) = buf.get_mut(n) {
+                    *slot = b;
+                }
+                n += 1;
+            }
+        }
+        buf
+    }
+
+    fn phone(&mut self, cand: &Cand<'_>, count: usize) {
         let Cand {
             groups,
             base,
@@ -773,8 +779,9 @@ impl Scanner<'_> {
             }
             return;
         }
-        let count = digits.len();
-        // North American layout: (NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX.
+        let first_digit = |g: &Group| self.hay[base + usize::from(g.start)];
+        // North American layout: (NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX;
+        // area code and exchange do not start with 0 or 1.
         let nanp = groups.len() == 3
             && groups[0].len() == 3
             && groups[1].len() == 3
@@ -783,16 +790,18 @@ impl Scanner<'_> {
                 || (!open_paren
                     && (groups[1].sep == Sep::Dash || groups[1].sep == Sep::Dot)
                     && groups[2].sep == groups[1].sep))
-            && digits[0] >= b'2'
-            && digits[3] >= b'2';
+            && first_digit(&groups[0]) >= b'2'
+            && first_digit(&groups[1]) >= b'2';
         if nanp && !self.patterns.reference_label(self.context(start)) {
             self.push(DetectedKind::Phone, start, end, "nanp");
             return;
         }
         // `00` is the international prefix in most of the world: `0044 20
         // 7946 0958` is `+44 20 7946 0958`, when labelled.
-        if digits.starts_with(b"00") && count <= 17 {
-            if let Some((code, code_len)) = validate::calling_code(&digits[2..]) {
+        let digits = (count <= 17 && first_digit(&groups[0]) == b'0')
+            .then(|| self.digit_buf(base + usize::from(groups[0].start), end));
+        if let Some(digits) = digits.as_ref().filter(|d| d.starts_with(b"00")) {
+            if let Some((code, code_len)) = validate::calling_code(&digits[2..count]) {
                 let (lo, hi) = validate::national_length(code);
                 if (lo..=hi).contains(&(count - 2 - code_len))
                     && self.patterns.phone_label(self.context(start))
