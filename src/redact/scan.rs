@@ -490,7 +490,7 @@ impl Scanner<'_> {
         // Glued to a word on the right (`2025-03-23T…`) and no space to
         // split at: neither the token nor a part of it can be PII.
         if !token.spaced && self.right_boundary(token.end) == Right::Glued {
-            return token.end;
+            return self.glued_word_end(token.end);
         }
         let found_before = self.out.len();
         self.classify(&token, 0, token.len);
@@ -498,6 +498,26 @@ impl Scanner<'_> {
             self.sub_ranges(&token);
         }
         token.end
+    }
+
+    /// Where to resume after a token glued to the word at `end`: the end
+    /// of that word when it starts with a letter, since its digits (`T09`
+    /// of a timestamp) are part of an identifier and would be skipped with
+    /// it anyway; `end` itself when the word would chain on into digit
+    /// groups (then the usual path decides) or is not a word.
+    fn glued_word_end(&self, end: usize) -> usize {
+        let hay = self.hay;
+        if !hay.get(end).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_') {
+            return end;
+        }
+        let word = word_end(hay, end);
+        let chained = matches!(hay.get(word), Some(b' ' | b'-' | b'.' | b'/'))
+            && hay.get(word + 1).is_some_and(u8::is_ascii_digit);
+        if chained && hay[word - 1].is_ascii_digit() {
+            end
+        } else {
+            word
+        }
     }
 
     /// Parses the token whose first digit is at `i` and whose first digit
@@ -632,17 +652,16 @@ impl Scanner<'_> {
         let span = |g: &Group| base + usize::from(g.start)..base + usize::from(g.end);
         let start = if a == 0 { t.start } else { span(first).start };
         let end = span(last).end;
+        let count: usize = groups.iter().map(Group::len).sum();
+        let seps_all = |s: Sep| groups[1..].iter().all(|g| g.sep == s);
+        if !plausible_shape(groups, count, plus, open_paren) {
+            return;
+        }
         // Glued to a word (`2025-03-23T…`, `123abc`): nothing to classify.
         let right = self.right_boundary(end);
         if right == Right::Glued {
             return;
         }
-        // No kind has fewer than 4 or more than 20 digits.
-        let count: usize = groups.iter().map(Group::len).sum();
-        if !(4..=20).contains(&count) {
-            return;
-        }
-        let seps_all = |s: Sep| groups[1..].iter().all(|g| g.sep == s);
         let lens = |want: &[usize]| {
             groups.len() == want.len() && groups.iter().zip(want).all(|(g, &w)| g.len() == w)
         };
@@ -963,6 +982,25 @@ enum Right {
 
 fn hay_upper(hay: &[u8], i: usize) -> bool {
     hay.get(i).is_some_and(u8::is_ascii_uppercase)
+}
+
+/// Whether some kind can have `count` digits in these groups; the checks
+/// below rely on it. No kind has fewer than 4 or more than 20 digits. Only
+/// phone numbers start with `+` (8 digits or more with the country code)
+/// or `(` (7 or more). Below 6 digits (the shortest date, `1.2.1990`) only
+/// a dotted quad or a lone year is left.
+fn plausible_shape(groups: &[Group], count: usize, plus: bool, open_paren: bool) -> bool {
+    if !(4..=20).contains(&count) {
+        false
+    } else if plus {
+        count >= 8
+    } else if open_paren {
+        count >= 7
+    } else {
+        count >= 6
+            || (groups.len() == 1 && count == 4)
+            || (groups.len() == 4 && groups[1..].iter().all(|g| g.sep == Sep::Dot))
+    }
 }
 
 /// Whether the group lengths are a card layout: fours with a shorter last
