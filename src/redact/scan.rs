@@ -267,7 +267,9 @@ fn digits_value(bytes: &[u8]) -> u32 {
     bytes
         .iter()
         .take(9)
-        .fold(0, |acc, &b| acc * 10 + u32::from(b.wrapping_sub(b'0') % 10))
+        // Callers pass digit runs; the mask only keeps other bytes from
+        // overflowing the sum.
+        .fold(0, |acc, &b| acc * 10 + u32::from(b.wrapping_sub(b'0') & 0x0f))
 }
 
 impl Scanner<'_> {
@@ -685,7 +687,7 @@ impl Scanner<'_> {
         }
         // The digits without separators, built only for the checks that
         // read them (most candidates are settled by their shape).
-        let digits = || self.digit_buf(span(first).start, end);
+        let digits = || self.digit_buf(base, groups);
 
         // Payment cards: 12–19 digits, one consistent separator, the usual
         // groupings, issuer prefix and Luhn.
@@ -745,15 +747,15 @@ impl Scanner<'_> {
         self.phone(&cand, count);
     }
 
-    /// The digits of `hay[from..to]` without separators, for a candidate of
-    /// at most 20 digits (the callers check the count; more are dropped).
-    /// A byte loop: groups are short, and a copy per group would call
+    /// The digits of `groups` without separators, for a candidate of at
+    /// most 20 digits (the callers check the count; more are dropped). A
+    /// byte loop: groups are short, and a copy per group would call
     /// `memcpy`.
-    fn digit_buf(&self, from: usize, to: usize) -> [u8; 20] {
+    fn digit_buf(&self, base: usize, groups: &[Group]) -> [u8; 20] {
         let mut buf = [0u8; 20];
         let mut n = 0;
-        for &b in &self.hay[from..to] {
-            if b.is_ascii_digit() {
+        for g in groups {
+            for &b in &self.hay[base + usize::from(g.start)..base + usize::from(g.end)] {
                 if let Some(slot) = buf.get_mut(n) {
                     *slot = b;
                 }
@@ -818,7 +820,7 @@ impl Scanner<'_> {
         // `00` is the international prefix in most of the world: `0044 20
         // 7946 0958` is `+44 20 7946 0958`, when labelled.
         let digits = (count <= 17 && first_digit(&groups[0]) == b'0')
-            .then(|| self.digit_buf(base + usize::from(groups[0].start), end));
+            .then(|| self.digit_buf(base, groups));
         if let Some(digits) = digits.as_ref().filter(|d| d.starts_with(b"00")) {
             if let Some((code, code_len)) = validate::calling_code(&digits[2..count]) {
                 let (lo, hi) = validate::national_length(code);
