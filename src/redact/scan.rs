@@ -143,6 +143,26 @@ static ANCHOR: [bool; 256] = {
     t
 };
 
+/// Byte classes of IPv6 text, one table look-up per byte while expanding
+/// around a colon.
+const V6_OTHER: u8 = 0;
+const V6_HEX: u8 = 1;
+const V6_COLON: u8 = 2;
+const V6_DOT: u8 = 3;
+static V6_CLASS: [u8; 256] = {
+    let mut t = [V6_OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        if is_hex(b as u8) {
+            t[b] = V6_HEX;
+        }
+        b += 1;
+    }
+    t[b':' as usize] = V6_COLON;
+    t[b'.' as usize] = V6_DOT;
+    t
+};
+
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
@@ -362,7 +382,8 @@ impl Scanner<'_> {
 
     fn ipv6(&mut self, colon: usize) -> usize {
         let hay = self.hay;
-        let addressy = |b: u8| is_hex(b) || b == b':';
+        let class = |b: u8| V6_CLASS[usize::from(b)];
+        let addressy = |b: u8| matches!(class(b), V6_HEX | V6_COLON);
         // `"key":"value"` and `key: value` have no hex digit at the colon.
         let near = (colon > 0 && addressy(hay[colon - 1]))
             || hay.get(colon + 1).is_some_and(|&b| addressy(b));
@@ -375,12 +396,12 @@ impl Scanner<'_> {
         let mut double = false;
         let mut start = colon;
         while start > 0 && colon - start < MAX_IPV6 {
-            match hay[start - 1] {
-                b':' => {
+            match class(hay[start - 1]) {
+                V6_COLON => {
                     colons += 1;
                     double |= hay[start] == b':';
                 }
-                b if is_hex(b) => {}
+                V6_HEX => {}
                 _ => break,
             }
             start -= 1;
@@ -388,13 +409,13 @@ impl Scanner<'_> {
         let mut end = colon + 1;
         let mut dotted = false;
         while end < hay.len() && end - start <= MAX_IPV6 {
-            match hay[end] {
-                b':' => {
+            match class(hay[end]) {
+                V6_COLON => {
                     colons += 1;
                     double |= hay[end - 1] == b':';
                 }
-                b'.' => dotted = true,
-                b if is_hex(b) => {}
+                V6_DOT => dotted = true,
+                V6_HEX => {}
                 _ => break,
             }
             end += 1;
