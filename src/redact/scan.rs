@@ -718,8 +718,12 @@ impl Scanner<'_> {
             && (groups.len() == 1 || seps_all(Sep::Space) || seps_all(Sep::Dash))
             && card_grouping(groups)
         {
-            if validate::card_number_valid(&digits()[..count])
-                && !self.patterns.reference_label(self.context(start))
+            // A single group is its own digit string: no copy.
+            let valid = match groups {
+                [g] => validate::card_number_valid(&self.hay[span(g)]),
+                _ => validate::card_number_valid(&digits()[..count]),
+            };
+            if valid && !self.patterns.reference_label(self.context(start))
             {
                 self.push(DetectedKind::CreditCard, start, end, "luhn+iin");
             }
