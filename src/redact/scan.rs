@@ -166,21 +166,19 @@ static V6_CLASS: [u8; 256] = {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Bit 7 of each byte of `word` that is an anchor: an ASCII digit, `:` or
-/// `@`. Each byte is tested on its own (no carries cross bytes), so the
-/// lowest set bit is the first anchor.
+/// Bit 7 set in the byte of `word` that holds its first anchor (an ASCII
+/// digit, `:` or `@`), if there is one. Only the lowest set bit counts:
+/// bytes above the first anchor may be flagged too, so callers take
+/// `trailing_zeros` (or test for zero) and nothing else.
+///
+/// `b ^ 0x30` is below `0x0B` exactly for `0`..=`:`, and `b ^ 0x40` is zero
+/// exactly for `@`. Per byte, `(x - n) & !x` has bit 7 set when `x < n`;
+/// the subtraction borrows across bytes only out of a byte that is below
+/// `n`, so no byte under the first hit is disturbed.
 const fn anchor_bits(word: u64) -> u64 {
-    let ascii = !word & HI;
-    let low7 = word & !HI;
-    // b + 0x50 reaches 0x80 iff b >= 0x30 ('0'); b + 0x45 stays below 0x80
-    // iff b <= 0x3A (':'). Seven-bit bytes plus these never carry.
-    let ge_zero = (low7 + LO * 0x50) & HI;
-    let le_colon = !(low7 + LO * 0x45) & HI;
-    // '@' is 0x40: b ^ 0x40 is zero, and x - 1 borrows into bit 7 only for
-    // x == 0 among seven-bit values.
-    let at = (word ^ (LO * 0x40)) & !HI;
-    let is_at = !(at + (LO * 0x7f)) & HI;
-    ascii & ((ge_zero & le_colon) | is_at)
+    let digit_or_colon = word ^ (LO * 0x30);
+    let at = word ^ (LO * 0x40);
+    ((digit_or_colon.wrapping_sub(LO * 0x0B) & !digit_or_colon) | (at.wrapping_sub(LO) & !at)) & HI
 }
 
 /// The position of the first anchor byte at or after `i`, or `hay.len()`.
@@ -1331,6 +1329,21 @@ mod tests {
                     0
                 };
                 assert_eq!(bits, want, "byte {b:#x} at {pos}");
+            }
+        }
+        // The lowest set bit is the first anchor whatever the other bytes
+        // are (pairs of arbitrary bytes at every two positions).
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                for (pa, pb) in [(0, 1), (2, 5), (6, 7), (7, 0), (3, 3)] {
+                    let mut word = [0xffu8; 8];
+                    word[pa] = a;
+                    word[pb] = b;
+                    let first = word.iter().position(|&c| ANCHOR[usize::from(c)]);
+                    let bits = anchor_bits(u64::from_le_bytes(word));
+                    let got = (bits != 0).then(|| (bits.trailing_zeros() / 8) as usize);
+                    assert_eq!(got, first, "{word:?}");
+                }
             }
         }
         let text = b"abcdefghijklmnop@qrstuvwxyz";
