@@ -257,10 +257,14 @@ fn word_end(hay: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Bit 7 of each byte of `word` that is an ASCII digit.
-const fn digit_bits(word: u64) -> u64 {
-    let low7 = word & !HI;
-    !word & (low7 + LO * 0x50) & !(low7 + LO * 0x46) & HI
+/// Bit 7 set in the byte of `word` that holds its first non-digit, if
+/// any; as in [`anchor_bits`] only the lowest set bit counts. `b ^ 0x30` is
+/// below 10 exactly for digits: adding `0x76` reaches bit 7 from 10 up, the
+/// byte itself has it from `0x80` up, and a carry only leaves a byte that
+/// is flagged already.
+const fn non_digit_bits(word: u64) -> u64 {
+    let x = word ^ (LO * 0x30);
+    (x.wrapping_add(LO * 0x76) | x) & HI
 }
 
 /// The end of the run of ASCII digits starting at `i`, eight bytes at a
@@ -269,7 +273,7 @@ fn digit_end(hay: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = hay.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let non_digit = !digit_bits(u64::from_le_bytes(word)) & HI;
+        let non_digit = non_digit_bits(u64::from_le_bytes(word));
         if non_digit != 0 {
             return i + (non_digit.trailing_zeros() / 8) as usize;
         }
@@ -1357,6 +1361,27 @@ mod tests {
         }
         assert_eq!(next_anchor(&long, 101), 151);
         assert_eq!(next_anchor_far(&long, 101), 151);
+    }
+
+    #[test]
+    fn digit_end_finds_the_first_non_digit() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                for (pa, pb) in [(0, 1), (2, 5), (6, 7), (7, 0), (4, 4)] {
+                    let mut text = *b"0123456789";
+                    text[pa] = a;
+                    text[pb] = b;
+                    for start in [0, 1, 2] {
+                        let want = start
+                            + text[start..]
+                                .iter()
+                                .take_while(|c| c.is_ascii_digit())
+                                .count();
+                        assert_eq!(digit_end(&text, start), want, "{text:?} from {start}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
