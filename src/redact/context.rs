@@ -287,7 +287,20 @@ fn may_end_with_label(before: &[u8]) -> bool {
             || b == 0x0b
             || matches!(
                 b,
-                b'_' | b':' | b'=' | b'"' | b'\'' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b'#' | b'.' | b',' | b'-'
+                b'_' | b':'
+                    | b'='
+                    | b'"'
+                    | b'\''
+                    | b'<'
+                    | b'>'
+                    | b'('
+                    | b')'
+                    | b'['
+                    | b']'
+                    | b'#'
+                    | b'.'
+                    | b','
+                    | b'-'
             );
         if !allowed {
             return false;

@@ -159,7 +159,12 @@ pub(crate) fn char_count(bytes: &[u8]) -> usize {
     for chunk in &mut chunks {
         count += usize::from(chunk.iter().map(starts).sum::<u8>());
     }
-    count + chunks.remainder().iter().map(|b| usize::from(starts(b))).sum::<usize>()
+    count
+        + chunks
+            .remainder()
+            .iter()
+            .map(|b| usize::from(starts(b)))
+            .sum::<usize>()
 }
 
 #[cfg(test)]

@@ -619,14 +619,20 @@ fn dob_parts(found: &[u8]) -> Option<(u32, u32, u32)> {
     // At most three digit runs (more is no date): no allocation.
     let mut runs: [&[u8]; 3] = [&[]; 3];
     let mut count = 0;
-    for run in found.split(|b| !b.is_ascii_digit()).filter(|r| !r.is_empty()) {
+    for run in found
+        .split(|b| !b.is_ascii_digit())
+        .filter(|r| !r.is_empty())
+    {
         *runs.get_mut(count)? = run;
         count += 1;
     }
     let value = |r: &[u8]| r.iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
     let text = core::str::from_utf8(found).ok()?;
     // Only a date written with letters has a month name.
-    let month_word = if found.iter().any(|b| b.is_ascii_alphabetic() || !b.is_ascii()) {
+    let month_word = if found
+        .iter()
+        .any(|b| b.is_ascii_alphabetic() || !b.is_ascii())
+    {
         text.split(|c: char| !c.is_alphabetic())
             .filter(|w| !w.is_empty())
             .find_map(month_number)
