@@ -158,19 +158,6 @@ fn vectors_recompute_from_the_documented_format() {
     for vector in &file.vectors {
         let record = &file.records[vector.record];
         let data_key = unhex(&record.data_key);
-        // Field key: HKDF-SHA256(salt, data key, "custodian/v1/field-key" ‖ 0
-        // ‖ alg ‖ category ‖ u16 len ‖ label).
-        let mut info = b"custodian/v1/field-key\0".to_vec();
-        info.push(1);
-        info.extend(vector.category.to_be_bytes());
-        info.extend((vector.label.len() as u16).to_be_bytes());
-        info.extend(vector.label.as_bytes());
-        let mut field_key = [0u8; 32];
-        Hkdf::<Sha256>::new(Some(&salt), &data_key)
-            .expand(&info, &mut field_key)
-            .expect("hkdf");
-        assert_eq!(field_key.to_vec(), unhex(&vector.field_key));
-
         // Header: version 1, alg 1, flags, category, key id, key version, nonce.
         let mut header = vec![1, 1, u8::from(record.scope == "subject")];
         header.extend(vector.category.to_be_bytes());
@@ -178,23 +165,26 @@ fn vectors_recompute_from_the_documented_format() {
         header.extend(record.version.to_be_bytes());
         header.extend(unhex(&vector.nonce));
         assert_eq!(header.len(), 37);
-        // AAD: header ‖ u16 len ‖ label ‖ u16 len ‖ binding.
-        let mut aad = header.clone();
-        aad.extend((vector.label.len() as u16).to_be_bytes());
-        aad.extend(vector.label.as_bytes());
-        aad.extend((record.name.len() as u16).to_be_bytes());
-        aad.extend(record.name.as_bytes());
 
+        // Field key: HKDF-SHA256(salt, data key, "custodian/v1/field-key" ‖ 0
+        // ‖ header up to the nonce ‖ u16 len ‖ label ‖ u16 len ‖ binding).
+        let mut info = b"custodian/v1/field-key\0".to_vec();
+        info.extend(&header[..25]);
+        info.extend((vector.label.len() as u16).to_be_bytes());
+        info.extend(vector.label.as_bytes());
+        info.extend((record.name.len() as u16).to_be_bytes());
+        info.extend(record.name.as_bytes());
+        let mut field_key = [0u8; 32];
+        Hkdf::<Sha256>::new(Some(&salt), &data_key)
+            .expand(&info, &mut field_key)
+            .expect("hkdf");
+        assert_eq!(field_key.to_vec(), unhex(&vector.field_key));
+
+        // AES-256-GCM with no associated data: the context is in the key.
         let cipher = Aes256Gcm::new_from_slice(&field_key).expect("key");
         let nonce = Nonce::try_from(&unhex(&vector.nonce)[..]).expect("nonce");
         let body = cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: vector.plaintext.as_bytes(),
-                    aad: &aad,
-                },
-            )
+            .encrypt(&nonce, vector.plaintext.as_bytes())
             .expect("encrypt");
         let mut envelope = header;
         envelope.extend(body);

@@ -58,36 +58,47 @@ impl Email {
     /// part, a malformed local part or domain, or a character not allowed.
     pub fn parse(input: &str) -> Result<Self, PiiError> {
         let input = input.trim();
-        if input.is_empty() {
-            return Err(err(Reason::Empty));
-        }
-        if input.len() > MAX_ADDRESS {
-            return Err(err(Reason::TooLong {
-                max: MAX_ADDRESS,
-                unit: "bytes",
-            }));
-        }
-        let mut parts = input.splitn(3, '@');
-        let local = parts.next().unwrap_or_default();
-        let domain = parts.next().ok_or(err(Reason::MissingSeparator))?;
-        if parts.next().is_some() {
-            return Err(err(Reason::RepeatedSeparator));
-        }
-        check_local(local)?;
-        // One buffer, lower-cased in place: no temporary copy of the
-        // plaintext to wipe, and one allocation per parse (the vault parses
-        // again on every open).
-        let at = local.len();
+        // Normalize first (one buffer, lower-cased in place: no temporary
+        // copy of the plaintext to wipe), then check the normalized form,
+        // which is also what the vault checks when it opens a value.
         let mut value = Zeroizing::new(String::with_capacity(input.len()));
-        value.push_str(local);
-        value.push('@');
-        if domain.is_ascii() {
-            value.push_str(domain);
-            value[at + 1..].make_ascii_lowercase();
-        } else {
-            value.extend(domain.chars().flat_map(char::to_lowercase));
+        match memchr::memchr(b'@', input.as_bytes()) {
+            Some(at) => {
+                let domain = &input[at + 1..];
+                value.push_str(&input[..=at]);
+                if domain.is_ascii() {
+                    value.push_str(domain);
+                    value[at + 1..].make_ascii_lowercase();
+                } else {
+                    value.extend(domain.chars().flat_map(char::to_lowercase));
+                }
+            }
+            None => value.push_str(input),
         }
-        check_domain(&value[at + 1..], local.chars().count() + 1)?;
+        let at = check(&value)?;
+        Ok(Self { at, value })
+    }
+
+    /// Takes an address already in normal form (the vault's canonical
+    /// bytes): checks it as [`Email::parse`] does, without copying it, and
+    /// refuses a domain that is not lower-cased.
+    fn from_normalized(value: Zeroizing<String>) -> Result<Self, PiiError> {
+        if let Some(at) = check_fast(value.as_bytes()) {
+            return Ok(Self { at, value });
+        }
+        let at = check_each_rule(&value)?;
+        let domain = &value[at + 1..];
+        let lower = if domain.is_ascii() {
+            !domain.bytes().any(|b| b.is_ascii_uppercase())
+        } else {
+            domain
+                .chars()
+                .flat_map(char::to_lowercase)
+                .eq(domain.chars())
+        };
+        if !lower {
+            return Err(err(Reason::MalformedPart { part: "encoding" }));
+        }
         Ok(Self { at, value })
     }
 
@@ -116,6 +127,104 @@ fn err(reason: Reason) -> PiiError {
     PiiError::new(PiiKind::Email, reason)
 }
 
+/// Checks a normalized address; returns the offset of its `@`.
+fn check(address: &str) -> Result<usize, PiiError> {
+    match check_fast(address.as_bytes()) {
+        Some(at) => Ok(at),
+        None => check_each_rule(address),
+    }
+}
+
+/// The common case in one pass: an ASCII address with a lower-case domain
+/// that passes every rule gives the offset of its `@`. Anything else
+/// (including every invalid address) gives `None`, and
+/// [`check_each_rule`] decides, with the precise reason.
+fn check_fast(address: &[u8]) -> Option<usize> {
+    if address.len() > MAX_ADDRESS {
+        return None;
+    }
+    let at = memchr::memchr(b'@', address)?;
+    let (local, domain) = (&address[..at], &address[at + 1..]);
+    if local.is_empty() || local.len() > MAX_LOCAL || domain.len() > MAX_DOMAIN {
+        return None;
+    }
+    // Character sets: one table lookup per byte, folded without branches
+    // (a second `@` is in neither set).
+    let local_ok = local
+        .iter()
+        .fold(true, |ok, &b| ok & LOCAL_ASCII[usize::from(b)]);
+    let domain_ok = domain
+        .iter()
+        .fold(true, |ok, &b| ok & DOMAIN_ASCII[usize::from(b)]);
+    if !(local_ok && domain_ok) {
+        return None;
+    }
+    // Local part: no dot first, last or twice in a row.
+    let mut prev = None;
+    for dot in memchr::memchr_iter(b'.', local) {
+        if dot == 0 || dot + 1 == local.len() || prev == Some(dot - 1) {
+            return None;
+        }
+        prev = Some(dot);
+    }
+    // Domain: at least two labels, each passing the label rules, the last
+    // not all digits.
+    let mut start = 0;
+    for dot in memchr::memchr_iter(b'.', domain) {
+        if !label_ok(&domain[start..dot]) {
+            return None;
+        }
+        start = dot + 1;
+    }
+    let last = &domain[start..];
+    (start > 0 && label_ok(last) && !last.iter().all(u8::is_ascii_digit)).then_some(at)
+}
+
+/// A domain label's length and hyphen rules.
+fn label_ok(label: &[u8]) -> bool {
+    match (label.first(), label.last()) {
+        (Some(&first), Some(&last)) => label.len() <= MAX_LABEL && first != b'-' && last != b'-',
+        _ => false,
+    }
+}
+
+/// Which ASCII bytes the one-pass check lets into a domain: `[a-z0-9.-]`
+/// (upper case goes to the rule-by-rule check, which tells whether it is
+/// merely not normalized).
+const DOMAIN_ASCII: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        table[b] =
+            byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'.' || byte == b'-';
+        b += 1;
+    }
+    table
+};
+
+/// Every rule in turn, so that an error names the first one broken.
+fn check_each_rule(address: &str) -> Result<usize, PiiError> {
+    if address.is_empty() {
+        return Err(err(Reason::Empty));
+    }
+    if address.len() > MAX_ADDRESS {
+        return Err(err(Reason::TooLong {
+            max: MAX_ADDRESS,
+            unit: "bytes",
+        }));
+    }
+    let bytes = address.as_bytes();
+    let at = memchr::memchr(b'@', bytes).ok_or(err(Reason::MissingSeparator))?;
+    if memchr::memchr(b'@', &bytes[at + 1..]).is_some() {
+        return Err(err(Reason::RepeatedSeparator));
+    }
+    let (local, domain) = (&address[..at], &address[at + 1..]);
+    check_local(local)?;
+    check_domain(domain, local)?;
+    Ok(at)
+}
+
 fn check_local(local: &str) -> Result<(), PiiError> {
     if local.is_empty() {
         return Err(err(Reason::EmptyPart { part: "local part" }));
@@ -129,22 +238,46 @@ fn check_local(local: &str) -> Result<(), PiiError> {
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err(err(Reason::MalformedPart { part: "local part" }));
     }
-    match local.chars().position(|c| !is_local_char(c)) {
+    let bad = if local.is_ascii() {
+        local.bytes().position(|b| !LOCAL_ASCII[usize::from(b)])
+    } else {
+        local.chars().position(|c| !is_local_char(c))
+    };
+    match bad {
         Some(position) => Err(err(Reason::InvalidCharacter { position })),
         None => Ok(()),
     }
 }
 
+/// Which ASCII bytes a local part may hold: RFC 5322 `atext` plus `.`.
+const LOCAL_ASCII: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let specials = b"!#$%&'*+-/=?^_`{|}~.";
+    let mut i = 0;
+    while i < specials.len() {
+        table[specials[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// RFC 5322 `atext` plus `.`, and non-ASCII letters and digits (RFC 6531).
 fn is_local_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || "!#$%&'*+-/=?^_`{|}~.".contains(c)
-        || (!c.is_ascii() && c.is_alphanumeric())
+    if c.is_ascii() {
+        LOCAL_ASCII[c as usize]
+    } else {
+        c.is_alphanumeric()
+    }
 }
 
-/// `offset` is the character position where the domain starts, so errors
-/// point into the whole address.
-fn check_domain(domain: &str, offset: usize) -> Result<(), PiiError> {
+/// Error positions count characters from the start of the address, so the
+/// local part before the domain is counted (only when there is an error).
+fn check_domain(domain: &str, local: &str) -> Result<(), PiiError> {
     if domain.is_empty() {
         return Err(err(Reason::EmptyPart { part: "domain" }));
     }
@@ -154,12 +287,15 @@ fn check_domain(domain: &str, offset: usize) -> Result<(), PiiError> {
             unit: "bytes in the domain",
         }));
     }
-    if let Some(position) = domain
-        .chars()
-        .position(|c| !(c == '.' || c == '-' || c.is_alphanumeric()))
-    {
+    let domain_char = |c: char| c == '.' || c == '-' || c.is_alphanumeric();
+    let bad = if domain.is_ascii() {
+        domain.bytes().position(|b| !domain_char(char::from(b)))
+    } else {
+        domain.chars().position(|c| !domain_char(c))
+    };
+    if let Some(position) = bad {
         return Err(err(Reason::InvalidCharacter {
-            position: offset + position,
+            position: local.chars().count() + 1 + position,
         }));
     }
     let malformed = err(Reason::MalformedPart { part: "domain" });
@@ -176,7 +312,7 @@ fn check_domain(domain: &str, offset: usize) -> Result<(), PiiError> {
         labels += 1;
         last = label;
     }
-    if labels < 2 || last.chars().all(|c| c.is_ascii_digit()) {
+    if labels < 2 || last.bytes().all(|b| b.is_ascii_digit()) {
         return Err(malformed);
     }
     Ok(())
@@ -200,7 +336,7 @@ impl fmt::Display for Email {
     }
 }
 
-impl_text_canonical!(Email, value, PiiKind::Email);
+impl_text_canonical!(Email, value, PiiKind::Email, Self::from_normalized);
 impl_pii!(Email, PiiKind::Email, Category::Contact);
 
 #[cfg(test)]
@@ -316,6 +452,92 @@ mod tests {
         let e = Email::parse("émile.zola@example.fr").expect("valid");
         assert_eq!(e.to_string(), "é•••@example.fr");
         assert_eq!(format!("{e:?}"), "Email(é•••@example.fr)");
+    }
+
+    proptest::proptest! {
+        /// The one-pass check agrees with the rule-by-rule one: whatever it
+        /// accepts they accept at the same `@`, and it accepts every valid
+        /// ASCII address with a lower-case domain.
+        #[test]
+        fn fast_check_agrees_with_each_rule(
+            address in "[a-zA-Z0-9.!#%+_~@-]{0,12}(@[a-z0-9.-]{0,70})?",
+        ) {
+            let fast = check_fast(address.as_bytes());
+            let slow = check_each_rule(&address).ok();
+            if fast.is_some() {
+                proptest::prop_assert_eq!(fast, slow);
+            }
+            if let Some(at) = slow {
+                let lower = !address[at + 1..].bytes().any(|b| b.is_ascii_uppercase());
+                proptest::prop_assert_eq!(fast.is_some(), lower);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_check_agrees_on_edge_cases() {
+        let label63 = "b".repeat(63);
+        let local64 = "a".repeat(64);
+        let long_domain = format!(
+            "{}.{}.{}.{}",
+            "c".repeat(63),
+            "d".repeat(63),
+            "e".repeat(63),
+            "f".repeat(60)
+        );
+        for address in [
+            "a@b.co",
+            "a.b@c.d",
+            ".a@b.co",
+            "a.@b.co",
+            "a..b@c.de",
+            "a@b",
+            "a@b.",
+            "a@.b",
+            "a@b..c",
+            "a@-b.co",
+            "a@b-.co",
+            "a@b.c-",
+            "a@b.1-2",
+            "a@1.23",
+            "a@b.c0",
+            "@b.co",
+            "a@",
+            "a@@b.co",
+            "a@b@c.co",
+            "a@B.co",
+            "jürgen@b.de",
+            "a@bücher.de",
+            "a b@c.de",
+            "a@b_c.de",
+            &format!("{local64}@b.co"),
+            &format!("a{local64}@b.co"),
+            &format!("a@{label63}.com"),
+            &format!("a@{label63}b.com"),
+            &format!("a@{long_domain}"),
+            &format!("ab@{long_domain}"),
+        ] {
+            let fast = check_fast(address.as_bytes());
+            let slow = check_each_rule(address).ok();
+            if fast.is_some() {
+                assert_eq!(fast, slow, "{address}");
+            } else if let Some(at) = slow {
+                let plain = address.is_ascii()
+                    && !address[at + 1..].bytes().any(|b| b.is_ascii_uppercase());
+                assert!(!plain, "fast check refused {address}");
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_form_must_be_normalized() {
+        use crate::pii::private::Sealed as _;
+        assert!(Email::from_canonical(b"ada@example.com").is_ok());
+        assert!(Email::from_canonical(b"ada@Example.com").is_err());
+        assert!(Email::from_canonical("ada@BÜCHER.de".as_bytes()).is_err());
+        assert!(Email::from_canonical("ada@bücher.de".as_bytes()).is_ok());
+        assert!(Email::from_canonical(b" ada@example.com").is_err());
+        assert!(Email::from_canonical(&[0x61, 0xff, b'@', b'b', b'.', b'c', b'o']).is_err());
     }
 
     #[test]

@@ -182,6 +182,14 @@ pub(crate) mod private {
         /// Parses canonical bytes back into a value, validating them again.
         #[allow(dead_code, reason = "used by the vault")]
         fn from_canonical(bytes: &[u8]) -> Result<Self, PiiError>;
+
+        /// [`from_canonical`](Sealed::from_canonical) of a buffer just
+        /// decrypted, taken by value: kinds that store their canonical text
+        /// keep the buffer instead of copying the plaintext once more.
+        #[allow(dead_code, reason = "used by the vault")]
+        fn from_opened(bytes: zeroize::Zeroizing<Vec<u8>>) -> Result<Self, PiiError> {
+            Self::from_canonical(&bytes)
+        }
     }
 }
 
@@ -227,23 +235,40 @@ macro_rules! impl_pii {
 pub(crate) use impl_pii;
 
 /// Implements the canonical encoding of kinds that store one normalized
-/// string: the canonical bytes are that string, and reading them back parses
-/// it again (so a stored value is re-validated on every open).
+/// string: the canonical bytes are that string, and reading them back
+/// validates it again on every open — through `parse`, or, when a kind
+/// names a constructor that checks an already-normalized string in place
+/// (taking `Zeroizing<String>`), through that, without another copy.
 macro_rules! impl_text_canonical {
     ($ty:ident, $field:ident, $kind:expr) => {
+        $crate::pii::impl_text_canonical!($ty, $field, $kind, |text: zeroize::Zeroizing<
+            String,
+        >| { Self::parse(&text) });
+    };
+    ($ty:ident, $field:ident, $kind:expr, $from_normalized:expr) => {
         impl $crate::pii::private::Sealed for $ty {
             fn with_canonical<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
                 f(self.$field.as_bytes())
             }
 
             fn from_canonical(bytes: &[u8]) -> Result<Self, $crate::pii::PiiError> {
-                let text = core::str::from_utf8(bytes).map_err(|_| {
+                Self::from_opened(zeroize::Zeroizing::new(bytes.to_vec()))
+            }
+
+            fn from_opened(
+                mut bytes: zeroize::Zeroizing<Vec<u8>>,
+            ) -> Result<Self, $crate::pii::PiiError> {
+                // Moved out, not copied: the String owns the buffer and is
+                // zeroized in its turn.
+                let text = String::from_utf8(core::mem::take(&mut *bytes)).map_err(|e| {
+                    // Wipe the rejected bytes before they are dropped.
+                    zeroize::Zeroize::zeroize(&mut e.into_bytes());
                     $crate::pii::PiiError::new(
                         $kind,
                         $crate::pii::Reason::MalformedPart { part: "encoding" },
                     )
                 })?;
-                Self::parse(text)
+                ($from_normalized)(zeroize::Zeroizing::new(text))
             }
         }
     };

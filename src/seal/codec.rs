@@ -173,7 +173,7 @@ fn open_input<T: Sealable>(
         },
     };
     match vault.open_raw(&bytes, key_scope, category, label)? {
-        RawOpened::Plain(plain) => Ok(Erasable::Present(T::from_canonical(&plain)?)),
+        RawOpened::Plain(plain) => Ok(Erasable::Present(T::from_opened(plain)?)),
         RawOpened::Shredded => Ok(Erasable::Erased(Erased::new(Envelope::from_checked(bytes)))),
     }
 }

@@ -19,6 +19,16 @@ use crate::vault::FieldLabel;
 
 /// Blind-index normalization: the canonical text lower-cased (Unicode).
 fn lowercase<R>(canonical: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    // Short ASCII text, the usual case, is lower-cased on the stack (ASCII
+    // and Unicode lower-casing agree on it); the copy is wiped on drop.
+    const STACK: usize = 64;
+    if canonical.len() <= STACK && canonical.is_ascii() {
+        let mut buf = Zeroizing::new([0u8; STACK]);
+        let lower = &mut buf[..canonical.len()];
+        lower.copy_from_slice(canonical);
+        lower.make_ascii_lowercase();
+        return f(lower);
+    }
     match core::str::from_utf8(canonical) {
         Ok(text) => f(Zeroizing::new(text.to_lowercase()).as_bytes()),
         Err(_) => f(canonical),

@@ -1,6 +1,5 @@
 //! Blind indexes: keyed hashes of normalized values, for equality lookups
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
@@ -179,10 +178,23 @@ struct IndexKey {
 /// (category code, index name, index version).
 type IndexSlot = (u16, &'static str, u32);
 
-/// Index keys by slot.
+/// Index keys by slot. A host has a handful of indexes: a linear scan,
+/// where index names (`'static` constants) usually compare by pointer,
+/// beats hashing the name on every lookup.
 #[derive(Default)]
 pub(crate) struct IndexCache {
-    keys: RwLock<HashMap<IndexSlot, Arc<IndexKey>>>,
+    keys: RwLock<Vec<(IndexSlot, Arc<IndexKey>)>>,
+}
+
+impl IndexCache {
+    fn find(keys: &[(IndexSlot, Arc<IndexKey>)], slot: IndexSlot) -> Option<&Arc<IndexKey>> {
+        let (category, name, version) = slot;
+        keys.iter()
+            .find(|((c, n, v), _)| {
+                *c == category && *v == version && (core::ptr::eq(*n, name) || *n == name)
+            })
+            .map(|(_, key)| key)
+    }
 }
 
 impl IndexCache {
@@ -220,13 +232,9 @@ impl Vault {
 
     fn index_key(&self, category: u16, index: &BlindIndex) -> Result<Arc<IndexKey>, VaultError> {
         let slot = (category, index.name, index.version);
-        if let Some(key) = self
-            .inner
-            .indexes
-            .keys
-            .read()
-            .map_err(|_| VaultError::Poisoned)?
-            .get(&slot)
+        let cache = &self.inner.indexes;
+        if let Some(key) =
+            IndexCache::find(&cache.keys.read().map_err(|_| VaultError::Poisoned)?, slot)
         {
             return Ok(Arc::clone(key));
         }
@@ -240,13 +248,13 @@ impl Vault {
         let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_ref())
             .map_err(|_| VaultError::Crypto)?;
         let key = Arc::new(IndexKey { mac, key });
-        let mut map = self
-            .inner
-            .indexes
-            .keys
-            .write()
-            .map_err(|_| VaultError::Poisoned)?;
-        Ok(Arc::clone(map.entry(slot).or_insert(key)))
+        let mut keys = cache.keys.write().map_err(|_| VaultError::Poisoned)?;
+        // Another thread may have derived it meanwhile: keep the first.
+        if let Some(key) = IndexCache::find(&keys, slot) {
+            return Ok(Arc::clone(key));
+        }
+        keys.push((slot, Arc::clone(&key)));
+        Ok(key)
     }
 }
 

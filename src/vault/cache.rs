@@ -6,10 +6,11 @@
 //! goes to the key store, the root key provider (one unwrap per data key
 //! version) and HKDF, then fills the cache.
 //!
-//! Each thread also remembers the last record it sealed with and the last
-//! it opened with, checked against the cache's generation (bumped by every
-//! change to the maps), so a run of values for one subject skips the map
-//! lookups and their SipHash.
+//! Each thread also remembers the last eight fields it sealed with and the
+//! last eight it opened with (a host struct's PII fields, one after the
+//! other), checked against the cache's generation (bumped by every change
+//! to the maps), so a run of values for one subject skips the map lookups
+//! and their SipHash.
 //!
 //! The cache is per process. [`Vault::forget`](super::Vault::forget) and the
 //! rotation methods evict what they change here; other processes sharing the
@@ -26,7 +27,7 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::KeyInit;
 use zeroize::Zeroizing;
 
-use super::envelope::FieldKey;
+use super::envelope::{self, FieldKey};
 use super::key_store::{KeyId, KeyRecord, KeyScope};
 use super::root_key::RootKeyProvider;
 use super::subkey;
@@ -96,9 +97,11 @@ impl Keys {
             return Ok(Arc::clone(&field.cipher));
         }
         let data_key = state.data_key(&self.record, root, version)?;
-        let key = subkey::field_key(&data_key, super::envelope::ALG_AES256_GCM, category, label);
-        let cipher = Aes256Gcm::new(&(*key).into());
-        let cipher = Arc::new(FieldKey::new(cipher, label, self.record.scope.name()));
+        let scope = &self.record.scope;
+        let prefix =
+            envelope::header_prefix(scope.is_subject(), category, &self.record.id, version);
+        let key = subkey::field_key(&data_key, &prefix, label, scope.name());
+        let cipher = Arc::new(FieldKey::new(Aes256Gcm::new(&(*key).into()), prefix));
         state.fields.push(Field {
             version,
             category,
@@ -166,7 +169,7 @@ pub(crate) struct Cache {
 
 static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
 
-/// A thread's memory of the last record and field it used.
+/// A thread's memory of a record and field it used recently.
 ///
 /// It holds weak references: the cache maps own the keys, so evicting or
 /// destroying a record frees (and zeroizes) its keys at once, whatever
@@ -195,11 +198,28 @@ pub(crate) struct FieldUse<'a> {
     pub(crate) cipher: &'a Arc<FieldKey>,
 }
 
-type Slot = &'static std::thread::LocalKey<RefCell<Option<Recent>>>;
+/// Fields a thread remembers for sealing, and as many for opening: enough
+/// for a host struct's PII fields serialized one after the other.
+const RECENT_FIELDS: usize = 8;
+
+/// A thread's remembered fields, replaced in turn.
+struct Recents {
+    fields: [Option<Recent>; RECENT_FIELDS],
+    next: usize,
+}
+
+type Slot = &'static std::thread::LocalKey<RefCell<Recents>>;
 
 thread_local! {
-    static RECENT_SEAL: RefCell<Option<Recent>> = const { RefCell::new(None) };
-    static RECENT_OPEN: RefCell<Option<Recent>> = const { RefCell::new(None) };
+    static RECENT_SEAL: RefCell<Recents> = const { RefCell::new(Recents::EMPTY) };
+    static RECENT_OPEN: RefCell<Recents> = const { RefCell::new(Recents::EMPTY) };
+}
+
+impl Recents {
+    const EMPTY: Self = Self {
+        fields: [const { None }; RECENT_FIELDS],
+        next: 0,
+    };
 }
 
 impl Default for Cache {
@@ -227,30 +247,33 @@ impl Cache {
     }
 
     /// Runs `f` with this thread's remembered field if it is still current
-    /// and `matches`; `None` otherwise. No lock, no map lookup.
+    /// and `matches`; `None` otherwise. No lock, no map lookup; only the
+    /// field key is upgraded (one atomic operation each way), the record's
+    /// keys are handed over as a weak reference for `f` to upgrade if it
+    /// needs them (shared keys, to count encryptions).
     fn with_recent<R>(
         &self,
         slot: Slot,
-        matches: impl FnOnce(&Recent) -> bool,
-        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+        matches: impl Fn(&Recent) -> bool,
+        f: impl FnOnce(&Weak<Keys>, u32, &FieldKey) -> R,
     ) -> Option<R> {
         let generation = self.generation();
-        slot.with(|recent| {
-            let recent = recent.try_borrow().ok()?;
-            let recent = recent.as_ref()?;
-            let current = recent.cache == self.id && recent.generation == generation;
-            if !(current && matches(recent)) {
-                return None;
-            }
-            let (keys, cipher) = (recent.keys.upgrade()?, recent.cipher.upgrade()?);
-            Some(f(&keys, recent.version, &cipher))
+        slot.with(|recents| {
+            let recents = recents.try_borrow().ok()?;
+            let recent = recents.fields.iter().flatten().find(|recent| {
+                recent.cache == self.id && recent.generation == generation && matches(recent)
+            })?;
+            let cipher = recent.cipher.upgrade()?;
+            Some(f(&recent.keys, recent.version, &cipher))
         })
     }
 
     fn remember(&self, slot: Slot, used: &FieldUse<'_>) {
-        slot.with(|recent| {
-            if let Ok(mut recent) = recent.try_borrow_mut() {
-                *recent = Some(Recent {
+        slot.with(|recents| {
+            if let Ok(mut recents) = recents.try_borrow_mut() {
+                let at = recents.next;
+                recents.next = (at + 1) % RECENT_FIELDS;
+                recents.fields[at] = Some(Recent {
                     cache: self.id,
                     generation: used.generation,
                     key_id: used.keys.record.id,
@@ -273,7 +296,7 @@ impl Cache {
         scope: &KeyScope,
         category: u16,
         label: &'static str,
-        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+        f: impl FnOnce(&Weak<Keys>, u32, &FieldKey) -> R,
     ) -> Option<R> {
         let matches = |r: &Recent| {
             r.category == category
@@ -289,22 +312,24 @@ impl Cache {
     }
 
     /// Runs `f` with the field this thread last opened with, if it is record
-    /// `id`, `version`, `category` and `label`.
+    /// `id` of `scope`, `version`, `category` and `label`.
     pub(crate) fn with_recent_open<R>(
         &self,
         id: &KeyId,
+        scope: &KeyScope,
         version: u32,
         category: u16,
         label: &'static str,
-        f: impl FnOnce(&Arc<Keys>, u32, &FieldKey) -> R,
+        f: impl FnOnce(&FieldKey) -> R,
     ) -> Option<R> {
         let matches = |r: &Recent| {
             r.version == version
                 && r.category == category
                 && (core::ptr::eq(r.label, label) || r.label == label)
                 && r.key_id == *id
+                && r.scope == *scope
         };
-        self.with_recent(&RECENT_OPEN, matches, f)
+        self.with_recent(&RECENT_OPEN, matches, |_, _, field| f(field))
     }
 
     pub(crate) fn remember_open(&self, used: &FieldUse<'_>) {

@@ -38,7 +38,8 @@
 //!    derived keys could be derived again after erasure; a random key that
 //!    is deleted is gone.
 //! 3. **Subkeys** below a data key with HKDF-SHA256, one per (category,
-//!    field label), cached with their AES key schedule (see [`subkey`]).
+//!    field label, subject or shared name), cached with their AES key
+//!    schedule (see [`subkey`]).
 //!
 //! Values are sealed with AES-256-GCM in the [`envelope`] layout. Opening
 //! picks the exact key record and version written in the envelope; it never
@@ -355,7 +356,7 @@ impl Vault {
         label: FieldLabel,
     ) -> Result<Erasable<T>, SealError> {
         match self.open_raw(envelope.as_bytes(), scope, T::CATEGORY, label)? {
-            RawOpened::Plain(plain) => Ok(Erasable::Present(T::from_canonical(&plain)?)),
+            RawOpened::Plain(plain) => Ok(Erasable::Present(T::from_opened(plain)?)),
             RawOpened::Shredded => Ok(Erasable::Erased(Erased::new(envelope.clone()))),
         }
     }
@@ -417,7 +418,7 @@ impl Vault {
     }
 
     /// Seals canonical bytes. The caller's label is 'static, the scope's
-    /// name at most 255 bytes, so the envelope's AAD fits.
+    /// name at most 255 bytes, so both fit the field key's HKDF info.
     pub(crate) fn seal_raw(
         &self,
         scope: &KeyScope,
@@ -433,12 +434,16 @@ impl Vault {
         }
         let cache = &self.inner.cache;
         let (code, name) = (category.code(), label.as_str());
-        let seal = |keys: &Keys, version: u32, field: &envelope::FieldKey| {
-            self.seal_with(keys, version, field, scope, code, plain)
-        };
-        if let Some(sealed) = cache.with_recent_seal(scope, code, name, |keys, version, cipher| {
-            seal(keys, version, cipher)
-        }) {
+        let recent = cache.with_recent_seal(scope, code, name, |keys, version, field| {
+            if scope.is_subject() {
+                return Some(self.seal_with(None, version, field, plain));
+            }
+            // Shared keys count encryptions on their record; if it was
+            // evicted meanwhile, take the slow path below.
+            let keys = keys.upgrade()?;
+            Some(self.seal_with(Some(&keys), version, field, plain))
+        });
+        if let Some(sealed) = recent.flatten() {
             return sealed;
         }
         let generation = cache.generation();
@@ -453,32 +458,24 @@ impl Vault {
             label: name,
             cipher: &cipher,
         });
-        seal(&keys, version, &cipher)
+        let shared = (!scope.is_subject()).then_some(&*keys);
+        self.seal_with(shared, version, &cipher, plain)
     }
 
-    /// Seals with a resolved field cipher: counts the encryption (shared
+    /// Seals with a resolved field cipher: counts the encryption (`shared`
     /// keys), draws a nonce, writes the envelope.
     fn seal_with(
         &self,
-        keys: &Keys,
+        shared: Option<&Keys>,
         version: u32,
         field: &envelope::FieldKey,
-        scope: &KeyScope,
-        category: u16,
         plain: &[u8],
     ) -> Result<Vec<u8>, SealError> {
-        if !scope.is_subject() {
+        if let Some(keys) = shared {
             self.count_encryption(keys, version)?;
         }
-        let header = envelope::Header {
-            subject: scope.is_subject(),
-            category,
-            key_id: keys.record.id,
-            key_version: version,
-        };
         let nonce = nonce::next()?;
-        envelope::seal(field, header, nonce, plain)
-            .map_err(|()| SealError::Vault(VaultError::Crypto))
+        envelope::seal(field, nonce, plain).map_err(|()| SealError::Vault(VaultError::Crypto))
     }
 
     /// Opens envelope bytes expected to hold `category` for `scope`.
@@ -503,22 +500,15 @@ impl Vault {
         let id = envelope::key_id(bytes);
         let version = envelope::key_version(bytes);
         let name = label.as_str();
-        let open = |keys: &Keys, field: &envelope::FieldKey| {
-            // The field key's AAD binds the record's scope; it must be the
-            // one expected.
-            if keys.record.scope != *scope {
-                return Err(SealError::WrongSubject { category });
-            }
+        let open = |field: &envelope::FieldKey| {
             envelope::open(field, bytes)
                 .map(RawOpened::Plain)
                 .map_err(|()| SealError::Crypto { category })
         };
         let cache = &self.inner.cache;
-        if let Some(opened) =
-            cache.with_recent_open(&id, version, found, name, |keys, _, cipher| {
-                open(keys, cipher)
-            })
-        {
+        // The remembered field matches the expected scope too; a record of
+        // another scope takes the slow path, which tells it apart.
+        if let Some(opened) = cache.with_recent_open(&id, scope, version, found, name, open) {
             return opened;
         }
         let generation = cache.generation();
@@ -543,7 +533,7 @@ impl Vault {
             label: name,
             cipher: &cipher,
         });
-        open(&keys, &cipher)
+        open(&cipher)
     }
 
     /// The cached keys of a scope, loading or creating the record.

@@ -6,13 +6,21 @@
 //! salt      = SHA-256("custodian hkdf salt v1")
 //!           = acbee4098c0c1a2e786637eb0bf4b4ef49f53d265c44c7ac97981e0408ef95fc
 //! PRK       = HKDF-Extract(salt, IKM = data key)
-//! field key = HKDF-Expand(PRK, "custodian/v1/field-key" ‖ 0x00 ‖ alg (u8)
-//!                              ‖ category (u16 BE) ‖ u16 BE len ‖ field label, 32)
+//! field key = HKDF-Expand(PRK, "custodian/v1/field-key" ‖ 0x00
+//!                              ‖ envelope bytes 0..25 ‖ u16 BE len ‖ field label
+//!                              ‖ u16 BE len ‖ binding, 32)
 //! index key = HKDF-Expand(PRK, "custodian/v1/bidx" ‖ 0x00 ‖ category (u16 BE)
 //!                              ‖ u16 BE len ‖ index name ‖ index version (u32 BE), 32)
 //! pseudonym = HKDF-Expand(PRK, "custodian/v1/pseudonym" ‖ 0x00
 //!                              ‖ u16 BE len ‖ purpose, 32)
 //! ```
+//!
+//! Envelope bytes 0..25 are the header of every value the field key seals
+//! up to the nonce: format version, algorithm, flags, category, key id and
+//! key version. The binding is the subject id or the shared key's name,
+//! UTF-8. This is the envelope's whole authenticated context: see
+//! [`envelope`](super::envelope#authentication-the-context-is-bound-through-the-key)
+//! for why it is bound through the key rather than as GCM associated data.
 //!
 //! The salt is a fixed public constant, not per message: a per-message salt
 //! would put an HKDF and an AES key schedule on every seal. Field keys are
@@ -22,6 +30,8 @@
 use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
+
+use super::envelope::HeaderPrefix;
 
 /// SHA-256 of `"custodian hkdf salt v1"` (checked by a unit test).
 pub const SALT: [u8; 32] = [
@@ -44,23 +54,24 @@ fn expand(data_key: &[u8; 32], info: &[&[u8]]) -> Zeroizing<[u8; 32]> {
     okm
 }
 
-/// The key that seals one field (category and label) under a data key.
-/// `label` is at most 255 bytes.
+/// The key that seals one field of one scope under a data key: `prefix`
+/// is the envelope header up to the nonce; `label` and `binding` are at
+/// most 255 bytes.
 pub(crate) fn field_key(
     data_key: &[u8; 32],
-    alg: u8,
-    category: u16,
+    prefix: &HeaderPrefix,
     label: &str,
+    binding: &str,
 ) -> Zeroizing<[u8; 32]> {
-    let len = (label.len() as u16).to_be_bytes();
     expand(
         data_key,
         &[
             FIELD_INFO,
-            &[alg],
-            &category.to_be_bytes(),
-            &len,
+            prefix,
+            &(label.len() as u16).to_be_bytes(),
             label.as_bytes(),
+            &(binding.len() as u16).to_be_bytes(),
+            binding.as_bytes(),
         ],
     )
 }
@@ -145,11 +156,49 @@ mod tests {
     #[test]
     fn every_input_separates_the_keys() {
         let dek = [5u8; 32];
-        let base = field_key(&dek, 1, 1, "email");
-        assert_ne!(*base, *field_key(&[6u8; 32], 1, 1, "email"));
-        assert_ne!(*base, *field_key(&dek, 2, 1, "email"));
-        assert_ne!(*base, *field_key(&dek, 1, 2, "email"));
-        assert_ne!(*base, *field_key(&dek, 1, 1, "email2"));
+        let id = super::super::KeyId::from_bytes([9; 16]);
+        let prefix = |subject, category, id, version| {
+            super::super::envelope::header_prefix(subject, category, id, version)
+        };
+        let base = field_key(&dek, &prefix(true, 1, &id, 1), "email", "ada");
+        let other_id = super::super::KeyId::from_bytes([8; 16]);
+        for (key, what) in [
+            (
+                field_key(&[6u8; 32], &prefix(true, 1, &id, 1), "email", "ada"),
+                "data key",
+            ),
+            (
+                field_key(&dek, &prefix(false, 1, &id, 1), "email", "ada"),
+                "flags",
+            ),
+            (
+                field_key(&dek, &prefix(true, 2, &id, 1), "email", "ada"),
+                "category",
+            ),
+            (
+                field_key(&dek, &prefix(true, 1, &other_id, 1), "email", "ada"),
+                "key id",
+            ),
+            (
+                field_key(&dek, &prefix(true, 1, &id, 2), "email", "ada"),
+                "key version",
+            ),
+            (
+                field_key(&dek, &prefix(true, 1, &id, 1), "email2", "ada"),
+                "label",
+            ),
+            (
+                field_key(&dek, &prefix(true, 1, &id, 1), "email", "grace"),
+                "binding",
+            ),
+            // Length prefixes keep label and binding apart.
+            (
+                field_key(&dek, &prefix(true, 1, &id, 1), "emaila", "da"),
+                "boundary",
+            ),
+        ] {
+            assert_ne!(*base, *key, "{what}");
+        }
         assert_ne!(
             *index_key(&dek, 1, "email", 1),
             *index_key(&dek, 1, "email", 2)

@@ -460,8 +460,9 @@ fn known_answer_vectors_are_frozen() {
             nonce::push_fixed(nonce);
             let value = Email::parse(plaintext).expect("valid");
             let sealed = vault.seal(&value, &scope, label).expect("seal");
-            let field_key =
-                subkey::field_key(&data_key, 1, Category::Contact.code(), label.as_str());
+            let prefix =
+                envelope::header_prefix(scope.is_subject(), Category::Contact.code(), &id, 3);
+            let field_key = subkey::field_key(&data_key, &prefix, label.as_str(), scope.name());
             vectors.push(serde_json::json!({
                 "record": n, "kind": "email", "category": Category::Contact.code(), "label": label.as_str(),
                 "plaintext": plaintext, "nonce": hex(&nonce), "field_key": hex(&*field_key),
