@@ -214,23 +214,37 @@ const fn anchor_bits(word: u64) -> u64 {
     ((digit_or_colon.wrapping_sub(LO * 0x0B) & !digit_or_colon) | (at.wrapping_sub(LO) & !at)) & HI
 }
 
-/// The position of the first anchor byte at or after `i`, or `hay.len()`.
-/// Eight bytes at a time: text between anchors is skipped near memory
-/// speed.
-fn next_anchor(hay: &[u8], mut i: usize) -> usize {
+/// The first position at or after `i` whose byte `stop` holds, or
+/// `hay.len()`: eight bytes at a time with `first_bits` (which sets bit 7
+/// of the first such byte of a word, as the `*_bits` functions here do),
+/// the tail byte by byte.
+#[inline]
+fn find_first(
+    hay: &[u8],
+    mut i: usize,
+    first_bits: impl Fn(u64) -> u64,
+    stop: impl Fn(u8) -> bool,
+) -> usize {
     while let Some(chunk) = hay.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let bits = anchor_bits(u64::from_le_bytes(word));
+        let bits = first_bits(u64::from_le_bytes(word));
         if bits != 0 {
             return i + (bits.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    while i < hay.len() && !ANCHOR[usize::from(hay[i])] {
+    while i < hay.len() && !stop(hay[i]) {
         i += 1;
     }
     i
+}
+
+/// The position of the first anchor byte at or after `i`, or `hay.len()`.
+/// Eight bytes at a time: text between anchors is skipped near memory
+/// speed.
+fn next_anchor(hay: &[u8], i: usize) -> usize {
+    find_first(hay, i, anchor_bits, |b| ANCHOR[usize::from(b)])
 }
 
 /// [`next_anchor`] for text where anchors are expected to be far apart
@@ -274,20 +288,8 @@ const fn word_bits(word: u64) -> u64 {
 }
 
 /// The end of the run of word bytes starting at `i`, eight bytes at a time.
-fn word_end(hay: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = hay.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let non_word = !word_bits(u64::from_le_bytes(word)) & HI;
-        if non_word != 0 {
-            return i + (non_word.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < hay.len() && is_word(hay[i]) {
-        i += 1;
-    }
-    i
+fn word_end(hay: &[u8], i: usize) -> usize {
+    find_first(hay, i, |w| !word_bits(w) & HI, |b| !is_word(b))
 }
 
 /// Bit 7 set in the byte of `word` that holds its first non-digit, if
@@ -302,20 +304,8 @@ const fn non_digit_bits(word: u64) -> u64 {
 
 /// The end of the run of ASCII digits starting at `i`, eight bytes at a
 /// time (16-digit order numbers take two steps, not sixteen).
-fn digit_end(hay: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = hay.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let non_digit = non_digit_bits(u64::from_le_bytes(word));
-        if non_digit != 0 {
-            return i + (non_digit.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < hay.len() && hay[i].is_ascii_digit() {
-        i += 1;
-    }
-    i
+fn digit_end(hay: &[u8], i: usize) -> usize {
+    find_first(hay, i, non_digit_bits, |b| !b.is_ascii_digit())
 }
 
 fn digits_value(bytes: &[u8]) -> u32 {
