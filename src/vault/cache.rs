@@ -246,7 +246,7 @@ impl Cache {
         self.generation.fetch_add(1, Ordering::Release);
     }
 
-    /// Runs `f` with this thread's remembered field if it is still current
+    /// Runs `f` with a field this thread remembers if it is still current
     /// and `matches`; `None` otherwise. No lock, no map lookup; only the
     /// field key is upgraded (one atomic operation each way), the record's
     /// keys are handed over as a weak reference for `f` to upgrade if it
@@ -289,7 +289,7 @@ impl Cache {
         });
     }
 
-    /// Runs `f` with the field this thread last sealed with, if it is for
+    /// Runs `f` with a field this thread sealed with recently, if it is for
     /// `scope`, `category` and `label`, under the record's active version.
     pub(crate) fn with_recent_seal<R>(
         &self,
@@ -311,7 +311,7 @@ impl Cache {
         self.remember(&RECENT_SEAL, used);
     }
 
-    /// Runs `f` with the field this thread last opened with, if it is record
+    /// Runs `f` with a field this thread opened with recently, if it is record
     /// `id` of `scope`, `version`, `category` and `label`.
     pub(crate) fn with_recent_open<R>(
         &self,

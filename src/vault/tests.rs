@@ -156,6 +156,50 @@ fn forgetting_shreds_one_subject_only() {
 }
 
 #[test]
+fn remembered_fields_stay_correct_past_their_number_and_after_forget() {
+    // More fields than a thread remembers, for two subjects, interleaved:
+    // every value opens under its own field and subject, and nowhere else.
+    const LABELS: [FieldLabel; 11] = [
+        FieldLabel::new("f0"),
+        FieldLabel::new("f1"),
+        FieldLabel::new("f2"),
+        FieldLabel::new("f3"),
+        FieldLabel::new("f4"),
+        FieldLabel::new("f5"),
+        FieldLabel::new("f6"),
+        FieldLabel::new("f7"),
+        FieldLabel::new("f8"),
+        FieldLabel::new("f9"),
+        FieldLabel::new("f10"),
+    ];
+    let vault = vault();
+    let mut sealed = Vec::new();
+    for round in 0..2 {
+        for label in LABELS {
+            for scope in [alice(), bob()] {
+                let value = vault.seal(&email(), &scope, label).expect("seal");
+                if round == 1 {
+                    sealed.push((scope, label, value));
+                }
+            }
+        }
+    }
+    for (scope, label, value) in &sealed {
+        assert_eq!(opened(&vault, value, scope, *label).expect("open"), email());
+        let other = if *scope == alice() { bob() } else { alice() };
+        assert!(opened(&vault, value, &other, *label).is_err());
+        let next = LABELS[(LABELS.iter().position(|l| l == label).expect("known") + 1) % 11];
+        assert!(opened(&vault, value, scope, next).is_err());
+    }
+    // Forgetting one subject reaches the fields this thread remembers.
+    vault.forget(&SubjectId::new("alice")).expect("forget");
+    for (scope, label, value) in &sealed {
+        let outcome = vault.open::<Email>(value, scope, *label).expect("outcome");
+        assert_eq!(outcome.is_erased(), *scope == alice());
+    }
+}
+
+#[test]
 fn rotation_keeps_old_values_and_reseal_moves_them() {
     let vault = vault();
     let old = vault.seal(&email(), &alice(), LOGIN).expect("seal");
