@@ -221,7 +221,7 @@ impl Detector {
     pub fn find_bytes(&self, text: &[u8]) -> Vec<Finding> {
         let mut raw = Vec::new();
         self.scan_into(text, 0, false, &mut raw);
-        to_findings(text, 0, 0, &raw)
+        to_findings(text, 0, 0, &raw).collect()
     }
 
     /// Whether only built-in kinds are detected, so that text without an
@@ -252,23 +252,26 @@ impl Detector {
 
 /// Converts raw findings of `hay` to findings; `base` and `char_base` are
 /// the byte and character offsets of `hay[0]` in its line.
-pub(crate) fn to_findings(hay: &[u8], base: usize, char_base: usize, raw: &[Raw]) -> Vec<Finding> {
+pub(crate) fn to_findings<'a>(
+    hay: &'a [u8],
+    base: usize,
+    char_base: usize,
+    raw: &'a [Raw],
+) -> impl Iterator<Item = Finding> + 'a {
     let mut chars = char_base;
     let mut at = 0;
-    raw.iter()
-        .map(|r| {
-            chars += char_count(&hay[at..r.start]);
-            let start_chars = chars;
-            chars += char_count(&hay[r.start..r.end]);
-            at = r.end;
-            Finding {
-                kind: r.kind,
-                bytes: base + r.start..base + r.end,
-                chars: start_chars..chars,
-                validator: r.validator,
-            }
-        })
-        .collect()
+    raw.iter().map(move |r| {
+        chars += char_count(&hay[at..r.start]);
+        let start_chars = chars;
+        chars += char_count(&hay[r.start..r.end]);
+        at = r.end;
+        Finding {
+            kind: r.kind,
+            bytes: base + r.start..base + r.end,
+            chars: start_chars..chars,
+            validator: r.validator,
+        }
+    })
 }
 
 /// Builds a [`Detector`].

@@ -522,8 +522,11 @@ fn mask(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
         DetectedKind::IpAddress => match parse_ip(found) {
             Some(std::net::IpAddr::V4(v4)) => {
                 let [a, b, c, _] = v4.octets();
-                // Writing into a Vec cannot fail.
-                let _ = write!(out, "{a}.{b}.{c}.•");
+                for octet in [a, b, c] {
+                    push_decimal(out, u32::from(octet));
+                    out.push(b'.');
+                }
+                out.extend_from_slice("•".as_bytes());
             }
             Some(std::net::IpAddr::V6(v6)) => {
                 let s = v6.segments();
@@ -532,13 +535,33 @@ fn mask(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
             None => out.extend_from_slice(hidden),
         },
         DetectedKind::Dob => match dob_parts(found) {
+            // `dob_parts` only returns years 1880–2099: four digits.
             Some((y, _, _)) => {
-                let _ = write!(out, "{y:04}-••-••");
+                push_decimal(out, y);
+                out.extend_from_slice("-••-••".as_bytes());
             }
             None => out.extend_from_slice(hidden),
         },
         DetectedKind::Custom(_) => out.extend_from_slice(hidden),
     }
+}
+
+/// Appends `value` in decimal (masks are written per finding, so this
+/// skips the formatting machinery).
+fn push_decimal(out: &mut Vec<u8>, value: u32) {
+    let mut digits = [0u8; 10];
+    let mut n = 0;
+    let mut rest = value;
+    loop {
+        // A remainder below 10 fits a byte.
+        digits[n] = b'0' + (rest % 10) as u8;
+        n += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[..n].iter().rev());
 }
 
 fn parse_ip(found: &[u8]) -> Option<std::net::IpAddr> {
@@ -593,17 +616,30 @@ fn normalize(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
 fn dob_parts(found: &[u8]) -> Option<(u32, u32, u32)> {
     use super::context::month_number;
     use crate::validate::date_valid;
-    let runs: Vec<&[u8]> = found
+    // At most three digit runs (more is no date): no allocation.
+    let mut runs: [&[u8]; 3] = [&[]; 3];
+    let mut count = 0;
+    for run in found
         .split(|b| !b.is_ascii_digit())
         .filter(|r| !r.is_empty())
-        .collect();
+    {
+        *runs.get_mut(count)? = run;
+        count += 1;
+    }
     let value = |r: &[u8]| r.iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
     let text = core::str::from_utf8(found).ok()?;
-    let month_word = text
-        .split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .find_map(month_number);
-    let (y, m, d) = match (runs.as_slice(), month_word) {
+    // Only a date written with letters has a month name.
+    let month_word = if found
+        .iter()
+        .any(|b| b.is_ascii_alphabetic() || !b.is_ascii())
+    {
+        text.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .find_map(month_number)
+    } else {
+        None
+    };
+    let (y, m, d) = match (&runs[..count], month_word) {
         ([r], None) if r.len() == 8 => {
             let v = value(r);
             (v / 10_000, v / 100 % 100, v % 100)

@@ -191,11 +191,16 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             }
             return Ok(());
         }
+        let newline = memchr::memchr(b'\n', chunk);
         if buf.is_empty() && line_offset == 0 && detector.anchors_only() {
             // Whole lines before the first anchor byte cannot hold a
-            // finding: hand them over as one block (prose, chat text).
+            // finding: hand them over as one block (prose, chat text). When
+            // the first line has an anchor (most log lines), there is none.
             let first_anchor = scan::next_anchor_far(chunk, 0);
-            if let Some(nl) = memchr::memrchr(b'\n', &chunk[..first_anchor]) {
+            let quiet_end = newline
+                .filter(|&nl| nl < first_anchor)
+                .and_then(|_| memchr::memrchr(b'\n', &chunk[..first_anchor]));
+            if let Some(nl) = quiet_end {
                 let lines = memchr::memchr_iter(b'\n', &chunk[..=nl]).count() as u64;
                 f(&Segment {
                     line,
@@ -213,7 +218,6 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
                 continue;
             }
         }
-        let newline = memchr::memchr(b'\n', chunk);
         if buf.is_empty() && line_offset == 0 {
             if let Some(nl) = newline {
                 // The whole line is in the reader's buffer: scan it in place.
