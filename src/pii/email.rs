@@ -135,73 +135,142 @@ fn check(address: &str) -> Result<usize, PiiError> {
     }
 }
 
-/// The common case in one pass: an ASCII address with a lower-case domain
-/// that passes every rule gives the offset of its `@`. Anything else
-/// (including every invalid address) gives `None`, and
-/// [`check_each_rule`] decides, with the precise reason.
+/// The common case, fast: an ASCII address with a lower-case domain that
+/// passes every rule gives the offset of its `@`. Anything else (including
+/// every invalid address) gives `None`, and [`check_each_rule`] decides,
+/// with the precise reason. Runs of eight lower-case letters and digits,
+/// most of an address, are checked a word at a time.
 fn check_fast(address: &[u8]) -> Option<usize> {
     if address.len() > MAX_ADDRESS {
         return None;
     }
     let at = memchr::memchr(b'@', address)?;
     let (local, domain) = (&address[..at], &address[at + 1..]);
-    if local.is_empty() || local.len() > MAX_LOCAL || domain.len() > MAX_DOMAIN {
-        return None;
-    }
-    // Character sets: one table lookup per byte, folded without branches
-    // (a second `@` is in neither set).
-    let local_ok = local
-        .iter()
-        .fold(true, |ok, &b| ok & LOCAL_ASCII[usize::from(b)]);
-    let domain_ok = domain
-        .iter()
-        .fold(true, |ok, &b| ok & DOMAIN_ASCII[usize::from(b)]);
-    if !(local_ok && domain_ok) {
-        return None;
-    }
-    // Local part: no dot first, last or twice in a row.
-    let mut prev = None;
-    for dot in memchr::memchr_iter(b'.', local) {
-        if dot == 0 || dot + 1 == local.len() || prev == Some(dot - 1) {
-            return None;
-        }
-        prev = Some(dot);
-    }
-    // Domain: at least two labels, each passing the label rules, the last
-    // not all digits.
-    let mut start = 0;
-    for dot in memchr::memchr_iter(b'.', domain) {
-        if !label_ok(&domain[start..dot]) {
-            return None;
-        }
-        start = dot + 1;
-    }
-    let last = &domain[start..];
-    (start > 0 && label_ok(last) && !last.iter().all(u8::is_ascii_digit)).then_some(at)
+    let sizes_ok = !local.is_empty() && local.len() <= MAX_LOCAL && domain.len() <= MAX_DOMAIN;
+    (sizes_ok && local_ok(local) && domain_ok(domain)).then_some(at)
 }
 
-/// A domain label's length and hyphen rules.
-fn label_ok(label: &[u8]) -> bool {
-    match (label.first(), label.last()) {
-        (Some(&first), Some(&last)) => label.len() <= MAX_LABEL && first != b'-' && last != b'-',
-        _ => false,
+/// Local part: atext bytes, no dot first, last or twice in a row.
+fn local_ok(local: &[u8]) -> bool {
+    // A leading dot counts as a repeated one.
+    let mut prev_dot = true;
+    let mut byte_ok = |b: u8| {
+        let dot = b == b'.';
+        let ok = LOCAL_ASCII[usize::from(b)] && !(dot && prev_dot);
+        prev_dot = dot;
+        ok
+    };
+    let mut words = local.chunks_exact(8);
+    for word in &mut words {
+        if Word::of(word).is_lower_alnum() {
+            byte_ok(b'a');
+        } else if !word.iter().all(|&b| byte_ok(b)) {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&b| byte_ok(b)) && !prev_dot
+}
+
+/// Domain: labels of `[a-z0-9-]`, 1 to 63 bytes, no hyphen at either end;
+/// at least two; the last not all digits.
+fn domain_ok(domain: &[u8]) -> bool {
+    let mut labels = Labels::default();
+    let mut words = domain.chunks_exact(8);
+    for word in &mut words {
+        let w = Word::of(word);
+        let ok = if w.is_lower_alnum() {
+            labels.alnum_run(8, w.has_letter())
+        } else {
+            word.iter().all(|&b| labels.push(b))
+        };
+        if !ok {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&b| labels.push(b)) && labels.finish()
+}
+
+/// The state of the domain check between bytes.
+struct Labels {
+    /// The previous byte, or `.` before the first.
+    prev: u8,
+    len: usize,
+    dots: usize,
+    digits_only: bool,
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Self {
+            prev: b'.',
+            len: 0,
+            dots: 0,
+            digits_only: true,
+        }
     }
 }
 
-/// Which ASCII bytes the one-pass check lets into a domain: `[a-z0-9.-]`
-/// (upper case goes to the rule-by-rule check, which tells whether it is
-/// merely not normalized).
-const DOMAIN_ASCII: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        let byte = b as u8;
-        table[b] =
-            byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'.' || byte == b'-';
-        b += 1;
+impl Labels {
+    fn push(&mut self, b: u8) -> bool {
+        let ok = match b {
+            b'.' => {
+                let ends_well = self.prev != b'.' && self.prev != b'-';
+                (self.len, self.dots, self.digits_only) = (0, self.dots + 1, true);
+                ends_well
+            }
+            b'-' => self.prev != b'.' && self.alnum_run(1, true),
+            b'a'..=b'z' => self.alnum_run(1, true),
+            b'0'..=b'9' => self.alnum_run(1, false),
+            _ => false,
+        };
+        self.prev = b;
+        ok
     }
-    table
-};
+
+    /// `n` letters or digits (or one hyphen) that continue the label.
+    fn alnum_run(&mut self, n: usize, not_all_digits: bool) -> bool {
+        self.prev = b'a';
+        self.len += n;
+        self.digits_only &= !not_all_digits;
+        self.len <= MAX_LABEL
+    }
+
+    fn finish(&self) -> bool {
+        self.prev != b'.' && self.prev != b'-' && self.dots > 0 && !self.digits_only
+    }
+}
+
+/// Eight bytes tested at once (SWAR).
+struct Word(u64);
+
+impl Word {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+    fn of(bytes: &[u8]) -> Self {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(bytes);
+        Self(u64::from_le_bytes(word))
+    }
+
+    /// Bit 7 of each byte in `lo..=hi`, for words of ASCII bytes: each
+    /// byte's sums stay below 0x100, so no carry crosses into the next.
+    const fn in_range(&self, lo: u8, hi: u8) -> u64 {
+        let from_lo = self.0 + Self::ONES * (0x80 - lo as u64);
+        let past_hi = self.0 + Self::ONES * (0x7f - hi as u64);
+        from_lo & !past_hi & Self::HIGHS
+    }
+
+    /// Whether all eight bytes are `[a-z0-9]`.
+    const fn is_lower_alnum(&self) -> bool {
+        self.0 & Self::HIGHS == 0
+            && self.in_range(b'a', b'z') | self.in_range(b'0', b'9') == Self::HIGHS
+    }
+
+    const fn has_letter(&self) -> bool {
+        self.in_range(b'a', b'z') != 0
+    }
+}
 
 /// Every rule in turn, so that an error names the first one broken.
 fn check_each_rule(address: &str) -> Result<usize, PiiError> {
@@ -460,7 +529,12 @@ mod tests {
         /// ASCII address with a lower-case domain.
         #[test]
         fn fast_check_agrees_with_each_rule(
-            address in "[a-zA-Z0-9.!#%+_~@-]{0,12}(@[a-z0-9.-]{0,70})?",
+            address in proptest::prop_oneof![
+                "[a-zA-Z0-9.!#%+_~@-]{0,12}(@[a-z0-9.-]{0,70})?",
+                // Long runs of letters and digits: the word-at-a-time path.
+                "[a-z0-9]{0,70}(\\.[a-z0-9]{0,9}){0,2}@[a-z0-9-]{0,70}(\\.[a-z0-9-]{0,20}){0,4}",
+                "[a-z0-9.]{0,70}@[a-z0-9.]{0,260}",
+            ],
         ) {
             let fast = check_fast(address.as_bytes());
             let slow = check_each_rule(&address).ok();
