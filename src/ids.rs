@@ -24,7 +24,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
 /// A value did not have the syntax its type requires.
@@ -105,26 +104,7 @@ macro_rules! token_type {
             }
         }
 
-        impl core::str::FromStr for $name {
-            type Err = InvalidId;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = Cow::<'de, str>::deserialize(deserializer)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
-            }
-        }
+        crate::string_form::string_form!($name, InvalidId, as_str);
     };
 }
 
@@ -385,26 +365,7 @@ impl fmt::Display for PolicyVersion {
     }
 }
 
-impl core::str::FromStr for PolicyVersion {
-    type Err = InvalidId;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for PolicyVersion {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for PolicyVersion {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = Cow::<'de, str>::deserialize(deserializer)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+crate::string_form::string_form!(PolicyVersion, InvalidId, as_str);
 
 /// The identifier of one consent event: a random (version 4) UUID.
 ///
@@ -479,18 +440,7 @@ impl fmt::Debug for ConsentEventId {
     }
 }
 
-impl Serialize for ConsentEventId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ConsentEventId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = Cow::<'de, str>::deserialize(deserializer)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+crate::string_form::string_form!(ConsentEventId, InvalidId);
 
 #[cfg(test)]
 mod tests {

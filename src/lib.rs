@@ -116,6 +116,7 @@ pub mod policy;
 pub mod purpose;
 pub mod redact;
 pub mod seal;
+mod string_form;
 mod subject;
 pub mod time;
 pub mod validate;

@@ -56,9 +56,7 @@
 //! - W3C Data Privacy Vocabulary: <https://w3id.org/dpv>
 
 use core::fmt;
-use core::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
 /// The IRI prefix of W3C DPV terms.
@@ -85,6 +83,11 @@ impl UnknownKey {
 ///
 /// Built-in purposes come from the privacy policy; hosts define their own
 /// with [`Purpose::host`]. See the [module docs](self) for the spellings.
+///
+/// Serde writes the snake_case key and reads any spelling of a built-in
+/// purpose. Host purposes do not deserialize this way (an unknown key is an
+/// error, never a new purpose); read them with [`Purpose::parse_with`] or
+/// [`HostTaxonomy`](crate::audit::HostTaxonomy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Purpose {
@@ -463,30 +466,7 @@ impl fmt::Display for Purpose {
     }
 }
 
-impl FromStr for Purpose {
-    type Err = UnknownKey;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for Purpose {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.key())
-    }
-}
-
-/// Accepts any spelling of a built-in purpose. Host purposes do not
-/// deserialize this way (an unknown key is an error, never a new purpose);
-/// read them with [`Purpose::parse_with`] or
-/// [`HostTaxonomy`](crate::audit::HostTaxonomy).
-impl<'de> Deserialize<'de> for Purpose {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Purpose::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+crate::string_form::string_form!(Purpose, UnknownKey, key);
 
 /// The lawful basis for processing, GDPR Art. 6(1).
 ///
@@ -612,26 +592,7 @@ impl fmt::Display for LawfulBasis {
     }
 }
 
-impl FromStr for LawfulBasis {
-    type Err = UnknownKey;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for LawfulBasis {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.key())
-    }
-}
-
-impl<'de> Deserialize<'de> for LawfulBasis {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        LawfulBasis::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+crate::string_form::string_form!(LawfulBasis, UnknownKey, key);
 
 #[cfg(test)]
 mod tests {

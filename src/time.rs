@@ -13,7 +13,6 @@ use core::fmt;
 use core::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
 const MILLIS_PER_DAY: u64 = 86_400_000;
@@ -231,26 +230,7 @@ impl fmt::Display for Timestamp {
     }
 }
 
-impl core::str::FromStr for Timestamp {
-    type Err = InvalidTimestamp;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Timestamp::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+crate::string_form::string_form!(Timestamp, InvalidTimestamp);
 
 /// `#[serde(deserialize_with = "...")]` helpers for formats that accept
 /// only [`Timestamp::parse_canonical`].

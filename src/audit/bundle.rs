@@ -86,11 +86,8 @@ impl InclusionBundle {
 
     /// The `c2sp.org/tlog-proof@v1` text.
     pub fn to_text(&self) -> String {
-        let mut out = format!("{TLOG_PROOF_HEADER}\nindex {}\n", self.proof.leaf_index());
-        write_hashes(&mut out, self.proof.path());
-        out.push('\n');
-        out.push_str(self.checkpoint.note());
-        out
+        let head = format!("{TLOG_PROOF_HEADER}\nindex {}\n", self.proof.leaf_index());
+        bundle_text(head, self.proof.path(), self.checkpoint.note())
     }
 
     /// Parses the text and checks the checkpoint's signature. The proof is
@@ -104,11 +101,7 @@ impl InclusionBundle {
         let malformed = CheckpointError::Malformed {
             what: "inclusion proof",
         };
-        if text.len() > MAX_NOTE_LEN {
-            return Err(malformed);
-        }
-        let (head, note) = text.split_once("\n\n").ok_or(malformed)?;
-        let mut lines = head.split('\n');
+        let (mut lines, note) = split_bundle(text).ok_or(malformed)?;
         if lines.next() != Some(TLOG_PROOF_HEADER) {
             return Err(malformed);
         }
@@ -203,11 +196,8 @@ impl ConsistencyBundle {
 
     /// The tlog-witness `add-checkpoint` text.
     pub fn to_text(&self) -> String {
-        let mut out = format!("old {}\n", self.proof.old_size());
-        write_hashes(&mut out, self.proof.path());
-        out.push('\n');
-        out.push_str(self.checkpoint.note());
-        out
+        let head = format!("old {}\n", self.proof.old_size());
+        bundle_text(head, self.proof.path(), self.checkpoint.note())
     }
 
     /// Parses the text and checks the new checkpoint's signature. The
@@ -221,11 +211,7 @@ impl ConsistencyBundle {
         let malformed = CheckpointError::Malformed {
             what: "consistency proof",
         };
-        if text.len() > MAX_NOTE_LEN {
-            return Err(malformed);
-        }
-        let (head, note) = text.split_once("\n\n").ok_or(malformed)?;
-        let mut lines = head.split('\n');
+        let (mut lines, note) = split_bundle(text).ok_or(malformed)?;
         let old = lines
             .next()
             .and_then(|l| l.strip_prefix("old "))
@@ -269,6 +255,25 @@ impl ConsistencyBundle {
         }
         Ok(self.proof.verify(&old.root(), &new.root())?)
     }
+}
+
+/// The shape both bundle formats share: `head` (its lines, each ending in
+/// a newline), the proof hashes, a blank line, the signed checkpoint note.
+fn bundle_text(mut head: String, path: &[Hash], note: &str) -> String {
+    write_hashes(&mut head, path);
+    head.push('\n');
+    head.push_str(note);
+    head
+}
+
+/// Splits a bundle (at most [`MAX_NOTE_LEN`] bytes) into the lines before
+/// the blank line and the signed note after it.
+fn split_bundle(text: &str) -> Option<(core::str::Split<'_, char>, &str)> {
+    if text.len() > MAX_NOTE_LEN {
+        return None;
+    }
+    let (head, note) = text.split_once("\n\n")?;
+    Some((head.split('\n'), note))
 }
 
 fn write_hashes(out: &mut String, path: &[Hash]) {

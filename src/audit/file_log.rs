@@ -885,6 +885,19 @@ fn cut_tail(
 mod tests {
     use super::*;
 
+    /// A log batching up to 1000 entries for `max_delay`.
+    fn batched_log(dir: &Path, max_delay: Duration) -> FileLog {
+        let durability = Durability::Batched {
+            max_entries: 1000,
+            max_delay,
+        };
+        let (log, _) = LogOptions::new()
+            .durability(durability)
+            .open(dir, signer())
+            .unwrap();
+        log
+    }
+
     fn signer() -> CheckpointSigner {
         CheckpointSigner::from_secret_bytes("test.example/log", [4; 32]).unwrap()
     }
@@ -939,14 +952,7 @@ mod tests {
     #[test]
     fn batched_durability_syncs_in_the_background() {
         let dir = tempfile::tempdir().unwrap();
-        let durability = Durability::Batched {
-            max_entries: 1000,
-            max_delay: Duration::from_millis(5),
-        };
-        let (log, _) = LogOptions::new()
-            .durability(durability)
-            .open(dir.path(), signer())
-            .unwrap();
+        let log = batched_log(dir.path(), Duration::from_millis(5));
         log.append(b"a").unwrap();
         let deadline = Instant::now() + Duration::from_secs(5);
         while log.read_lock().unsynced > 0 {
@@ -959,14 +965,7 @@ mod tests {
     #[test]
     fn a_batch_waits_in_the_process_until_synced_or_read() {
         let dir = tempfile::tempdir().unwrap();
-        let durability = Durability::Batched {
-            max_entries: 1000,
-            max_delay: Duration::from_secs(3600),
-        };
-        let (log, _) = LogOptions::new()
-            .durability(durability)
-            .open(dir.path(), signer())
-            .unwrap();
+        let log = batched_log(dir.path(), Duration::from_secs(3600));
         let file_len = || fs::metadata(dir.path().join(ENTRIES_FILE)).unwrap().len();
         for i in 0..3u8 {
             log.append(&[i; 10]).unwrap();
@@ -988,14 +987,7 @@ mod tests {
     #[test]
     fn a_full_batch_buffer_is_handed_to_the_os_early() {
         let dir = tempfile::tempdir().unwrap();
-        let durability = Durability::Batched {
-            max_entries: 1000,
-            max_delay: Duration::from_secs(3600),
-        };
-        let (log, _) = LogOptions::new()
-            .durability(durability)
-            .open(dir.path(), signer())
-            .unwrap();
+        let log = batched_log(dir.path(), Duration::from_secs(3600));
         let entry = vec![7u8; 1000];
         let per_buffer = MAX_PENDING / (RECORD_HEADER_LEN as usize + entry.len()) + 1;
         for _ in 0..per_buffer {

@@ -3,7 +3,6 @@
 use core::fmt;
 
 use hmac::{Hmac, KeyInit, Mac};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::Sha256;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
@@ -189,26 +188,7 @@ macro_rules! pseudonym_type {
             }
         }
 
-        impl core::str::FromStr for $name {
-            type Err = InvalidId;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
-            }
-        }
+        crate::string_form::string_form!($name, InvalidId);
     };
 }
 
