@@ -42,6 +42,56 @@ pub(crate) fn decode<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
     Some(out)
 }
 
+/// Declares a `Copy` newtype over `[u8; $len]` whose text, everywhere
+/// (`Display`, `Debug`, `FromStr`, serde), is its `$digits` lower-case hex
+/// digits: the audit log's ids and pseudonyms.
+macro_rules! hex_newtype {
+    ($(#[$meta:meta])* $name:ident, $len:literal, $digits:literal, $what:literal) => {
+        $(#[$meta])*
+        #[doc = concat!("\n\nPrinted and serialized as ", $digits, " lower-case hex digits.")]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name([u8; $len]);
+
+        impl $name {
+            #[doc = concat!("The value of ", $len, " bytes.")]
+            pub const fn from_bytes(bytes: [u8; $len]) -> Self {
+                Self(bytes)
+            }
+
+            #[doc = concat!("The ", $len, " bytes.")]
+            pub const fn as_bytes(&self) -> &[u8; $len] {
+                &self.0
+            }
+
+            #[doc = concat!("Parses ", $digits, " lower-case hex digits.")]
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("[`InvalidId`](crate::ids::InvalidId) (`", $what, "`) for anything else.")]
+            pub fn parse(s: &str) -> Result<Self, $crate::ids::InvalidId> {
+                $crate::hex::decode(s.as_bytes())
+                    .map(Self)
+                    .ok_or($crate::ids::InvalidId::new($what))
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                $crate::hex::write(f, &self.0)
+            }
+        }
+
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self)
+            }
+        }
+
+        $crate::string_form::string_form!($name, $crate::ids::InvalidId);
+    };
+}
+pub(crate) use hex_newtype;
+
 #[cfg(test)]
 mod tests {
     struct Hex<'a>(&'a [u8]);

@@ -258,14 +258,17 @@ impl Actor {
     }
 }
 
+/// A 128-bit audit id ([`hex_newtype`](crate::hex::hex_newtype)) that can
+/// also be drawn at random or taken from a UUID's integer form.
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident, $what:literal) => {
-        $(#[$meta])*
-        ///
-        /// 128 opaque bits, printed and serialized as 32 lower-case hex
-        /// digits. Ids carry no meaning and cannot carry free text.
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name([u8; 16]);
+        crate::hex::hex_newtype!(
+            $(#[$meta])*
+            ///
+            /// 128 opaque bits (for example a UUID). Ids carry no meaning
+            /// and cannot carry free text.
+            $name, 16, "32", $what
+        );
 
         impl $name {
             /// A fresh random id from the OS random number generator.
@@ -279,46 +282,11 @@ macro_rules! id_type {
                 Ok(Self(b))
             }
 
-            /// An id from 16 bytes (for example a UUID).
-            pub const fn from_bytes(bytes: [u8; 16]) -> Self {
-                Self(bytes)
-            }
-
             /// An id from a `u128` (for example a UUID's integer form).
             pub const fn from_u128(value: u128) -> Self {
                 Self(value.to_be_bytes())
             }
-
-            /// The 16 bytes.
-            pub const fn as_bytes(&self) -> &[u8; 16] {
-                &self.0
-            }
-
-            /// Parses 32 lower-case hex digits.
-            ///
-            /// # Errors
-            ///
-            #[doc = concat!("[`InvalidId`] (`", $what, "`) for anything else.")]
-            pub fn parse(s: &str) -> Result<Self, InvalidId> {
-                crate::hex::decode(s.as_bytes())
-                    .map(Self)
-                    .ok_or(InvalidId::new($what))
-            }
         }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                crate::hex::write(f, &self.0)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), self)
-            }
-        }
-
-        crate::string_form::string_form!($name, InvalidId);
     };
 }
 

@@ -7,7 +7,6 @@ use sha2::Sha256;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::VaultError;
-use crate::ids::InvalidId;
 use crate::vault::{self, Vault};
 
 const SUBJECT_LABEL: &[u8] = b"custodian/audit/subject/v1";
@@ -146,63 +145,23 @@ impl fmt::Debug for Pseudonymizer {
     }
 }
 
-macro_rules! pseudonym_type {
-    ($(#[$doc:meta])* $name:ident, $what:literal) => {
-        $(#[$doc])*
-        ///
-        /// Printed and serialized as 64 lower-case hex digits.
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name([u8; 32]);
-
-        impl $name {
-            /// Wraps a pseudonym computed elsewhere (an auditor's tool that
-            /// holds the key).
-            pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-                Self(bytes)
-            }
-
-            /// The 32 bytes.
-            pub const fn as_bytes(&self) -> &[u8; 32] {
-                &self.0
-            }
-
-            /// Parses the 64-hex-digit form.
-            ///
-            /// # Errors
-            ///
-            #[doc = concat!("[`InvalidId`] (`", $what, "`) for anything else.")]
-            pub fn parse(s: &str) -> Result<Self, InvalidId> {
-                crate::hex::decode(s.as_bytes()).map(Self).ok_or(InvalidId::new($what))
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                crate::hex::write(f, &self.0)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), self)
-            }
-        }
-
-        crate::string_form::string_form!($name, InvalidId);
-    };
-}
-
-pseudonym_type!(
+crate::hex::hex_newtype!(
     /// A subject as audit events name them: HMAC-SHA256 of the host's
-    /// subject id under a [`Pseudonymizer`].
+    /// subject id under a [`Pseudonymizer`] (or computed by an auditor's
+    /// tool that holds the key).
     SubjectPseudonym,
+    32,
+    "64",
     "subject pseudonym"
 );
 
-pseudonym_type!(
+crate::hex::hex_newtype!(
     /// A staff member or service account as audit events name them:
-    /// HMAC-SHA256 of the host's id for them under a [`Pseudonymizer`].
+    /// HMAC-SHA256 of the host's id for them under a [`Pseudonymizer`] (or
+    /// computed by an auditor's tool that holds the key).
     ActorPseudonym,
+    32,
+    "64",
     "actor pseudonym"
 );
 
