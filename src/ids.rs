@@ -108,8 +108,8 @@ macro_rules! token_type {
     };
 }
 
-/// `[a-z][a-z0-9_]{0,63}`.
-const fn valid_role(b: &[u8]) -> bool {
+/// `[a-z][a-z0-9_]{0,63}`: a snake_case key (roles, purpose keys).
+pub(crate) const fn valid_snake_key(b: &[u8]) -> bool {
     if b.is_empty() || b.len() > 64 || !b[0].is_ascii_lowercase() {
         return false;
     }
@@ -209,7 +209,7 @@ token_type!(
     /// ```
     Role,
     "role",
-    valid_role
+    valid_snake_key
 );
 
 impl Role {

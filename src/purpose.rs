@@ -388,18 +388,7 @@ fn strip_dpv(s: &str) -> Option<&str> {
 }
 
 const fn is_snake_key(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.is_empty() || b.len() > 64 || !b[0].is_ascii_lowercase() {
-        return false;
-    }
-    let mut i = 0;
-    while i < b.len() {
-        if !(b[i].is_ascii_lowercase() || b[i].is_ascii_digit() || b[i] == b'_') {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    crate::ids::valid_snake_key(s.as_bytes())
 }
 
 const fn is_fideslang_key(s: &str) -> bool {

@@ -794,7 +794,7 @@ fn scan_checkpoints(
     let mut count = 0u64;
     let mut latest: Option<SignedCheckpoint> = None;
     let tail = loop {
-        let corrupt = LogError::Corrupt {
+        let corrupt = || LogError::Corrupt {
             file: CHECKPOINTS_FILE,
             index: count,
         };
@@ -804,20 +804,16 @@ fn scan_checkpoints(
         {
             Next::End => break None,
             Next::Incomplete { offset } => break Some(offset),
-            Next::Oversized => return Err(corrupt),
+            Next::Oversized => return Err(corrupt()),
             Next::Record(r) => {
                 if r.check(count).is_err() {
                     if r.at_end {
                         break Some(r.offset);
                     }
-                    return Err(corrupt);
+                    return Err(corrupt());
                 }
-                let note = std::str::from_utf8(&r.body).map_err(|_| corrupt)?;
-                let signed =
-                    SignedCheckpoint::parse(note, verifier).map_err(|_| LogError::Corrupt {
-                        file: CHECKPOINTS_FILE,
-                        index: count,
-                    })?;
+                let note = std::str::from_utf8(&r.body).map_err(|_| corrupt())?;
+                let signed = SignedCheckpoint::parse(note, verifier).map_err(|_| corrupt())?;
                 let c = signed.checkpoint();
                 if c.size() > tree.len() {
                     // Entries the log signed for are gone.
@@ -827,10 +823,7 @@ fn scan_checkpoints(
                     });
                 }
                 if tree.root_at(c.size()).ok() != Some(c.root()) {
-                    return Err(LogError::Corrupt {
-                        file: CHECKPOINTS_FILE,
-                        index: count,
-                    });
+                    return Err(corrupt());
                 }
                 if latest
                     .as_ref()
