@@ -118,6 +118,7 @@ pub mod redact;
 pub mod seal;
 mod string_form;
 mod subject;
+mod swar;
 pub mod time;
 pub mod validate;
 pub mod vault;

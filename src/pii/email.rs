@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 
 use super::mask::first_chars;
 use super::{Category, PiiError, PiiKind, Reason, impl_pii, impl_text_canonical};
+use crate::swar;
 
 /// RFC 5321 §4.5.3.1: 64 octets of local part, 255 of domain, and a path of
 /// 256 octets including the angle brackets, so 254 for the address itself.
@@ -240,35 +241,22 @@ impl Labels {
     }
 }
 
-/// Eight bytes tested at once (SWAR).
+/// Eight bytes tested at once ([`swar`](crate::swar)).
 struct Word(u64);
 
 impl Word {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-
     fn of(bytes: &[u8]) -> Self {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(bytes);
-        Self(u64::from_le_bytes(word))
-    }
-
-    /// Bit 7 of each byte in `lo..=hi`, for words of ASCII bytes: each
-    /// byte's sums stay below 0x100, so no carry crosses into the next.
-    const fn in_range(&self, lo: u8, hi: u8) -> u64 {
-        let from_lo = self.0 + Self::ONES * (0x80 - lo as u64);
-        let past_hi = self.0 + Self::ONES * (0x7f - hi as u64);
-        from_lo & !past_hi & Self::HIGHS
+        Self(swar::load(bytes))
     }
 
     /// Whether all eight bytes are `[a-z0-9]`.
     const fn is_lower_alnum(&self) -> bool {
-        self.0 & Self::HIGHS == 0
-            && self.in_range(b'a', b'z') | self.in_range(b'0', b'9') == Self::HIGHS
+        self.0 & swar::HI == 0
+            && swar::in_range(self.0, b'a', b'z') | swar::in_range(self.0, b'0', b'9') == swar::HI
     }
 
     const fn has_letter(&self) -> bool {
-        self.in_range(b'a', b'z') != 0
+        swar::in_range(self.0, b'a', b'z') != 0
     }
 }
 

@@ -196,8 +196,7 @@ static V6_CLASS: [u8; 256] = {
     t
 };
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
+use crate::swar::{HI, LO, in_range, load};
 
 /// Bit 7 set in the byte of `word` that holds its first anchor (an ASCII
 /// digit, `:` or `@`), if there is one. Only the lowest set bit counts:
@@ -226,9 +225,7 @@ fn find_first(
     stop: impl Fn(u8) -> bool,
 ) -> usize {
     while let Some(chunk) = hay.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let bits = first_bits(u64::from_le_bytes(word));
+        let bits = first_bits(load(chunk));
         if bits != 0 {
             return i + (bits.trailing_zeros() / 8) as usize;
         }
@@ -252,20 +249,16 @@ fn next_anchor(hay: &[u8], i: usize) -> usize {
 pub(crate) fn next_anchor_far(hay: &[u8], mut i: usize) -> usize {
     // Log lines start with a timestamp: look at the first word alone.
     if let Some(chunk) = hay.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let bits = anchor_bits(u64::from_le_bytes(word));
+        let bits = anchor_bits(load(chunk));
         if bits != 0 {
             return i + (bits.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
     while let Some(block) = hay.get(i..i + 32) {
-        let any = block.chunks_exact(8).fold(0, |acc, chunk| {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            acc | anchor_bits(u64::from_le_bytes(word))
-        });
+        let any = block
+            .chunks_exact(8)
+            .fold(0, |acc, chunk| acc | anchor_bits(load(chunk)));
         if any != 0 {
             break;
         }
@@ -280,9 +273,9 @@ const fn word_bits(word: u64) -> u64 {
     let low7 = word & !HI;
     // Per-byte range tests as in `anchor_bits`; the letter test folds case
     // by setting bit 5 (`A`..`Z` become `a`..`z`).
-    let digit = (low7 + LO * 0x50) & !(low7 + LO * 0x46) & HI;
+    let digit = in_range(low7, b'0', b'9');
     let folded = low7 | (LO * 0x20);
-    let letter = (folded + LO * 0x1f) & !(folded + LO * 0x05) & HI;
+    let letter = in_range(folded, b'a', b'z');
     let underscore = !((word ^ (LO * b'_' as u64)) & !HI).wrapping_add(LO * 0x7f) & HI;
     ascii & (digit | letter | underscore)
 }
