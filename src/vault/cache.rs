@@ -20,7 +20,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use aes_gcm::Aes256Gcm;
@@ -28,7 +28,7 @@ use aes_gcm::aead::KeyInit;
 use zeroize::Zeroizing;
 
 use super::envelope::{self, FieldKey};
-use super::key_store::{KeyId, KeyRecord, KeyScope};
+use super::key_store::{KeyId, KeyRecord, KeyScope, ScopeTag, Tombstone};
 use super::root_key::RootKeyProvider;
 use super::subkey;
 use crate::error::VaultError;
@@ -40,7 +40,11 @@ pub(crate) struct Keys {
     pub(crate) active: Option<u32>,
     state: RwLock<KeyMaterial>,
     /// Encryptions left in the current lease (shared keys).
-    pub(crate) lease_left: AtomicU64,
+    lease_left: AtomicU64,
+    /// The process the lease was reserved by: a forked child starts with a
+    /// copy of the parent's lease and must not spend it (both would count
+    /// the same encryptions once).
+    lease_pid: AtomicU32,
     pub(crate) lease_lock: Mutex<()>,
 }
 
@@ -65,6 +69,7 @@ impl Keys {
             active,
             state: RwLock::new(KeyMaterial::default()),
             lease_left: AtomicU64::new(0),
+            lease_pid: AtomicU32::new(0),
             lease_lock: Mutex::new(()),
         }
     }
@@ -152,19 +157,29 @@ impl KeyMaterial {
     }
 }
 
+/// The cache's invalidation count before a store read; see
+/// [`Cache::insert`].
+#[derive(Clone, Copy)]
+pub(crate) struct ReadMark(u64);
+
 /// A cached answer for a key id.
 #[derive(Clone)]
 pub(crate) enum Entry {
     Live(Arc<Keys>),
-    Destroyed,
+    /// Destroyed; whose it was, as its tombstone says.
+    Destroyed(ScopeTag),
 }
 
-/// Both maps of the cache, its process-unique id and its generation.
+/// Both maps of the cache, its process-unique id, its generation and its
+/// count of invalidations.
 pub(crate) struct Cache {
     by_scope: RwLock<HashMap<KeyScope, Arc<Keys>>>,
     by_id: RwLock<HashMap<KeyId, Entry>>,
     id: u64,
     generation: AtomicU64,
+    /// Bumped by every destroy, eviction and clear: a record read from the
+    /// store before one of them may be stale and is not cached.
+    invalidations: AtomicU64,
 }
 
 static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
@@ -229,6 +244,7 @@ impl Default for Cache {
             by_id: RwLock::default(),
             id: NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
             generation: AtomicU64::new(0),
+            invalidations: AtomicU64::new(0),
         }
     }
 }
@@ -346,31 +362,59 @@ impl Cache {
         Ok(map.get(id).cloned())
     }
 
-    /// Caches a record; returns the cached handle (an earlier one for the
-    /// same record wins, so its derived keys are kept).
-    pub(crate) fn insert(&self, keys: Keys) -> Result<Arc<Keys>, VaultError> {
+    /// What to pass to [`Cache::insert`]: read it before reading the
+    /// record from the store.
+    pub(crate) fn read_mark(&self) -> ReadMark {
+        ReadMark(self.invalidations.load(Ordering::Acquire))
+    }
+
+    /// Caches a record read from the store after `mark` was taken, and
+    /// returns the handle to use (an earlier one for the same record wins,
+    /// so its derived keys are kept), or the tombstone's scope if the
+    /// record was destroyed meanwhile.
+    ///
+    /// A tombstone is final: a record whose id this cache knows as
+    /// destroyed is never cached or used again. A record read before any
+    /// other invalidation (an eviction after rotation, a clear) may be
+    /// stale: it serves the one call that read it and is not cached.
+    pub(crate) fn insert(&self, keys: Keys, mark: ReadMark) -> Result<Entry, VaultError> {
         let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
-        let keys = match by_id.get(&keys.record.id) {
-            Some(Entry::Live(existing)) if existing.record == keys.record => Arc::clone(existing),
-            _ => {
-                let keys = Arc::new(keys);
-                by_id.insert(keys.record.id, Entry::Live(Arc::clone(&keys)));
-                keys
+        match by_id.get(&keys.record.id) {
+            Some(destroyed @ Entry::Destroyed(_)) => return Ok(destroyed.clone()),
+            Some(Entry::Live(existing)) if existing.record == keys.record => {
+                return Ok(Entry::Live(Arc::clone(existing)));
             }
-        };
+            _ => {}
+        }
+        let keys = Arc::new(keys);
+        // Checked under the write lock that every invalidation also takes,
+        // so none can slip between the check and the insert.
+        if self.invalidations.load(Ordering::Acquire) != mark.0 {
+            return Ok(Entry::Live(keys));
+        }
+        by_id.insert(keys.record.id, Entry::Live(Arc::clone(&keys)));
         let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
         by_scope.insert(keys.record.scope.clone(), Arc::clone(&keys));
         self.changed();
-        Ok(keys)
+        Ok(Entry::Live(keys))
     }
 
+    /// Counts an invalidation; called with the `by_id` write lock held.
+    fn invalidated(&self) {
+        self.invalidations.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Remembers a tombstone for good (until [`Cache::clear`]) and drops
+    /// the record's keys; `scope` is the destroyed record's, where known.
     pub(crate) fn mark_destroyed(
         &self,
-        id: KeyId,
+        tombstone: &Tombstone,
         scope: Option<&KeyScope>,
     ) -> Result<(), VaultError> {
+        let id = tombstone.id;
         let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
-        by_id.insert(id, Entry::Destroyed);
+        self.invalidated();
+        by_id.insert(id, Entry::Destroyed(tombstone.scope));
         let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
         if let Some(scope) = scope {
             by_scope.remove(scope);
@@ -382,6 +426,7 @@ impl Cache {
 
     pub(crate) fn evict(&self, id: &KeyId) -> Result<(), VaultError> {
         let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
+        self.invalidated();
         by_id.remove(id);
         let mut by_scope = self.by_scope.write().map_err(|_| VaultError::Poisoned)?;
         by_scope.retain(|_, keys| keys.record.id != *id);
@@ -390,10 +435,10 @@ impl Cache {
     }
 
     pub(crate) fn clear(&self) -> Result<(), VaultError> {
-        self.by_id
-            .write()
-            .map_err(|_| VaultError::Poisoned)?
-            .clear();
+        let mut by_id = self.by_id.write().map_err(|_| VaultError::Poisoned)?;
+        self.invalidated();
+        by_id.clear();
+        drop(by_id);
         self.by_scope
             .write()
             .map_err(|_| VaultError::Poisoned)?
@@ -403,8 +448,46 @@ impl Cache {
     }
 }
 
-/// Takes one encryption from a lease; `None` when the lease is used up.
-pub(crate) fn take_from_lease(left: &AtomicU64) -> bool {
-    left.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-        .is_ok()
+impl Keys {
+    /// Takes one encryption from this process's lease; `false` when the
+    /// lease is used up or was reserved by another process (the parent of a
+    /// fork).
+    pub(crate) fn take_from_lease(&self, pid: u32) -> bool {
+        self.lease_pid.load(Ordering::Acquire) == pid
+            && self
+                .lease_left
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+                .is_ok()
+    }
+
+    /// Installs a new lease of `left` encryptions for process `pid`; called
+    /// under `lease_lock`. The count is set before the owner, so a thread
+    /// that sees its own pid also sees the new count.
+    pub(crate) fn renew_lease(&self, pid: u32, left: u64) {
+        self.lease_left.store(left, Ordering::Release);
+        self.lease_pid.store(pid, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::key_store::KeyScope;
+
+    #[test]
+    fn a_lease_is_spent_only_by_the_process_that_reserved_it() {
+        let keys = Keys::new(KeyRecord {
+            id: KeyId::from_bytes([1; 16]),
+            scope: KeyScope::shared("catalog"),
+            versions: Vec::new(),
+            revision: 0,
+            created_at: 0,
+        });
+        assert!(!keys.take_from_lease(7), "no lease yet");
+        keys.renew_lease(7, 2);
+        assert!(!keys.take_from_lease(8), "a forked child's copy");
+        assert!(keys.take_from_lease(7));
+        assert!(keys.take_from_lease(7));
+        assert!(!keys.take_from_lease(7), "used up");
+    }
 }

@@ -324,10 +324,14 @@ pub(crate) fn seal(field: &FieldKey, nonce: [u8; 12], plaintext: &[u8]) -> Resul
 
 /// Opens a checked envelope. Any failure is the same `Err(())`.
 pub(crate) fn open(field: &FieldKey, envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>, ()> {
-    // The caller picked `field` by this envelope's header (category, key
-    // id, version, scope), so its key is the one derived for these bytes;
-    // anything else would fail the tag.
     let (head, body) = envelope.split_at(HEADER_LEN);
+    // The caller picked `field` by this envelope's header, so a mismatch
+    // would fail the tag anyway; comparing says so without relying on how
+    // the caller chose (and refuses a header of another algorithm before
+    // any decryption under this one).
+    if head[..NONCE_AT] != field.prefix {
+        return Err(());
+    }
     let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
     let tag = Tag::<Aes256Gcm>::try_from(tag).map_err(|_| ())?;
     let nonce = Nonce::try_from(&head[NONCE_AT..]).map_err(|_| ())?;
@@ -362,6 +366,26 @@ mod tests {
             check(&vec![1u8; OVERHEAD + MAX_PLAINTEXT + 1]),
             Err(EnvelopeFault::TooLong)
         );
+    }
+
+    #[test]
+    fn open_refuses_a_field_key_made_for_another_header() {
+        use aes_gcm::aead::KeyInit as _;
+        let id = KeyId::from_bytes([3; 16]);
+        let cipher = || Aes256Gcm::new(&[7u8; 32].into());
+        let email = FieldKey::new(cipher(), header_prefix(true, 1, &id, 1));
+        let sealed = seal(&email, [9; 12], b"ada@example.com").expect("seal");
+        assert!(open(&email, &sealed).is_ok());
+        // The same AES key under another header (category, version, flags)
+        // would verify the tag, since the GCM associated data is empty: the
+        // header comparison is what refuses it.
+        for other in [
+            header_prefix(true, 2, &id, 1),
+            header_prefix(true, 1, &id, 2),
+            header_prefix(false, 1, &id, 1),
+        ] {
+            assert_eq!(open(&FieldKey::new(cipher(), other), &sealed), Err(()));
+        }
     }
 
     #[test]

@@ -190,14 +190,36 @@ impl KeyRecord {
     }
 }
 
-/// What is left of a destroyed record: its id and when it was destroyed.
-/// No key material, no subject id.
+crate::hex::hex_newtype!(
+    /// A keyed fingerprint of a destroyed record's scope, kept in its
+    /// [`Tombstone`] so that opening a shredded value for the wrong scope
+    /// is refused as [`WrongSubject`](crate::SealError::WrongSubject), as
+    /// it would be before erasure. It is not the subject id and cannot be
+    /// turned back into one without the vault's keys:
+    ///
+    /// ```text
+    /// tag = HMAC-SHA256(pseudonym key "custodian.tombstone",
+    ///                   scope tag (1) ‖ u16 BE length ‖ scope name)[..16]
+    /// ```
+    ///
+    /// (pseudonym keys: [`PseudonymKey`](super::PseudonymKey); scope tag
+    /// `0x01` subject, `0x02` shared).
+    ScopeTag,
+    16,
+    "32",
+    "scope tag"
+);
+
+/// What is left of a destroyed record: its id, when it was destroyed, and
+/// a keyed fingerprint of its scope. No key material, no subject id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tombstone {
     /// The destroyed record's id.
     pub id: KeyId,
     /// Seconds since the Unix epoch.
     pub destroyed_at: u64,
+    /// Whose record it was, as a keyed fingerprint.
+    pub scope: ScopeTag,
 }
 
 /// A record by id: live, or destroyed.
@@ -288,13 +310,15 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
     /// [`VaultError::NoKey`], backend failures.
     fn reserve(&self, id: &KeyId, version: u32, want: u64, limit: u64) -> Result<u64, VaultError>;
 
-    /// Deletes every version of a record and keeps a tombstone. Idempotent.
+    /// Deletes every version of record `tombstone.id` and keeps
+    /// `tombstone` in its place, atomically. Idempotent: destroying a
+    /// destroyed record keeps the first tombstone.
     ///
     /// # Errors
     ///
     /// [`VaultError::NoKey`] if no such record or tombstone exists, backend
     /// failures.
-    fn destroy(&self, id: &KeyId, destroyed_at: u64) -> Result<(), VaultError>;
+    fn destroy(&self, tombstone: &Tombstone) -> Result<(), VaultError>;
 
     /// Up to `limit` live records with ids greater than `after`, in id
     /// order (for batch jobs such as root-key rotation).
@@ -419,21 +443,17 @@ impl KeyStore for MemoryKeyStore {
         Ok(granted)
     }
 
-    fn destroy(&self, id: &KeyId, destroyed_at: u64) -> Result<(), VaultError> {
+    fn destroy(&self, tombstone: &Tombstone) -> Result<(), VaultError> {
         let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
-        match state.records.get(id) {
+        match state.records.get(&tombstone.id) {
             None => Err(VaultError::NoKey),
             Some(StoredKey::Destroyed(_)) => Ok(()),
             Some(StoredKey::Live(record)) => {
                 let scope = record.scope.clone();
                 state.by_scope.remove(&scope);
-                state.records.insert(
-                    *id,
-                    StoredKey::Destroyed(Tombstone {
-                        id: *id,
-                        destroyed_at,
-                    }),
-                );
+                state
+                    .records
+                    .insert(tombstone.id, StoredKey::Destroyed(*tombstone));
                 Ok(())
             }
         }
@@ -521,14 +541,16 @@ mod tests {
         let rec = store
             .create(record(KeyScope::subject(&SubjectId::new("s"))))
             .expect("create");
-        store.destroy(&rec.id, 42).expect("destroy");
-        store.destroy(&rec.id, 43).expect("idempotent");
+        let tombstone = |destroyed_at| Tombstone {
+            id: rec.id,
+            destroyed_at,
+            scope: ScopeTag::from_bytes([9; 16]),
+        };
+        store.destroy(&tombstone(42)).expect("destroy");
+        store.destroy(&tombstone(43)).expect("idempotent");
         assert_eq!(
             store.load(&rec.id).expect("load"),
-            Some(StoredKey::Destroyed(Tombstone {
-                id: rec.id,
-                destroyed_at: 42
-            }))
+            Some(StoredKey::Destroyed(tombstone(42)))
         );
         assert!(store.find(&rec.scope).expect("find").is_none());
         assert!(store.list(None, 10).expect("list").is_empty());

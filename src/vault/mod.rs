@@ -121,6 +121,7 @@ mod blind_index;
 mod cache;
 pub mod envelope;
 mod erasable;
+mod fork;
 mod key_store;
 mod label;
 pub mod nonce;
@@ -137,13 +138,15 @@ pub use blind_index::{BlindIndex, IndexTerm};
 pub use envelope::Envelope;
 pub use erasable::{Erasable, Erased};
 pub use key_store::{
-    DataKeyVersion, KeyId, KeyRecord, KeyScope, KeyState, KeyStore, MemoryKeyStore, SharedKeyName,
-    StoredKey, Tombstone,
+    DataKeyVersion, KeyId, KeyRecord, KeyScope, KeyState, KeyStore, MemoryKeyStore, ScopeTag,
+    SharedKeyName, StoredKey, Tombstone,
 };
 pub use label::FieldLabel;
 pub use pseudonym::PseudonymKey;
 pub use root_key::{RootKey, RootKeyProvider, RootKeyRing};
 pub use rotation::Resealed;
+
+use subtle::ConstantTimeEq as _;
 
 use self::cache::{Cache, Entry, Keys};
 use crate::audit::{Action, AuditSink, Pseudonymizer};
@@ -174,6 +177,8 @@ struct Inner {
     cache: Cache,
     indexes: blind_index::IndexCache,
     audit: Option<audited::Auditor>,
+    /// Keys the scope fingerprints of tombstones; derived on first use.
+    tombstone_key: std::sync::OnceLock<PseudonymKey>,
 }
 
 impl fmt::Debug for Vault {
@@ -293,6 +298,7 @@ impl VaultBuilder {
                 cache: Cache::default(),
                 indexes: blind_index::IndexCache::default(),
                 audit,
+                tombstone_key: std::sync::OnceLock::new(),
             }),
         };
         let Some(sink) = self.audit.clone() else {
@@ -391,18 +397,37 @@ impl Vault {
                 .map_or(Ok(()), |keys| self.inner.cache.evict(&keys.record.id))?;
             return Ok(None);
         };
+        let tombstone = Tombstone {
+            id: record.id,
+            destroyed_at: now(),
+            scope: self.scope_tag(&scope)?,
+        };
         self.audited(
             |names| audited::system_event(Action::SubjectKeyForgotten, names, Some(&scope)),
             || {
-                let destroyed_at = now();
-                self.inner.store.destroy(&record.id, destroyed_at)?;
-                self.inner.cache.mark_destroyed(record.id, Some(&scope))?;
-                Ok(Some(Tombstone {
-                    id: record.id,
-                    destroyed_at,
-                }))
+                self.inner.store.destroy(&tombstone)?;
+                self.inner.cache.mark_destroyed(&tombstone, Some(&scope))?;
+                Ok(Some(tombstone))
             },
         )
+    }
+
+    /// The keyed fingerprint of a scope that its tombstone keeps.
+    fn scope_tag(&self, scope: &KeyScope) -> Result<ScopeTag, VaultError> {
+        let key = match self.inner.tombstone_key.get() {
+            Some(key) => key,
+            None => {
+                let key = self.pseudonym_key("custodian.tombstone")?;
+                self.inner.tombstone_key.get_or_init(|| key)
+            }
+        };
+        let name = scope.name().as_bytes();
+        // Scope names are at most 255 bytes (checked by their constructors).
+        let len = (name.len() as u16).to_be_bytes();
+        let mac = key.pseudonym_parts(&[&[scope.tag()], &len, name]);
+        let mut tag = [0u8; 16];
+        tag.copy_from_slice(&mac[..16]);
+        Ok(ScopeTag::from_bytes(tag))
     }
 
     /// Drops every cached key. Call it when another process forgot a
@@ -448,17 +473,31 @@ impl Vault {
         }
         let generation = cache.generation();
         let keys = self.keys_for_sealing(scope)?;
+        self.seal_under(&keys, generation, category, label, plain)
+    }
+
+    /// Seals under a record's active version, and remembers the field for
+    /// this thread's next seal.
+    fn seal_under(
+        &self,
+        keys: &Arc<Keys>,
+        generation: u64,
+        category: Category,
+        label: FieldLabel,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
+        let (code, name) = (category.code(), label.as_str());
         let version = keys.active.ok_or(VaultError::NoKey)?;
         let cipher = keys.field(&*self.inner.root, version, code, name)?;
-        cache.remember_seal(&cache::FieldUse {
+        self.inner.cache.remember_seal(&cache::FieldUse {
             generation,
-            keys: &keys,
+            keys,
             version,
             category: code,
             label: name,
             cipher: &cipher,
         });
-        let shared = (!scope.is_subject()).then_some(&*keys);
+        let shared = (!keys.record.scope.is_subject()).then_some(&**keys);
         self.seal_with(shared, version, &cipher, plain)
     }
 
@@ -513,8 +552,14 @@ impl Vault {
         }
         let generation = cache.generation();
         let keys = match self.keys_for_opening(&id, version) {
-            Ok(Some(keys)) => keys,
-            Ok(None) => return Ok(RawOpened::Shredded),
+            Ok(Entry::Live(keys)) => keys,
+            // Erased, but whose? Only the expected subject learns it.
+            Ok(Entry::Destroyed(tag))
+                if bool::from(tag.as_bytes().ct_eq(self.scope_tag(scope)?.as_bytes())) =>
+            {
+                return Ok(RawOpened::Shredded);
+            }
+            Ok(Entry::Destroyed(_)) => return Err(SealError::WrongSubject { category }),
             Err(VaultError::NoKey) => return Err(SealError::Crypto { category }),
             Err(err) => return Err(err.into()),
         };
@@ -538,32 +583,44 @@ impl Vault {
 
     /// The cached keys of a scope, loading or creating the record.
     fn keys_for_sealing(&self, scope: &KeyScope) -> Result<Arc<Keys>, VaultError> {
-        let cache = &self.inner.cache;
-        if let Some(keys) = cache.by_scope(scope)? {
-            return Ok(keys);
-        }
-        match self.inner.store.find(scope)? {
-            Some(record) => cache.insert(Keys::new(record)),
+        match self.existing_keys(scope)? {
+            Some(keys) => Ok(keys),
             None => self.create_record(scope),
         }
     }
 
-    /// The cached keys of a key id; `None` if the record was destroyed.
-    /// Reloads once when the version is not in the cached record (another
-    /// process may have added it).
-    fn keys_for_opening(&self, id: &KeyId, version: u32) -> Result<Option<Arc<Keys>>, VaultError> {
-        match self.inner.cache.by_id(id)? {
-            Some(Entry::Destroyed) => return Ok(None),
-            Some(Entry::Live(keys)) if keys.record.version(version).is_some() => {
-                return Ok(Some(keys));
-            }
-            _ => {}
+    /// The cached keys of a scope's live record, loaded if need be; `None`
+    /// if the scope has none. Never creates a record: every path but a
+    /// first seal goes through here.
+    fn existing_keys(&self, scope: &KeyScope) -> Result<Option<Arc<Keys>>, VaultError> {
+        let cache = &self.inner.cache;
+        if let Some(keys) = cache.by_scope(scope)? {
+            return Ok(Some(keys));
         }
+        let mark = cache.read_mark();
+        match self.inner.store.find(scope)? {
+            // Destroyed between the read and now: do not seal under it.
+            Some(record) => live(cache.insert(Keys::new(record), mark)?).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The cached keys of a key id, or the tombstone's scope if the record
+    /// was destroyed. Reloads once when the version is not in the cached
+    /// record (another process may have added it).
+    fn keys_for_opening(&self, id: &KeyId, version: u32) -> Result<Entry, VaultError> {
+        let cache = &self.inner.cache;
+        match cache.by_id(id)? {
+            Some(Entry::Live(keys)) if keys.record.version(version).is_none() => {}
+            Some(entry) => return Ok(entry),
+            None => {}
+        }
+        let mark = cache.read_mark();
         match self.inner.store.load(id)? {
-            Some(StoredKey::Live(record)) => self.inner.cache.insert(Keys::new(record)).map(Some),
+            Some(StoredKey::Live(record)) => cache.insert(Keys::new(record), mark),
             Some(StoredKey::Destroyed(tombstone)) => {
-                self.inner.cache.mark_destroyed(tombstone.id, None)?;
-                Ok(None)
+                cache.mark_destroyed(&tombstone, None)?;
+                Ok(Entry::Destroyed(tombstone.scope))
             }
             // No such record in this store: indistinguishable from a forged
             // key id, so the caller reports an opaque failure.
@@ -581,13 +638,14 @@ impl Vault {
             revision: 0,
             created_at: now(),
         };
+        let mark = self.inner.cache.read_mark();
         let stored = self.inner.store.create(record)?;
         let keys = if stored.id == id {
             Keys::new(stored).with_data_key(1, data_key)
         } else {
             Keys::new(stored)
         };
-        self.inner.cache.insert(keys)
+        live(self.inner.cache.insert(keys, mark)?)
     }
 
     /// A fresh random data key version, wrapped under the active root key.
@@ -617,13 +675,15 @@ impl Vault {
     }
 
     /// Counts one encryption under a shared key, reserving a new lease from
-    /// the store when the current one is used up.
+    /// the store when the current one is used up or belongs to the process
+    /// this one was forked from.
     fn count_encryption(&self, keys: &Keys, version: u32) -> Result<(), VaultError> {
-        if cache::take_from_lease(&keys.lease_left) {
+        let pid = fork::process_id();
+        if keys.take_from_lease(pid) {
             return Ok(());
         }
         let _guard = keys.lease_lock.lock().map_err(|_| VaultError::Poisoned)?;
-        if cache::take_from_lease(&keys.lease_left) {
+        if keys.take_from_lease(pid) {
             return Ok(());
         }
         let granted = self.inner.store.reserve(
@@ -633,9 +693,17 @@ impl Vault {
             self.inner.shared_limit,
         )?;
         // One of the granted encryptions is this one.
-        keys.lease_left
-            .fetch_add(granted - 1, std::sync::atomic::Ordering::AcqRel);
+        keys.renew_lease(pid, granted - 1);
         Ok(())
+    }
+}
+
+/// The keys to seal with; a record destroyed while it was being read is
+/// [`VaultError::Destroyed`], never sealed under.
+fn live(entry: Entry) -> Result<Arc<Keys>, VaultError> {
+    match entry {
+        Entry::Live(keys) => Ok(keys),
+        Entry::Destroyed(_) => Err(VaultError::Destroyed),
     }
 }
 

@@ -8,21 +8,23 @@
 //! # Fork and snapshot safety
 //!
 //! A process that `fork`s without `exec` gives the child a copy of the
-//! forking thread's generator: parent and child would draw the same nonces
-//! until one of them reseeds, and a repeated AES-GCM nonce under one key
-//! leaks the XOR of two plaintexts and the authentication key. Detecting a
-//! fork on every draw costs a `getpid` system call (measured at ~190 ns,
-//! more than the whole seal), so the crate does not; instead:
+//! forking thread's generator: parent and child would draw the same nonces,
+//! and a repeated AES-GCM nonce under one key leaks the XOR of two
+//! plaintexts and the authentication key. So every generator remembers the
+//! process id it was seeded in and reseeds when a draw happens in another
+//! process. The id comes from a per-thread cache refreshed by a
+//! `pthread_atfork` hook, so the check costs an atomic load, not a
+//! `getpid` system call (see `benches/seal.rs`, group `fork_check`). Hosts
+//! need to do nothing: a prefork server that seals in the parent and then
+//! in every worker gets distinct nonces in each.
 //!
-//! - Rust's `std::process::Command` uses fork+exec or `posix_spawn`, which
-//!   is safe (the child never seals).
-//! - A host that forks worker processes which seal must call
-//!   [`reseed_after_fork`] in each child before sealing.
-//! - The periodic reseed bounds any shared stretch to [`RESEED_EVERY`]
-//!   nonces, which also limits the damage of a VM snapshot restored twice.
+//! Not covered: a process cloned by a raw `clone` system call that bypasses
+//! the C library (no atfork handlers run), and a VM snapshot restored twice.
+//! The periodic reseed bounds both to [`RESEED_EVERY`] nonces; a host that
+//! does either can call [`reseed_after_fork`] in the copy.
 //!
 //! Wrapping data keys is rare and uses the operating system generator
-//! directly, so it is fork-safe.
+//! directly.
 
 use std::cell::RefCell;
 
@@ -38,6 +40,8 @@ pub const RESEED_EVERY: u32 = 4096;
 struct ThreadNonces {
     rng: ChaCha20Rng,
     left: u32,
+    /// The process the generator was seeded in.
+    pid: u32,
 }
 
 thread_local! {
@@ -57,12 +61,13 @@ pub(crate) fn push_fixed(nonce: [u8; 12]) {
     FIXED.with(|fixed| fixed.borrow_mut().push_back(nonce));
 }
 
-fn seeded() -> Result<ThreadNonces, VaultError> {
+fn seeded(pid: u32) -> Result<ThreadNonces, VaultError> {
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     getrandom::fill(seed.as_mut()).map_err(|_| VaultError::Random)?;
     Ok(ThreadNonces {
         rng: ChaCha20Rng::from_seed(*seed),
         left: RESEED_EVERY,
+        pid,
     })
 }
 
@@ -72,13 +77,15 @@ pub(crate) fn next() -> Result<[u8; 12], VaultError> {
     if let Some(nonce) = FIXED.with(|fixed| fixed.borrow_mut().pop_front()) {
         return Ok(nonce);
     }
+    let pid = super::fork::process_id();
     NONCES.with(|cell| {
         // Nothing inside this borrow calls out of the module, so it cannot
         // be re-entered; fail closed anyway rather than panic.
         let mut slot = cell.try_borrow_mut().map_err(|_| VaultError::Random)?;
         let state = match slot.as_mut() {
-            Some(state) if state.left > 0 => state,
-            _ => slot.insert(seeded()?),
+            Some(state) if state.left > 0 && state.pid == pid => state,
+            // Used up, never seeded, or copied from the parent by a fork.
+            _ => slot.insert(seeded(pid)?),
         };
         state.left -= 1;
         // Two word draws: cheaper than a 12-byte fill through the buffer.
@@ -91,14 +98,15 @@ pub(crate) fn next() -> Result<[u8; 12], VaultError> {
 
 /// Reseeds this thread's nonce generator from the operating system.
 ///
-/// Call it in a child process right after `fork` (without `exec`), before
-/// the child seals anything. See the [module docs](self).
+/// Not needed after a `fork` (detected on the next draw). Call it in a copy
+/// of the process made by other means: a raw `clone` system call, a
+/// restored VM snapshot. See the [module docs](self).
 ///
 /// # Errors
 ///
 /// [`VaultError::Random`] if the operating system generator fails.
 pub fn reseed_after_fork() -> Result<(), VaultError> {
-    let fresh = seeded()?;
+    let fresh = seeded(super::fork::process_id())?;
     NONCES.with(|cell| {
         *cell.try_borrow_mut().map_err(|_| VaultError::Random)? = Some(fresh);
         Ok(())

@@ -43,8 +43,16 @@ pub struct PseudonymKey {
 impl PseudonymKey {
     /// HMAC-SHA256 of `input` under the key.
     pub fn pseudonym(&self, input: &[u8]) -> [u8; 32] {
+        self.pseudonym_parts(&[input])
+    }
+
+    /// HMAC-SHA256 of the concatenation of `parts`, without copying them
+    /// together.
+    pub(crate) fn pseudonym_parts(&self, parts: &[&[u8]]) -> [u8; 32] {
         let mut mac = self.mac.clone();
-        mac.update(input);
+        for part in parts {
+            mac.update(part);
+        }
         mac.finalize().into_bytes().into()
     }
 

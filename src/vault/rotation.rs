@@ -161,21 +161,24 @@ impl Vault {
         scope: &KeyScope,
         label: FieldLabel,
     ) -> Result<Resealed, SealError> {
-        let keys = self.keys_for_sealing(scope)?;
+        let generation = self.inner.cache.generation();
+        // Looked up, never created: a reseal job must not give a forgotten
+        // subject a new key record (with their id in it).
+        let keys = self.existing_keys(scope)?;
+        // Always authenticate, even a current value: a reseal job must not
+        // bless garbage.
+        let plain = match self.open_raw(stored.as_bytes(), scope, T::CATEGORY, label)? {
+            RawOpened::Plain(plain) => plain,
+            RawOpened::Shredded => return Ok(Resealed::Shredded),
+        };
+        // It opened, so its record was live a moment ago: if the lookup
+        // found none, the subject was forgotten in between.
+        let keys = keys.ok_or(VaultError::Destroyed)?;
         if keys.record.id == stored.key_id() && keys.active == Some(stored.key_version()) {
-            // Still authenticate it: a reseal job must not bless garbage.
-            return match self.open_raw(stored.as_bytes(), scope, T::CATEGORY, label)? {
-                RawOpened::Plain(_) => Ok(Resealed::Current),
-                RawOpened::Shredded => Ok(Resealed::Shredded),
-            };
+            return Ok(Resealed::Current);
         }
-        match self.open_raw(stored.as_bytes(), scope, T::CATEGORY, label)? {
-            RawOpened::Plain(plain) => {
-                let bytes = self.seal_raw(scope, T::CATEGORY, label, &plain)?;
-                Ok(Resealed::Moved(Envelope::from_checked(bytes)))
-            }
-            RawOpened::Shredded => Ok(Resealed::Shredded),
-        }
+        let bytes = self.seal_under(&keys, generation, T::CATEGORY, label, &plain)?;
+        Ok(Resealed::Moved(Envelope::from_checked(bytes)))
     }
 
     /// [`Vault::reseal`] over a batch of stored values of one field (one
