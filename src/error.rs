@@ -53,6 +53,15 @@ pub enum VaultError {
         /// The variable's name.
         name: String,
     },
+    /// The file holding a root key could not be read (or is too large to
+    /// be one).
+    #[error("root key file {} cannot be read: {kind}", path.display())]
+    RootKeyFile {
+        /// The file's path.
+        path: std::path::PathBuf,
+        /// Why, as the operating system reported it.
+        kind: std::io::ErrorKind,
+    },
     /// No root key with this version is loaded.
     #[error("root key version {version} is not loaded")]
     UnknownRootKey {

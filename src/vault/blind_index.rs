@@ -34,7 +34,7 @@ use crate::seal::Sealable;
 /// index key = HKDF(data key of shared record "custodian:bidx:<category code>.<index name>", version 1;
 ///                  info = "custodian/v1/bidx" ‖ 0x00 ‖ category ‖ u16 len ‖ name ‖ index version)
 /// fast: tag = HMAC-SHA256(index key, normalized value)
-/// slow: tag = Argon2id(password = normalized value, salt = index key, t = 3, m = 4 MiB, p = 1, 32 bytes)
+/// slow: tag = Argon2id(password = normalized value, salt = index key, t = 2, m = 19 MiB (19456 KiB), p = 1, 32 bytes)
 /// term  = index version (u32 BE) ‖ tag[..len]          (len 1..=32, default 16)
 /// ```
 ///
@@ -47,13 +47,40 @@ use crate::seal::Sealable;
 /// # What it leaks
 ///
 /// Equal values have equal terms, so the index reveals which rows share a
-/// value and how often each value occurs (frequency). Whoever holds the
-/// index key can test guesses; the slow mode makes each guess cost
-/// milliseconds and suits low-entropy fields (birth dates, postcodes), at
-/// the price of slow writes and backfills. No ordering, range or prefix
-/// search is offered: those leak much more. Shorter terms (fewer bytes)
-/// deliberately collide, trading exactness (filter after opening) for less
-/// leakage.
+/// value and how often each value occurs (frequency). No ordering, range
+/// or prefix search is offered: those leak much more. Shorter terms (fewer
+/// bytes) deliberately collide, trading exactness (filter after opening)
+/// for less leakage.
+///
+/// Without the index key no one can compute a term, however few values a
+/// field can take. Whoever holds the key (the key store and a root key)
+/// can test guesses: about a microsecond each in the fast mode. The slow
+/// mode uses OWASP's current minimum for Argon2id (m = 19 MiB, t = 2,
+/// p = 1; about 20–40 ms a term on the machines we measure) and what it
+/// buys depends on the field's entropy, because an equality index cannot
+/// have a salt per row: one pass over every possible value maps the whole
+/// index. For birth dates (about 36,500 values in a century) that pass
+/// takes a CPU-hour or less, so the slow mode **does not protect birth
+/// dates** from a key holder; it matters for fields with 10⁸ or more
+/// likely values (a phone number, a name with a postcode), where the same
+/// pass costs CPU-years. It also makes writes and backfills slow.
+///
+/// # Unique constraints and term length
+///
+/// Distinct values collide with probability about n²/2^(8·len+1) over n
+/// values:
+///
+/// | term length | 10⁶ values | 10⁸ values |
+/// |---|---|---|
+/// | 4 bytes | ~116 colliding pairs | ~10⁶ pairs |
+/// | 6 bytes | 0.2% chance of one | ~18 pairs |
+/// | 8 bytes | 3 × 10⁻⁸ | 3 × 10⁻⁴ |
+/// | 16 bytes (default) | 10⁻²⁷ | 10⁻²³ |
+///
+/// A `UNIQUE` constraint on terms would reject a legitimate new customer
+/// on a collision, so put one only on terms of 8 bytes or more (16 for
+/// tables that may grow past 10⁸ rows); shorter terms are for lookups
+/// that filter after opening.
 ///
 /// An index version is never rotated in place: add version v+1, write both,
 /// backfill, switch queries, drop v.
@@ -104,8 +131,9 @@ impl BlindIndex {
         Self { len, ..self }
     }
 
-    /// Argon2id (t = 3, m = 4 MiB) instead of HMAC, for low-entropy fields.
-    /// Each term costs milliseconds.
+    /// Argon2id (OWASP's minimum: m = 19 MiB, t = 2, p = 1) instead of
+    /// HMAC. Each term costs tens of milliseconds; see "What it leaks"
+    /// above for which fields that protects.
     #[cfg(feature = "argon2")]
     #[cfg_attr(docsrs, doc(cfg(feature = "argon2")))]
     pub const fn slow(self) -> Self {
@@ -277,8 +305,8 @@ fn compute(
 #[cfg(feature = "argon2")]
 fn slow(key: &IndexKey, normalized: &[u8], tag: &mut [u8; 32]) -> Result<(), VaultError> {
     use argon2::{Algorithm, Argon2, Params, Version};
-    // blind_index's default cost: t = 3, m = 4 MiB, p = 1.
-    let params = Params::new(4096, 3, 1, Some(32)).map_err(|_| VaultError::Crypto)?;
+    // OWASP Password Storage Cheat Sheet minimum for Argon2id.
+    let params = Params::new(19 * 1024, 2, 1, Some(32)).map_err(|_| VaultError::Crypto)?;
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(normalized, key.key.as_ref(), tag)
         .map_err(|_| VaultError::Crypto)

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-/// The stable name of a field, bound into the subkey and the associated
-/// data of every value sealed for it.
+/// The stable name of a field, bound into the field key (its HKDF info) of
+/// every value sealed for it.
 ///
 /// A value sealed under one label does not open under another, so a
 /// ciphertext copied from `customer.billing_email` into

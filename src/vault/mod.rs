@@ -65,8 +65,13 @@
 //! - **Shared keys** count encryptions per version and refuse to seal past
 //!   [`VaultBuilder::shared_key_limit`] (default 2³⁰, a 4× margin under
 //!   NIST SP 800-38D §8.3's 2³² random-nonce invocations per key). Rotate
-//!   them at the limit or every 90 days, whichever comes first. Subject
-//!   keys seal a handful of values and rotate on suspicion of compromise.
+//!   them at the limit or every 90 days, whichever comes first.
+//! - **Subject keys** have no encryption counter: each field of a subject
+//!   (label and category) seals under its own HKDF-derived key, so the
+//!   2³² bound of random 96-bit nonces applies per field and version.
+//!   With n seals of one field the chance of any repeated nonce is about
+//!   n²/2⁹⁷: below 10⁻¹⁷ for a million rewrites of one customer's email.
+//!   They rotate on suspicion of compromise.
 //! - **Root keys**: add and promote a new root key version, run
 //!   [`Vault::rewrap_data_keys`] (re-wraps data keys only; no value is
 //!   re-encrypted), then remove the old root version.
@@ -88,7 +93,14 @@
 //!   columns with the subject's records; old backups expire on their own
 //!   schedule.
 //! - **Caches in other processes** keep a forgotten subject's keys until
-//!   [`Vault::clear_cache`] or a restart.
+//!   [`Vault::clear_cache`] or a restart. Within one process a tombstone
+//!   is final: a read of the key record that was in flight when
+//!   [`Vault::forget`] ran may finish its own call, but its record is never
+//!   cached, and no later call seals or opens under it.
+//! - **Forked processes** copy the cache; that is harmless (the same keys),
+//!   while the two pieces of state that must not be shared — nonce
+//!   generators and encryption leases — are renewed in the child before
+//!   its first seal (see [`nonce`]).
 //! - **Linkability**: the key id in an envelope links every value of one
 //!   subject; the subject id is stored in the key store in clear.
 //! - **Erased cannot be authenticated**: once a key is destroyed nothing can

@@ -66,11 +66,69 @@ impl RootKey {
     ///
     /// [`VaultError::RootKeyMissing`] if the variable is unset or not
     /// unicode, else as [`RootKey::from_base64`].
+    ///
+    /// # Security
+    ///
+    /// The key stays in the process environment after this call: it is
+    /// readable in `/proc/<pid>/environ` by the same user, appears in crash
+    /// reports that dump the environment, and is inherited by every child
+    /// process started without clearing it (`Command::env_clear`). Safe
+    /// Rust cannot remove it (`std::env::remove_var` is `unsafe` since the
+    /// 2024 edition). Prefer [`RootKey::from_file`] with a secret file
+    /// mounted by the platform (systemd credentials, a Kubernetes secret
+    /// volume), or a [`RootKeyProvider`] backed by a KMS, which never
+    /// hands the key to the process at all.
     pub fn from_env(name: &str) -> Result<Self, VaultError> {
         let text = Zeroizing::new(std::env::var(name).map_err(|_| VaultError::RootKeyMissing {
             name: name.to_owned(),
         })?);
         Self::from_base64(&text)
+    }
+
+    /// A root key from a file holding its standard base64 (as
+    /// [`RootKey::export_base64`] writes it; surrounding whitespace is
+    /// ignored), such as a secret mounted by systemd (`LoadCredential=`,
+    /// under `$CREDENTIALS_DIRECTORY`) or a Kubernetes secret volume.
+    ///
+    /// ```
+    /// use custodian::vault::RootKey;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("root-key");
+    /// std::fs::write(&path, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")?;
+    /// let key = RootKey::from_file(&path)?;
+    /// # drop(key);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::RootKeyFile`] if the file cannot be read or is larger
+    /// than 1 KiB (no key file is), else as [`RootKey::from_base64`].
+    ///
+    /// # Security
+    ///
+    /// The file's text is read into a buffer that is zeroized after
+    /// decoding. Keep the file readable by the service's user only (mode
+    /// `0400`), outside the application's data and backups.
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self, VaultError> {
+        use std::io::Read as _;
+        const LIMIT: u64 = 1024;
+        let path = path.as_ref();
+        let unreadable = |kind| VaultError::RootKeyFile {
+            path: path.to_owned(),
+            kind,
+        };
+        let file = std::fs::File::open(path).map_err(|e| unreadable(e.kind()))?;
+        let mut text = Zeroizing::new(Vec::new());
+        file.take(LIMIT + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| unreadable(e.kind()))?;
+        if text.len() as u64 > LIMIT {
+            return Err(unreadable(std::io::ErrorKind::FileTooLarge));
+        }
+        let text = std::str::from_utf8(&text).map_err(|_| VaultError::RootKeyEncoding)?;
+        Self::from_base64(text)
     }
 
     /// A fresh random root key from the operating system's generator.
@@ -413,6 +471,42 @@ mod tests {
             RootKey::from_env("CUSTODIAN_TEST_SURELY_UNSET"),
             Err(VaultError::RootKeyMissing { .. })
         ));
+    }
+
+    #[test]
+    fn loads_from_a_file_and_refuses_bad_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("key");
+        let generated = RootKey::generate().expect("os rng");
+        std::fs::write(&path, format!("{}\n", *generated.export_base64())).expect("write");
+        let loaded = RootKey::from_file(&path).expect("load");
+        assert_eq!(generated.0.as_ref(), loaded.0.as_ref());
+
+        let missing = RootKey::from_file(dir.path().join("absent"));
+        assert!(matches!(
+            missing,
+            Err(VaultError::RootKeyFile {
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            })
+        ));
+        std::fs::write(&path, vec![b'A'; 4096]).expect("write");
+        assert!(matches!(
+            RootKey::from_file(&path),
+            Err(VaultError::RootKeyFile {
+                kind: std::io::ErrorKind::FileTooLarge,
+                ..
+            })
+        ));
+        std::fs::write(&path, [0xff, 0xfe, 0x00]).expect("write");
+        assert!(matches!(
+            RootKey::from_file(&path),
+            Err(VaultError::RootKeyEncoding)
+        ));
+        std::fs::write(&path, "AAAA").expect("write");
+        let short = RootKey::from_file(&path).map(|_| ()).expect_err("3 bytes");
+        // The error names the problem, never the file's contents.
+        assert!(!short.to_string().contains("AAAA"), "{short}");
     }
 
     #[test]
