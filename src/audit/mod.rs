@@ -101,7 +101,7 @@ pub mod formats {}
 pub use auditor::Auditor;
 pub use bundle::{ConsistencyBundle, InclusionBundle};
 pub use checkpoint::{
-    Checkpoint, CheckpointSigner, CheckpointVerifier, MAX_KEY_NAME_LEN, MAX_NOTE_LEN,
+    Checkpoint, CheckpointSigner, CheckpointVerifier, Equivocation, MAX_KEY_NAME_LEN, MAX_NOTE_LEN,
     MAX_SIGNATURES, SignedCheckpoint,
 };
 pub use error::{
