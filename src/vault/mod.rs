@@ -257,6 +257,7 @@ impl VaultBuilder {
     /// | operation | action | fields |
     /// |---|---|---|
     /// | [`Vault::forget`] (a key existed) | `subject_key_forgotten` | subject |
+    /// | [`Vault::reinstate`] (no live key) | `subject_key_reinstated` | subject |
     /// | [`Vault::promote_key_version`], [`Vault::rotate_key`] | `key_rotated` | subject (subject keys), key version |
     /// | [`Vault::retire_key_version`] | `key_retired` | subject (subject keys), key version |
     /// | [`Vault::reseal`] | `resealed` | subject (subject keys), category, count 1 |
@@ -337,13 +338,15 @@ impl Vault {
 
     /// Seals a value for a scope under a field label.
     ///
-    /// A subject's data key is created on first use.
+    /// A subject's data key is created on first use, unless the subject
+    /// was forgotten (see [`Vault::reinstate`]).
     ///
     /// # Errors
     ///
-    /// [`SealError::Vault`] if the key store or root key provider fails,
-    /// the subject's key was destroyed concurrently, or a shared key reached
-    /// its encryption limit.
+    /// [`SealError::Shredded`] if the subject was forgotten (also when
+    /// [`Vault::forget`] ran during this call); [`SealError::Vault`] if the
+    /// key store or root key provider fails, or a shared key reached its
+    /// encryption limit.
     pub fn seal<T: Sealable>(
         &self,
         value: &T,
@@ -424,6 +427,53 @@ impl Vault {
         )
     }
 
+    /// Gives a forgotten subject a new data key, so values can be sealed
+    /// for them again: for a person who comes back after erasure (a new
+    /// account under the same host id). Their values sealed before the
+    /// erasure stay erased; only new values open. Does nothing if the
+    /// subject has a live key.
+    ///
+    /// Without this call, sealing for a forgotten subject fails with
+    /// [`SealError::Shredded`]: a stale copy of a record written back
+    /// after erasure does not bring the person's data back.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use custodian::vault::{FieldLabel, KeyScope, MemoryKeyStore, RootKey, RootKeyRing, Vault};
+    /// # use custodian::{pii::Email, SubjectId};
+    /// # let vault = Vault::builder().build(
+    /// #     Arc::new(RootKeyRing::new(1, RootKey::generate()?)), Arc::new(MemoryKeyStore::new()))?;
+    /// const LOGIN: FieldLabel = FieldLabel::new("customer.login_email");
+    /// let ada = SubjectId::new("cust_1");
+    /// let email = Email::parse("ada@example.com")?;
+    /// let old = vault.seal(&email, &KeyScope::subject(&ada), LOGIN)?;
+    /// vault.forget(&ada)?;
+    /// let refused = vault.seal(&email, &KeyScope::subject(&ada), LOGIN).unwrap_err();
+    /// assert!(refused.is_shredded());
+    ///
+    /// vault.reinstate(&ada)?;
+    /// let new = vault.seal(&email, &KeyScope::subject(&ada), LOGIN)?;
+    /// assert!(vault.open::<Email>(&new, &KeyScope::subject(&ada), LOGIN)?.present().is_some());
+    /// assert!(vault.open::<Email>(&old, &KeyScope::subject(&ada), LOGIN)?.is_erased());
+    /// # Ok::<(), custodian::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Key store and root key provider failures; [`VaultError::Audit`] if
+    /// the vault has an [audit sink](VaultBuilder::audit) and it did not
+    /// record the `subject_key_reinstated` event (no key is created then).
+    pub fn reinstate(&self, subject: &SubjectId) -> Result<(), VaultError> {
+        let scope = KeyScope::subject(subject);
+        if self.existing_keys(&scope)?.is_some() {
+            return Ok(());
+        }
+        self.audited(
+            |names| audited::system_event(Action::SubjectKeyReinstated, names, Some(&scope)),
+            || self.create_record(&scope, None).map(|_| ()),
+        )
+    }
+
     /// The keyed fingerprint of a scope that its tombstone keeps.
     fn scope_tag(&self, scope: &KeyScope) -> Result<ScopeTag, VaultError> {
         let key = match self.inner.tombstone_key.get() {
@@ -484,7 +534,9 @@ impl Vault {
             return sealed;
         }
         let generation = cache.generation();
-        let keys = self.keys_for_sealing(scope)?;
+        let keys = self
+            .keys_for_sealing(scope)
+            .map_err(|err| erased_or(err, category))?;
         self.seal_under(&keys, generation, category, label, plain)
     }
 
@@ -593,11 +645,18 @@ impl Vault {
         open(&cipher)
     }
 
-    /// The cached keys of a scope, loading or creating the record.
+    /// The cached keys of a scope, loading or creating the record; a
+    /// forgotten subject gets no new record ([`VaultError::Destroyed`]).
     fn keys_for_sealing(&self, scope: &KeyScope) -> Result<Arc<Keys>, VaultError> {
         match self.existing_keys(scope)? {
             Some(keys) => Ok(keys),
-            None => self.create_record(scope),
+            None => {
+                let tag = scope
+                    .is_subject()
+                    .then(|| self.scope_tag(scope))
+                    .transpose()?;
+                self.create_record(scope, tag.as_ref())
+            }
         }
     }
 
@@ -640,7 +699,13 @@ impl Vault {
         }
     }
 
-    fn create_record(&self, scope: &KeyScope) -> Result<Arc<Keys>, VaultError> {
+    /// Creates the first record of a scope, unless a tombstone carries
+    /// `forgotten` (see [`KeyStore::create`]).
+    fn create_record(
+        &self,
+        scope: &KeyScope,
+        forgotten: Option<&ScopeTag>,
+    ) -> Result<Arc<Keys>, VaultError> {
         let id = KeyId::generate()?;
         let (entry, data_key) = self.new_version(&id, scope, 1, KeyState::Active)?;
         let record = KeyRecord {
@@ -651,7 +716,7 @@ impl Vault {
             created_at: now(),
         };
         let mark = self.inner.cache.read_mark();
-        let stored = self.inner.store.create(record)?;
+        let stored = self.inner.store.create(record, forgotten)?;
         let keys = if stored.id == id {
             Keys::new(stored).with_data_key(1, data_key)
         } else {
@@ -707,6 +772,15 @@ impl Vault {
         // One of the granted encryptions is this one.
         keys.renew_lease(pid, granted - 1);
         Ok(())
+    }
+}
+
+/// A destroyed key met while sealing is the value's erasure, reported as
+/// such: [`SealError::Shredded`].
+pub(crate) fn erased_or(err: VaultError, category: Category) -> SealError {
+    match err {
+        VaultError::Destroyed => SealError::Shredded { category },
+        err => SealError::Vault(err),
     }
 }
 

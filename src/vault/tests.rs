@@ -470,19 +470,22 @@ fn known_answer_vectors_are_frozen() {
         let wrapped = root_key::wrap_with_nonce(&root_cipher, &wrap_nonce, &context, &data_key)
             .expect("wrap");
         store
-            .create(KeyRecord {
-                id,
-                scope: scope.clone(),
-                versions: vec![DataKeyVersion {
-                    version: 3,
-                    state: KeyState::Active,
-                    root_version: 7,
-                    wrapped: wrapped.clone(),
-                    encryptions: 0,
-                }],
-                revision: 0,
-                created_at: 0,
-            })
+            .create(
+                KeyRecord {
+                    id,
+                    scope: scope.clone(),
+                    versions: vec![DataKeyVersion {
+                        version: 3,
+                        state: KeyState::Active,
+                        root_version: 7,
+                        wrapped: wrapped.clone(),
+                        encryptions: 0,
+                    }],
+                    revision: 0,
+                    created_at: 0,
+                },
+                None,
+            )
             .expect("create");
         let (kind, name) = match &scope {
             KeyScope::Subject(s) => ("subject", s.as_str().to_owned()),
