@@ -1097,7 +1097,7 @@ mod tests {
         for h in HoldReason::ALL {
             assert_eq!(HoldReason::parse(h.key()), Ok(*h));
         }
-        assert_eq!(Action::ALL.len(), 25);
+        assert_eq!(Action::ALL.len(), 26);
     }
 
     #[test]

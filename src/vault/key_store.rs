@@ -149,7 +149,9 @@ pub enum KeyState {
 }
 
 /// One version of a record's data key, wrapped.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the numbers and the wrapped key's length, not its bytes.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DataKeyVersion {
     /// The version number, from 1, written into envelopes.
     pub version: u32,
@@ -164,7 +166,10 @@ pub struct DataKeyVersion {
 }
 
 /// The data keys of one scope.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the id, the kind of scope (a shared key's name, never a
+/// subject id), the versions and the revision.
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeyRecord {
     /// Random id, written into envelopes.
     pub id: KeyId,
@@ -176,6 +181,34 @@ pub struct KeyRecord {
     pub revision: u64,
     /// Creation time, seconds since the Unix epoch.
     pub created_at: u64,
+}
+
+impl fmt::Debug for DataKeyVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DataKeyVersion")
+            .field("version", &self.version)
+            .field("state", &self.state)
+            .field("root_version", &self.root_version)
+            .field("wrapped_len", &self.wrapped.len())
+            .field("encryptions", &self.encryptions)
+            .finish()
+    }
+}
+
+impl fmt::Debug for KeyRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scope: &dyn fmt::Debug = match &self.scope {
+            KeyScope::Subject(_) => &"Subject(..)",
+            KeyScope::Shared(name) => name,
+        };
+        f.debug_struct("KeyRecord")
+            .field("id", &self.id)
+            .field("scope", scope)
+            .field("versions", &self.versions)
+            .field("revision", &self.revision)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 impl KeyRecord {
@@ -348,12 +381,26 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
 /// assert!(store.find(&KeyScope::shared("catalog"))?.is_none());
 /// # Ok::<(), custodian::VaultError>(())
 /// ```
-#[derive(Debug, Default)]
+///
+/// `Debug` shows counts only.
+#[derive(Default)]
 pub struct MemoryKeyStore {
     state: RwLock<MemoryState>,
 }
 
-#[derive(Debug, Default)]
+impl fmt::Debug for MemoryKeyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("MemoryKeyStore");
+        if let Ok(state) = self.state.read() {
+            let live = state.by_scope.len();
+            s.field("live", &live)
+                .field("destroyed", &(state.records.len() - live));
+        }
+        s.finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
 struct MemoryState {
     records: BTreeMap<KeyId, StoredKey>,
     by_scope: HashMap<KeyScope, KeyId>,

@@ -161,11 +161,11 @@ pub use rotation::Resealed;
 use subtle::ConstantTimeEq as _;
 
 use self::cache::{Cache, Entry, Keys};
-use crate::audit::{Action, AuditSink, Pseudonymizer};
+use crate::audit::{Action, AuditSink};
 use crate::error::{SealError, VaultError};
 use crate::pii::Category;
 use crate::seal::Sealable;
-use crate::subject::SubjectId;
+use crate::subject::{Owned, SubjectId};
 
 /// Default [`VaultBuilder::shared_key_limit`]: 2³⁰ encryptions per shared
 /// data key version.
@@ -188,18 +188,21 @@ struct Inner {
     lease: u64,
     cache: Cache,
     indexes: blind_index::IndexCache,
-    audit: Option<audited::Auditor>,
+    /// Set once, by the builder or by the [`Custodian`](crate::Custodian)
+    /// the vault is given to; every clone of the vault shares it.
+    audit: std::sync::OnceLock<audited::Auditor>,
     /// Keys the scope fingerprints of tombstones; derived on first use.
     tombstone_key: std::sync::OnceLock<PseudonymKey>,
 }
 
 impl fmt::Debug for Vault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Neither the provider nor the store: their `Debug` is the host's
+        // (a store's may list subject ids and wrapped keys).
         f.debug_struct("Vault")
-            .field("root", &self.inner.root)
-            .field("store", &self.inner.store)
             .field("shared_limit", &self.inner.shared_limit)
-            .field("audited", &self.inner.audit.is_some())
+            .field("lease", &self.inner.lease)
+            .field("audited", &self.inner.audit.get().is_some())
             .finish_non_exhaustive()
     }
 }
@@ -302,25 +305,22 @@ impl VaultBuilder {
         store: Arc<dyn KeyStore>,
     ) -> Result<Vault, VaultError> {
         root.active_version()?;
-        let vault = |audit| Vault {
+        let vault = Vault {
             inner: Arc::new(Inner {
-                root: Arc::clone(&root),
-                store: Arc::clone(&store),
+                root,
+                store,
                 shared_limit: self.shared_limit,
                 lease: self.lease,
                 cache: Cache::default(),
                 indexes: blind_index::IndexCache::default(),
-                audit,
+                audit: std::sync::OnceLock::new(),
                 tombstone_key: std::sync::OnceLock::new(),
             }),
         };
-        let Some(sink) = self.audit.clone() else {
-            return Ok(vault(None));
-        };
-        // The pseudonym key comes from the vault's own keys: derive it with
-        // an unaudited vault over the same root keys and store.
-        let names = Pseudonymizer::from_vault(&vault(None))?;
-        Ok(vault(Some(audited::Auditor::new(sink, names))))
+        if let Some(sink) = self.audit {
+            vault.audit_into(sink)?;
+        }
+        Ok(vault)
     }
 }
 
@@ -380,6 +380,26 @@ impl Vault {
             RawOpened::Plain(plain) => Ok(Erasable::Present(T::from_opened(plain)?)),
             RawOpened::Shredded => Ok(Erasable::Erased(Erased::new(envelope.clone()))),
         }
+    }
+
+    /// Opens a value sealed for `subject` under `label`, and keeps whose
+    /// it is: what a [reveal](crate::decision::Decider::reveal) takes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Vault::open`].
+    pub fn open_owned<T: Sealable>(
+        &self,
+        envelope: &Envelope,
+        subject: &SubjectId,
+        label: FieldLabel,
+    ) -> Result<Erasable<Owned<T>>, SealError> {
+        Ok(
+            match self.open::<T>(envelope, &KeyScope::subject(subject), label)? {
+                Erasable::Present(value) => Erasable::Present(Owned::new(subject.clone(), value)),
+                Erasable::Erased(erased) => Erasable::Erased(erased),
+            },
+        )
     }
 
     /// Crypto-shreds a subject: destroys every version of their data key
