@@ -125,7 +125,7 @@ pub mod vault;
 
 pub use error::{EnvelopeFault, Error, SealError, VaultError};
 pub use front::Custodian;
-pub use subject::SubjectId;
+pub use subject::{Owned, SubjectId};
 
 /// Plumbing for the crate's macros. Not a stable API.
 #[doc(hidden)]
