@@ -6,8 +6,8 @@
 use proptest::prelude::*;
 
 use custodian::pii::{
-    CardNumber, DateOfBirth, Email, Iban, IdScheme, IpAddress, NationalId, PersonName, Phone,
-    PostalAddress,
+    CardNumber, CountryCode, DateOfBirth, Email, Iban, IdScheme, IpAddress, NationalId, PersonName,
+    Phone, PhoneType, PostalAddress, Reason,
 };
 
 /// The check digit that makes `payload` Luhn-valid.
@@ -38,6 +38,18 @@ fn german_iban(bban: &str) -> String {
     format!("DE{:02}{bban}", 98 - rem)
 }
 
+/// Digits after the `+` of numbers valid in their plans (checked against
+/// libphonenumber): French and Italian mobiles, Berlin and three US area
+/// codes.
+fn valid_phone_digits() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "336[0-24-8][0-9]{7}",
+        "393[1-9][0-9]{8}",
+        "4930[1-9][0-9]{7}",
+        "1(212|415|646)[2-9][0-9]{6}",
+    ]
+}
+
 fn digits_in(s: &str) -> usize {
     s.chars().filter(char::is_ascii_digit).count()
 }
@@ -61,7 +73,7 @@ proptest! {
     }
 
     #[test]
-    fn phone_mask_shows_at_most_four_digits(digits in "[1-9][0-9]{7,14}") {
+    fn phone_mask_shows_at_most_four_digits(digits in valid_phone_digits()) {
         let phone = Phone::parse(&format!("+{digits}")).unwrap();
         for shown in [phone.to_string(), format!("{phone:?}")] {
             prop_assert_eq!(digits_in(&shown), 4);
@@ -69,6 +81,42 @@ proptest! {
             prop_assert!(shown.contains(last4));
         }
         prop_assert_eq!(Phone::parse(phone.expose()).unwrap(), phone);
+    }
+
+    #[test]
+    fn phone_separators_do_not_change_the_number(
+        digits in valid_phone_digits(),
+        cuts in prop::collection::vec((0_usize..16, prop::sample::select(vec![" ", "-", ".", "/", "(", ")", "\u{a0}"])), 0..6),
+    ) {
+        let plain = Phone::parse(&format!("+{digits}")).unwrap();
+        let mut written = digits.clone();
+        // Separators go between digits, after the first (a `(` before the
+        // calling code would still be fine, but keep the + in front).
+        for (at, sep) in cuts {
+            let at = 1 + at % digits.len();
+            if written.is_char_boundary(at) {
+                written.insert_str(at, sep);
+            }
+        }
+        let phone = Phone::parse(&format!("+{written}")).unwrap();
+        prop_assert_eq!(phone.expose(), plain.expose());
+    }
+
+    #[test]
+    fn phone_with_a_letter_is_refused(digits in valid_phone_digits(), at in 0_usize..16, letter in "[a-zA-Z]") {
+        let mut written = digits.clone();
+        written.insert_str(1 + at % digits.len(), &letter);
+        let reason = Phone::parse(&format!("+{written}")).unwrap_err().reason();
+        prop_assert!(matches!(reason, Reason::InvalidCharacter { .. }), "{:?}", reason);
+    }
+
+    #[test]
+    fn french_national_and_international_forms_agree(nsn in "6[0-24-8][0-9]{7}") {
+        let fr = CountryCode::parse("FR").unwrap();
+        let national = Phone::parse_in(&format!("0{nsn}"), fr).unwrap();
+        prop_assert_eq!(national.expose(), format!("+33{nsn}"));
+        prop_assert_eq!(national.region(), Some(fr));
+        prop_assert_eq!(national.number_type(), PhoneType::Mobile);
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub use iban::Iban;
 pub use ip::IpAddress;
 pub use name::PersonName;
 pub use national_id::{IdScheme, NationalId};
-pub use phone::{CallingCode, Phone};
+pub use phone::{CallingCode, Phone, PhoneType};
 
 /// What a PII value is: one variant per kind in this module.
 ///
