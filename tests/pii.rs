@@ -200,9 +200,28 @@ proptest! {
     #[test]
     fn ssn_mask_shows_at_most_four_digits(area in 1_u16..900, group in 1_u8..100, serial in 1_u16..10_000) {
         prop_assume!(area != 666);
+        // The SSA's advertising numbers are refused on purpose.
+        prop_assume!(![(78, 5, 1120), (219, 9, 9999), (457, 55, 5462)].contains(&(area, group, serial)));
         let id = NationalId::parse(IdScheme::Ssn, "US", &format!("{area:03}-{group:02}-{serial:04}")).unwrap();
         prop_assert_eq!(id.to_string(), format!("US SSN •••{serial:04}"));
         prop_assert_eq!(NationalId::parse(IdScheme::Ssn, "US", id.expose()).unwrap(), id);
+    }
+
+    #[test]
+    fn ssn_separators_other_than_the_two_dashes_are_refused(
+        digits in "[1-5][0-9]{2}[1-9][0-9][1-9][0-9]{3}",
+        at in 1_usize..9,
+        sep in prop::sample::select(vec![".", "/", " ", "-", "_", "--"]),
+    ) {
+        let (a, rest) = digits.split_at(3);
+        let (g, s) = rest.split_at(2);
+        let mut written = format!("{a}{g}{s}");
+        // Inside the number: surrounding whitespace is trimmed.
+        written.insert_str(at, sep);
+        // Only a single dash after the area or the group is a layout.
+        let layout = sep == "-" && (at == 3 || at == 5);
+        let parsed = NationalId::parse(IdScheme::Ssn, "US", &written);
+        prop_assert_eq!(parsed.is_ok(), layout, "{}", written);
     }
 
     #[test]
