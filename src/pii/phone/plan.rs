@@ -585,12 +585,11 @@ mod tests {
     fn every_plan_compiles() {
         let plans = plans();
         assert!(plans.regions.len() > 240, "{}", plans.regions.len());
-        for (id, slot) in plans.regions.iter().chain(
-            plans
-                .non_geographic
-                .iter()
-                .map(|(_, s)| (&NON_GEOGRAPHIC, s)),
-        ) {
+        for (id, slot) in plans
+            .regions
+            .iter()
+            .chain(plans.non_geographic.values().map(|s| (&NON_GEOGRAPHIC, s)))
+        {
             let plan = slot.plan().unwrap_or_else(|| panic!("{id} compiles"));
             assert!(!plan.general.lengths.is_empty(), "{id}");
             // Every geographic region has an international prefix, so the
