@@ -92,7 +92,8 @@ fn any_value() -> impl Strategy<Value = (Any, String)> {
                 let text = format!("{l}@{d}");
                 (Any::Email(Email::parse(&text).expect("valid")), text)
             }),
-        "[1-9][0-9]{7,14}".prop_map(|d| {
+        // French mobile numbers: valid in their numbering plan.
+        "336[0-24-8][0-9]{7}".prop_map(|d| {
             let text = format!("+{d}");
             (Any::Phone(Phone::parse(&text).expect("valid")), text)
         }),
