@@ -238,7 +238,7 @@ impl<S: ConsentStore> Decider<'_, S> {
     /// lets their role see its category for the purpose and the use is
     /// allowed for the subject at `at` (see the [module docs](self)).
     ///
-    /// The value carries its owner ([`Owned`](crate::Owned), from
+    /// The value carries its owner ([`Owned`], from
     /// [`Vault::open_owned`](crate::vault::Vault::open_owned) or bound
     /// where it was collected); a value of another subject than `subject`
     /// is refused before anything is checked or recorded.
