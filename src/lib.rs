@@ -116,6 +116,8 @@ pub mod policy;
 pub mod purpose;
 pub mod redact;
 pub mod seal;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod store;
 mod string_form;
 mod subject;
 mod swar;

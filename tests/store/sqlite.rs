@@ -1,0 +1,128 @@
+//! The SQLite backend: the conformance suite and the durable-store tests
+//! on real database files in temporary directories.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use custodian::audit::{Action, AuditEvent, AuditSink, Outcome, SinkError};
+use custodian::store::{StorageError, Store, StoreOptions};
+
+use crate::contract::Stores;
+use crate::durable::Database as _;
+use crate::durable::read_back;
+
+/// A database file in its own temporary directory.
+pub(crate) struct Db {
+    dir: tempfile::TempDir,
+}
+
+impl Db {
+    pub(crate) fn fresh() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub(crate) fn path(&self) -> PathBuf {
+        self.dir.path().join("custodian.db")
+    }
+
+    /// Runs `sql` on its own connection; the first column of each row.
+    pub(crate) fn raw(&self, sql: &str) -> Vec<String> {
+        let conn = rusqlite::Connection::open(self.path()).unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(match row.get_ref(0)? {
+                    rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    other => format!("{other:?}"),
+                })
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+}
+
+fn open() -> Stores {
+    let db = Db::fresh();
+    let store = db.open();
+    let audit = store.audit();
+    Stores {
+        keys: Box::new(store.keys()),
+        consent: Box::new(store.consent()),
+        evidence: Box::new(store.evidence()),
+        audit: Box::new(store.audit()),
+        read_back: Box::new(move || read_back(&audit)),
+        _guard: Some(db.dir),
+    }
+}
+
+crate::conformance!(open);
+
+impl crate::durable::Database for Db {
+    fn try_open(&self) -> Result<Store, StorageError> {
+        Store::sqlite(self.path())
+    }
+
+    fn raw(&self, sql: &str) -> Vec<String> {
+        Db::raw(self, sql)
+    }
+}
+
+mod durable_suite {
+    crate::durable!(super::Db::fresh);
+}
+
+#[test]
+fn a_locked_database_is_a_typed_error_after_the_busy_timeout() {
+    let db = Db::fresh();
+    let timeout = Duration::from_millis(300);
+    let store = StoreOptions::new()
+        .busy_timeout(timeout)
+        .sqlite(db.path())
+        .unwrap();
+    // Another process's writer holds the write lock.
+    let holder = rusqlite::Connection::open(db.path()).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    let err = store
+        .audit()
+        .record(&AuditEvent::new(Action::PolicyActivated, Outcome::Done))
+        .unwrap_err();
+    let waited = started.elapsed();
+    let SinkError::Host(source) = &err else {
+        panic!("expected a store failure, got {err}");
+    };
+    assert!(
+        matches!(source.downcast_ref(), Some(StorageError::Busy { waited }) if *waited == timeout),
+        "{source}"
+    );
+    assert!(
+        waited >= timeout && waited < timeout + Duration::from_secs(5),
+        "{waited:?}"
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(store.audit().size().unwrap(), 0, "nothing half-written");
+    store
+        .audit()
+        .record(&AuditEvent::new(Action::PolicyActivated, Outcome::Done))
+        .unwrap();
+    assert_eq!(store.audit().size().unwrap(), 1);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused() {
+    let db = Db::fresh();
+    std::fs::write(
+        db.path(),
+        b"definitely not a sqlite file, just bytes of text....",
+    )
+    .unwrap();
+    assert!(matches!(db.try_open(), Err(StorageError::Backend { .. })));
+    assert_eq!(
+        std::fs::read(db.path()).unwrap(),
+        b"definitely not a sqlite file, just bytes of text....",
+        "nothing was written into it"
+    );
+}
