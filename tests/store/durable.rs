@@ -32,7 +32,7 @@ pub(crate) trait Database {
 }
 
 /// One `#[test]` per durable-store test, each on a fresh database from
-/// `$fresh`.
+/// `$fresh` (`None`: the backend is not there, and the test does nothing).
 #[macro_export]
 macro_rules! durable {
     ($fresh:expr) => {
@@ -44,7 +44,9 @@ macro_rules! durable {
         $(
             #[test]
             fn $name() {
-                $crate::durable::$name(&$fresh());
+                if let Some(db) = $fresh() {
+                    $crate::durable::$name(&db);
+                }
             }
         )*
     };
@@ -358,4 +360,31 @@ pub(crate) fn front_door(db: &dyn Database) {
     assert_eq!(marketing(&store, &ada), Some(ConsentStatus::Given));
     let actions = actions(&store);
     assert_eq!(actions, [Action::PolicyActivated, Action::ConsentGranted]);
+}
+
+/// Recording into `store` while another writer holds the lock (until
+/// `release`) fails with [`StorageError::Busy`] after about `timeout`,
+/// writes nothing, and works again once the lock is gone.
+pub(crate) fn busy_is_typed(store: &Store, timeout: std::time::Duration, release: impl FnOnce()) {
+    use custodian::audit::SinkError;
+
+    let event = AuditEvent::new(Action::PolicyActivated, Outcome::Done);
+    let started = std::time::Instant::now();
+    let err = store.audit().record(&event).unwrap_err();
+    let waited = started.elapsed();
+    let SinkError::Host(source) = &err else {
+        panic!("expected a store failure, got {err}");
+    };
+    assert!(
+        matches!(source.downcast_ref(), Some(StorageError::Busy { waited }) if *waited == timeout),
+        "{source}"
+    );
+    assert!(
+        waited >= timeout && waited < timeout + std::time::Duration::from_secs(5),
+        "{waited:?}"
+    );
+    release();
+    assert_eq!(store.audit().size().unwrap(), 0, "nothing half-written");
+    store.audit().record(&event).unwrap();
+    assert_eq!(store.audit().size().unwrap(), 1);
 }

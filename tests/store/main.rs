@@ -12,6 +12,8 @@ mod contract;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod durable;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 

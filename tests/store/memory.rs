@@ -8,17 +8,17 @@ use custodian::vault::MemoryKeyStore;
 
 use crate::contract::Stores;
 
-fn open() -> Stores {
+fn open() -> Option<Stores> {
     let sink = Arc::new(MemorySink::new());
     let read = Arc::clone(&sink);
-    Stores {
+    Some(Stores {
         keys: Box::new(MemoryKeyStore::new()),
         consent: Box::new(MemoryStore::new()),
         evidence: Box::new(MemoryEvidence::new()),
         audit: Box::new(sink),
         read_back: Box::new(move || read.events()),
         _guard: None,
-    }
+    })
 }
 
 crate::conformance!(open);
