@@ -301,15 +301,13 @@ impl StoreOptions {
     }
 
     fn open(self, backend: Box<dyn Backend>) -> Result<Store, StorageError> {
-        // Two processes creating the version table at once may collide on
-        // engines that do not serialize DDL; the second attempt finds it.
-        if schema_bootstrap(&*backend).is_err() {
-            schema_bootstrap(&*backend)?;
-        }
-        let key = sql::write(&*backend, |sql| {
-            schema::migrate(sql)?;
-            schema::pseudonym_key(sql).map(zeroize::Zeroizing::new)
-        })?;
+        // An up-to-date database opens without the write lock, so opening
+        // never waits for busy writers in other processes.
+        let key = match sql::read(&*backend, schema::ready) {
+            Ok(Some(key)) => zeroize::Zeroizing::new(key),
+            Err(e @ StorageError::SchemaTooNew { .. }) => return Err(e),
+            Ok(None) | Err(_) => migrate(&*backend)?,
+        };
         let names = self
             .pseudonymizer
             .unwrap_or_else(|| Pseudonymizer::from_bytes(*key));
@@ -325,8 +323,17 @@ impl StoreOptions {
     }
 }
 
-fn schema_bootstrap(backend: &dyn Backend) -> Result<(), StorageError> {
-    sql::write(backend, schema::bootstrap)
+/// Creates or upgrades the schema; the store's pseudonym key.
+fn migrate(backend: &dyn Backend) -> Result<zeroize::Zeroizing<[u8; 32]>, StorageError> {
+    // Two processes creating the version table at once may collide on
+    // engines that do not serialize DDL; the second attempt finds it.
+    if sql::write(backend, schema::bootstrap).is_err() {
+        sql::write(backend, schema::bootstrap)?;
+    }
+    sql::write(backend, |sql| {
+        schema::migrate(sql)?;
+        schema::pseudonym_key(sql).map(zeroize::Zeroizing::new)
+    })
 }
 
 impl Store {

@@ -119,6 +119,36 @@ pub(crate) fn migrate(sql: &mut dyn Sql) -> Result<u32, StorageError> {
     Ok(LATEST)
 }
 
+/// The pseudonym key of a database already at [`LATEST`], without taking
+/// any lock: `None` if it needs [`migrate`] first.
+///
+/// # Errors
+///
+/// [`StorageError::SchemaTooNew`] for a newer database; backend failures
+/// (a database without the version table fails here too).
+pub(crate) fn ready(sql: &mut dyn Sql) -> Result<Option<[u8; 32]>, StorageError> {
+    let rows = sql.query("SELECT version FROM custodian_schema WHERE id = 1", &[])?;
+    let found: u32 = match rows.first() {
+        Some(row) => row.at("custodian_schema").count(0)?,
+        None => return Ok(None),
+    };
+    if found > LATEST {
+        return Err(StorageError::SchemaTooNew {
+            found,
+            supported: LATEST,
+        });
+    }
+    if found < LATEST {
+        return Ok(None);
+    }
+    let rows = sql.query(KEY, &[])?;
+    rows.first()
+        .map(|row| row.at("custodian_meta").array::<32>(0))
+        .transpose()
+}
+
+const KEY: &str = "SELECT value FROM custodian_meta WHERE name = 'pseudonym_key'";
+
 /// The store's pseudonym key for error messages: created at random on
 /// first open, read back by every later one (and by other processes).
 pub(crate) fn pseudonym_key(sql: &mut dyn Sql) -> Result<[u8; 32], StorageError> {
@@ -131,10 +161,7 @@ pub(crate) fn pseudonym_key(sql: &mut dyn Sql) -> Result<[u8; 32], StorageError>
         "INSERT INTO custodian_meta (name, value) VALUES ('pseudonym_key', $1) ON CONFLICT DO NOTHING",
         &[Param::Blob(fresh.as_ref())],
     )?;
-    let rows = sql.query(
-        "SELECT value FROM custodian_meta WHERE name = 'pseudonym_key'",
-        &[],
-    )?;
+    let rows = sql.query(KEY, &[])?;
     let row = rows.first().ok_or(StorageError::Internal)?;
     row.at("custodian_meta").array::<32>(0)
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSqlOutput, Value as SqliteValue, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params_from_iter};
@@ -14,6 +14,12 @@ use super::sql::{Backend, Dialect, Param, Row, Sql, Value};
 
 /// Idle connections kept for reuse.
 const POOL: usize = 8;
+
+/// SQLite's own wait on a lock, per attempt. Its busy handler sleeps in
+/// growing steps, so a waiter can miss every gap between another process's
+/// back-to-back transactions; short attempts retried here, with jitter,
+/// until the busy timeout, catch those gaps.
+const ATTEMPT: Duration = Duration::from_millis(2);
 
 /// A database file shared by every process that opens it.
 pub(crate) struct Sqlite {
@@ -42,7 +48,7 @@ impl Sqlite {
             writer: Mutex::new(()),
         };
         // Opening once checks the file and sets WAL (a property of the file).
-        let conn = db.connect()?;
+        let conn = db.acquire()?;
         db.release(conn);
         Ok(db)
     }
@@ -53,7 +59,7 @@ impl Sqlite {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&self.path, flags).map_err(fail)?;
-        conn.busy_timeout(self.busy).map_err(fail)?;
+        conn.busy_timeout(ATTEMPT).map_err(fail)?;
         // WAL: readers never block the writer nor each other. FULL: the WAL
         // is synced at every commit, so a transaction is durable once its
         // COMMIT returns, across power loss too (NORMAL would only survive
@@ -72,7 +78,8 @@ impl Sqlite {
         let pooled = self.idle.lock().map_err(|_| StorageError::Poisoned)?.pop();
         match pooled {
             Some(conn) => Ok(conn),
-            None => self.connect(),
+            // Switching a new file to WAL needs a moment alone with it.
+            None => self.patiently(|| self.connect()),
         }
     }
 
@@ -100,6 +107,33 @@ impl Sqlite {
     fn writer(&self) -> Result<MutexGuard<'_, ()>, StorageError> {
         self.writer.lock().map_err(|_| StorageError::Poisoned)
     }
+
+    /// Runs `attempt` until it is not [`StorageError::Busy`] or the busy
+    /// timeout has passed.
+    fn patiently<T>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let deadline = Instant::now() + self.busy;
+        loop {
+            match attempt() {
+                Err(StorageError::Busy { .. }) if Instant::now() < deadline => {
+                    std::thread::sleep(jitter());
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// A pause of 100 to 1,100 µs, different across processes and calls.
+fn jitter() -> Duration {
+    let mut b = [0u8; 2];
+    let spread = match getrandom::fill(&mut b) {
+        Ok(()) => u64::from(u16::from_le_bytes(b)) % 1000,
+        Err(_) => 500,
+    };
+    Duration::from_micros(100 + spread)
 }
 
 impl Backend for Sqlite {
@@ -108,9 +142,11 @@ impl Backend for Sqlite {
         f: &mut dyn FnMut(&mut dyn Sql) -> Result<(), StorageError>,
     ) -> Result<(), StorageError> {
         let conn = self.acquire()?;
-        let result = f(&mut Statements {
-            db: self,
-            conn: &conn,
+        let result = self.patiently(|| {
+            f(&mut Statements {
+                db: self,
+                conn: &conn,
+            })
         });
         self.release(conn);
         result
@@ -122,9 +158,9 @@ impl Backend for Sqlite {
     ) -> Result<(), StorageError> {
         let _queue = self.writer()?;
         let mut conn = self.acquire()?;
-        let result = (|| {
-            // IMMEDIATE takes the write lock up front (waiting up to the busy
-            // timeout), so the transaction never fails half-way on a lock.
+        let result = self.patiently(|| {
+            // IMMEDIATE takes the write lock up front, so the transaction
+            // never fails half-way on a lock; a refused attempt wrote nothing.
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| self.error("starting a transaction", e))?;
@@ -133,7 +169,7 @@ impl Backend for Sqlite {
                 conn: &tx,
             })?;
             tx.commit().map_err(|e| self.error("committing", e))
-        })();
+        });
         self.release(conn);
         result
     }

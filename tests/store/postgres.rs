@@ -283,6 +283,14 @@ mod durable_suite {
     crate::durable!(super::Db::fresh);
 }
 
+mod processes {
+    fn fresh() -> Option<((), String)> {
+        Some(((), format!("postgres:{}", super::Db::fresh()?.url())))
+    }
+
+    crate::processes!(fresh);
+}
+
 #[test]
 fn a_locked_row_is_a_typed_error_after_the_busy_timeout() {
     use custodian::store::StoreOptions;

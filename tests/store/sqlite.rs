@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use custodian::consent::ConsentStore as _;
 use custodian::store::{StorageError, Store, StoreOptions};
 
 use crate::contract::Stores;
@@ -73,6 +74,16 @@ mod durable_suite {
     crate::durable!(|| Some(super::Db::fresh()));
 }
 
+mod processes {
+    fn fresh() -> Option<(super::Db, String)> {
+        let db = super::Db::fresh();
+        let spec = format!("sqlite:{}", db.path().display());
+        Some((db, spec))
+    }
+
+    crate::processes!(fresh);
+}
+
 #[test]
 fn a_locked_database_is_a_typed_error_after_the_busy_timeout() {
     let db = Db::fresh();
@@ -103,4 +114,24 @@ fn a_file_that_is_not_a_database_is_refused() {
         b"definitely not a sqlite file, just bytes of text....",
         "nothing was written into it"
     );
+}
+
+#[test]
+fn an_up_to_date_database_opens_while_another_process_writes() {
+    let db = Db::fresh();
+    drop(db.open());
+    let holder = rusqlite::Connection::open(db.path()).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let store = StoreOptions::new()
+        .busy_timeout(Duration::from_millis(200))
+        .sqlite(db.path())
+        .expect("opening takes no write lock");
+    assert!(
+        store
+            .consent()
+            .history(&crate::subject("anyone"))
+            .unwrap()
+            .is_empty()
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
 }
