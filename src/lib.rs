@@ -123,14 +123,25 @@ pub mod time;
 pub mod validate;
 pub mod vault;
 
+/// Derives [`seal::Personal`], `Serialize` and `Deserialize` for a host
+/// struct whose values are one subject's data; see [the rules](seal#records-derivepersonal).
+#[cfg(feature = "derive")]
+pub use custodian_derive::Personal;
 pub use error::{EnvelopeFault, Error, SealError, VaultError};
 pub use front::Custodian;
+pub use seal::Personal;
 pub use subject::SubjectId;
+
+// The derive names paths from `::custodian`; this makes them resolve in the
+// crate's own tests too.
+extern crate self as custodian;
 
 /// Plumbing for the crate's macros. Not a stable API.
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
+
+    pub use crate::seal::field as record;
 }
 
 /// The README's examples, compiled and run as doc tests so they cannot rot.

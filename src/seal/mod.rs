@@ -63,10 +63,18 @@
 //! instead.
 
 mod codec;
+mod data_map;
+mod default_vault;
+#[doc(hidden)]
+pub mod field;
 mod kinds;
+mod record;
 mod scope;
 
 pub use codec::LabeledField;
+pub use data_map::{DataField, DataMap, FieldPath, FieldState, Holding, PathStep};
+pub use default_vault::{DefaultVaultAlreadySet, default_vault, set_default_vault};
+pub use record::{Personal, SubjectKey};
 pub use scope::{RevealReason, Scope, ScopedError, masked};
 
 use crate::pii::{Category, Pii, PiiKind};

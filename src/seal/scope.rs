@@ -36,20 +36,69 @@ pub enum RevealReason {
     Portability,
 }
 
-pub(crate) struct Frame {
-    pub(crate) vault: Option<Vault>,
-    pub(crate) scope: Option<KeyScope>,
-    pub(crate) mode: Mode,
-    /// The last seal error raised inside this frame, handed back typed by
+/// What a scope set up: its vault, mode and own key scope, and where seal
+/// errors raised inside it are kept. Shared by the frames of the records
+/// serialized inside the scope.
+pub(crate) struct Origin {
+    vault: Option<Vault>,
+    mode: Mode,
+    /// The scope's own key scope: the only one a revealed scope reveals.
+    scope: Option<KeyScope>,
+    /// The last seal error raised inside this scope, handed back typed by
     /// [`Scope::run`].
     error: RefCell<Option<SealError>>,
 }
 
-impl Frame {
+impl Origin {
+    fn new(vault: Option<Vault>, mode: Mode, scope: Option<KeyScope>) -> Rc<Self> {
+        Rc::new(Self {
+            vault,
+            mode,
+            scope,
+            error: RefCell::new(None),
+        })
+    }
+
+    /// Keeps a seal error for [`Scope::run`] to hand back typed.
     pub(crate) fn record(&self, err: SealError) {
         if let Ok(mut slot) = self.error.try_borrow_mut() {
             *slot = Some(err);
         }
+    }
+}
+
+/// One entry of the per-thread stack: a scope, or a record inside one.
+pub(crate) struct Frame {
+    origin: Rc<Origin>,
+    /// Whose key values seal under here: the scope's, a record's subject,
+    /// or none (a record whose subject field was not read yet, a scope
+    /// for records only).
+    scope: Option<KeyScope>,
+}
+
+impl Frame {
+    pub(crate) fn vault(&self) -> Option<&Vault> {
+        self.origin.vault.as_ref()
+    }
+
+    pub(crate) fn scope(&self) -> Option<&KeyScope> {
+        self.scope.as_ref()
+    }
+
+    /// How values serialize here. A revealed scope reveals only its own
+    /// subject's values: inside a record of anyone else (or of nobody yet)
+    /// they are sealed.
+    pub(crate) fn mode(&self) -> Mode {
+        match self.origin.mode {
+            Mode::Revealed(_) if self.scope.is_none() || self.scope != self.origin.scope => {
+                Mode::Sealed
+            }
+            mode => mode,
+        }
+    }
+
+    pub(crate) fn record(&self, err: SealError) {
+        self.origin.record(err);
     }
 }
 
@@ -62,15 +111,31 @@ pub(crate) fn current() -> Option<Rc<Frame>> {
     FRAMES.with(|frames| frames.try_borrow().ok().and_then(|f| f.last().cloned()))
 }
 
+/// What a record inherits: the innermost scope's origin, or, outside every
+/// scope, the [default vault](super::set_default_vault) (if one is set) in
+/// sealed mode.
+pub(crate) fn ambient_origin() -> Rc<Origin> {
+    match current() {
+        Some(frame) => Rc::clone(&frame.origin),
+        None => Origin::new(super::default_vault().cloned(), Mode::Sealed, None),
+    }
+}
+
+/// A record's frame: the origin's vault and mode, the record's key scope.
+pub(crate) fn enter(origin: Rc<Origin>, scope: Option<KeyScope>) -> Result<Guard, SealError> {
+    push(Frame { origin, scope })
+}
+
 /// Pops its frame when dropped, including during unwinding.
-struct Guard(Rc<Frame>);
+pub(crate) struct Guard(Rc<Frame>);
 
 impl Drop for Guard {
     fn drop(&mut self) {
         FRAMES.with(|frames| {
             if let Ok(mut frames) = frames.try_borrow_mut() {
-                // Frames are pushed and popped only here, strictly nested,
-                // so the top is ours; check anyway rather than pop another.
+                // Frames are pushed and popped only through guards, strictly
+                // nested, so the top is ours; check anyway rather than pop
+                // another.
                 if frames.last().is_some_and(|top| Rc::ptr_eq(top, &self.0)) {
                     frames.pop();
                 }
@@ -79,7 +144,7 @@ impl Drop for Guard {
     }
 }
 
-fn run_in<T, E>(frame: Frame, f: impl FnOnce() -> Result<T, E>) -> Result<T, ScopedError<E>> {
+fn push(frame: Frame) -> Result<Guard, SealError> {
     let frame = Rc::new(frame);
     let pushed = FRAMES.with(|frames| {
         frames
@@ -90,14 +155,17 @@ fn run_in<T, E>(frame: Frame, f: impl FnOnce() -> Result<T, E>) -> Result<T, Sco
     if !pushed {
         // Only reachable if a frame is pushed from inside the borrow above,
         // which nothing does; refuse rather than run without the scope.
-        return Err(ScopedError::Seal(SealError::Vault(
-            crate::VaultError::Poisoned,
-        )));
+        return Err(SealError::Vault(crate::VaultError::Poisoned));
     }
-    let guard = Guard(Rc::clone(&frame));
+    Ok(Guard(frame))
+}
+
+fn run_in<T, E>(origin: Rc<Origin>, f: impl FnOnce() -> Result<T, E>) -> Result<T, ScopedError<E>> {
+    let scope = origin.scope.clone();
+    let guard = enter(Rc::clone(&origin), scope).map_err(ScopedError::Seal)?;
     let result = f();
     drop(guard);
-    result.map_err(|err| match frame.error.borrow_mut().take() {
+    result.map_err(|err| match origin.error.borrow_mut().take() {
         Some(seal) => ScopedError::Seal(seal),
         None => ScopedError::Format(err),
     })
@@ -130,7 +198,8 @@ fn run_in<T, E>(frame: Frame, f: impl FnOnce() -> Result<T, E>) -> Result<T, Sco
 #[derive(Clone)]
 pub struct Scope {
     vault: Vault,
-    scope: KeyScope,
+    /// `None` for a scope made by [`Vault::records`].
+    scope: Option<KeyScope>,
     mode: Mode,
 }
 
@@ -183,20 +252,16 @@ impl Scope {
     /// not hold it across an `.await`.
     pub fn run<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, ScopedError<E>> {
         // Record a revealed serialization before any plaintext is written.
-        let recorded = match self.mode {
-            Mode::Revealed(reason) => self
+        let recorded = match (self.mode, &self.scope) {
+            (Mode::Revealed(reason), Some(scope)) => self
                 .vault
-                .audit_before(|names| reveal_event(names, &self.scope, reason))
+                .audit_before(|names| reveal_event(names, scope, reason))
                 .map_err(|refused| ScopedError::Seal(SealError::Vault(refused.into())))?,
-            Mode::Sealed | Mode::Masked => None,
+            // A scope for records only reveals nothing (see `revealed`).
+            (Mode::Revealed(_), None) | (Mode::Sealed | Mode::Masked, _) => None,
         };
         let result = run_in(
-            Frame {
-                vault: Some(self.vault.clone()),
-                scope: Some(self.scope.clone()),
-                mode: self.mode,
-                error: RefCell::new(None),
-            },
+            Origin::new(Some(self.vault.clone()), self.mode, self.scope.clone()),
             f,
         );
         if let (Err(_), Some(recorded)) = (&result, recorded) {
@@ -240,15 +305,7 @@ fn reveal_event(names: &Pseudonymizer, scope: &KeyScope, reason: RevealReason) -
 ///
 /// As [`Scope::run`].
 pub fn masked<T, E>(f: impl FnOnce() -> Result<T, E>) -> Result<T, ScopedError<E>> {
-    run_in(
-        Frame {
-            vault: None,
-            scope: None,
-            mode: Mode::Masked,
-            error: RefCell::new(None),
-        },
-        f,
-    )
+    run_in(Origin::new(None, Mode::Masked, None), f)
 }
 
 /// The error of a serde call run inside a scope.
@@ -283,7 +340,24 @@ impl Vault {
     pub fn scope(&self, scope: KeyScope) -> Scope {
         Scope {
             vault: self.clone(),
-            scope,
+            scope: Some(scope),
+            mode: Mode::Sealed,
+        }
+    }
+
+    /// A scope for [`Personal`](crate::seal::Personal) records only: each
+    /// record inside seals under its own subject, and a PII value outside
+    /// any record fails with [`SealError::NoSubject`]. Use it to name the
+    /// vault for one serde call, or to get the typed [`SealError`] back
+    /// from [`Scope::run`], where no [default vault](crate::seal::set_default_vault)
+    /// is set or another vault is meant.
+    ///
+    /// [`Scope::revealed`] on it reveals nothing: revealed output is for
+    /// one named subject.
+    pub fn records(&self) -> Scope {
+        Scope {
+            vault: self.clone(),
+            scope: None,
             mode: Mode::Sealed,
         }
     }
