@@ -6,7 +6,8 @@
 //! leaks into the host's module.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Ident, LitStr};
 
 use crate::attrs::{Default, Field, Record};
@@ -58,24 +59,32 @@ fn label_arg(field: &Field) -> TokenStream {
     }
 }
 
+/// The field's [`Probe`]; spanned at its type, so that a type error
+/// (a category on a sealed field) points there.
 fn probe(field: &Field) -> TokenStream {
     let ty = &field.ty;
-    quote!((&__custodian_krate::__private::record::Probe::<#ty>::new()))
+    quote_spanned!(ty.span()=> (&__custodian_krate::__private::record::Probe::<#ty>::new()))
 }
 
 fn personal(record: &Record) -> TokenStream {
     let ident = &record.ident;
     let subject = &record.subject.member;
+    let subject_id = quote_spanned! {record.subject.ty.span()=>
+        __custodian_krate::seal::SubjectKey::to_subject_id(&self.#subject)
+    };
     let entries = record.fields.iter().map(|field| {
         let member = &field.member;
         let rust_name = &field.rust_name;
         let probe = probe(field);
         let at = quote!(__at.field(#rust_name));
         match &field.category {
-            Some(category) => quote! {
-                #probe.plain_only();
-                __map.push_plain(#at, &__subject, #category);
-            },
+            Some(category) => {
+                let check = quote_spanned!(field.ty.span()=> #probe.plain_only(););
+                quote! {
+                    #check
+                    __map.push_plain(#at, &__subject, #category);
+                }
+            }
             None => {
                 let label = label_arg(field);
                 quote!(#probe.map_field(&self.#member, __map, &#at, &__subject, #label)?;)
@@ -85,7 +94,7 @@ fn personal(record: &Record) -> TokenStream {
     quote! {
         impl __custodian_krate::seal::Personal for #ident {
             fn subject(&self) -> ::core::result::Result<__custodian_krate::SubjectId, __custodian_krate::VaultError> {
-                __custodian_krate::seal::SubjectKey::to_subject_id(&self.#subject)
+                #subject_id
             }
 
             fn map_into(
@@ -160,7 +169,7 @@ fn serialize(record: &Record) -> TokenStream {
         let value = match &field.label {
             Some(_) => {
                 let label = label_ident(field);
-                quote!(&__custodian_krate::__private::record::labeled(&self.#member, #label))
+                quote_spanned!(field.ty.span()=> &__custodian_krate::__private::record::labeled(&self.#member, #label))
             }
             None => quote!(&self.#member),
         };

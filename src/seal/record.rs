@@ -71,6 +71,11 @@ pub trait Personal {
 /// assert_eq!(SellerId(7).to_subject_id()?.as_str(), "seller_7");
 /// # Ok::<(), VaultError>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot name a record's subject",
+    label = "the `#[personal(subject)]` field's type must implement `custodian::seal::SubjectKey`",
+    note = "use `SubjectId`, `String` or an integer, or implement `SubjectKey` for the host's id type"
+)]
 pub trait SubjectKey {
     /// The subject id.
     ///
