@@ -87,7 +87,13 @@ fn personal(record: &Record) -> TokenStream {
             }
             None => {
                 let label = label_arg(field);
-                quote!(#probe.map_field(&self.#member, __map, &#at, &__subject, #label)?;)
+                quote! {
+                    #probe.map_field(
+                        &self.#member,
+                        __map,
+                        __custodian_krate::__private::record::Place { at: &#at, subject: &__subject, label: #label },
+                    )?;
+                }
             }
         }
     });
@@ -118,6 +124,9 @@ fn personal_field(record: &Record) -> TokenStream {
         impl __custodian_krate::__private::record::PersonalField for #ident {
             type Unopened = Self;
 
+            const LEAF: ::core::option::Option<__custodian_krate::__private::record::Leaf> =
+                ::core::option::Option::None;
+
             fn open<__E: __serde::de::Error>(
                 unopened: Self,
                 _label: ::core::option::Option<__custodian_krate::vault::FieldLabel>,
@@ -128,19 +137,9 @@ fn personal_field(record: &Record) -> TokenStream {
             fn map_into(
                 &self,
                 map: &mut __custodian_krate::seal::DataMap,
-                at: &__custodian_krate::seal::FieldPath,
-                _subject: &__custodian_krate::SubjectId,
-                _label: ::core::option::Option<__custodian_krate::vault::FieldLabel>,
+                place: __custodian_krate::__private::record::Place<'_>,
             ) -> ::core::result::Result<(), __custodian_krate::VaultError> {
-                __custodian_krate::seal::Personal::map_into(self, map, at)
-            }
-
-            fn map_absent(
-                _map: &mut __custodian_krate::seal::DataMap,
-                _at: &__custodian_krate::seal::FieldPath,
-                _subject: &__custodian_krate::SubjectId,
-                _label: ::core::option::Option<__custodian_krate::vault::FieldLabel>,
-            ) {
+                __custodian_krate::seal::Personal::map_into(self, map, place.at)
             }
         }
     }

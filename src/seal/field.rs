@@ -35,6 +35,7 @@ use super::data_map::{DataMap, FieldPath, FieldState};
 use super::scope::{self, Guard, Origin};
 use super::{Sealable, SubjectKey};
 use crate::error::{SealError, VaultError};
+use crate::pii::{Category, PiiKind};
 use crate::subject::SubjectId;
 use crate::vault::{Erasable, FieldLabel, KeyScope};
 
@@ -48,6 +49,11 @@ pub trait PersonalField: Sized {
     /// The field as read before the subject is known.
     type Unopened: DeserializeOwned;
 
+    /// The PII kind the field holds (through any `Option`, `Vec`, `Box`),
+    /// listed as absent when it holds nothing; `None` for a record, which
+    /// lists nothing then (its subject is unknown).
+    const LEAF: Option<Leaf>;
+
     /// Opens the field under the frame now in force.
     ///
     /// # Errors
@@ -55,28 +61,56 @@ pub trait PersonalField: Sized {
     /// The [`SealError`] of a value that does not open, as `E`.
     fn open<E: de::Error>(unopened: Self::Unopened, label: Option<FieldLabel>) -> Result<Self, E>;
 
-    /// Adds the field's data to `map`, at `at`, for `subject`.
+    /// Adds the field's data to `map`.
     ///
     /// # Errors
     ///
     /// A nested record whose subject field is not a valid subject id.
-    fn map_into(
-        &self,
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) -> Result<(), VaultError>;
+    fn map_into(&self, map: &mut DataMap, place: Place<'_>) -> Result<(), VaultError>;
+}
 
-    /// Adds the field's entry when it holds nothing (`None`, an empty
-    /// `Vec`): a PII kind is listed as absent, a record not at all (its
-    /// subject is unknown).
-    fn map_absent(
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    );
+/// A PII kind as the data map lists it.
+#[derive(Clone, Copy, Debug)]
+pub struct Leaf {
+    kind: PiiKind,
+    category: Category,
+    label: FieldLabel,
+}
+
+impl Leaf {
+    pub(crate) const fn of<T: Sealable>() -> Self {
+        Self {
+            kind: T::KIND,
+            category: T::CATEGORY,
+            label: T::DEFAULT_LABEL,
+        }
+    }
+}
+
+/// Where a field's entries go: its path, its record's subject, its label.
+#[derive(Clone, Copy, Debug)]
+pub struct Place<'a> {
+    /// The field's path.
+    pub at: &'a FieldPath,
+    /// The subject of the record holding it.
+    pub subject: &'a SubjectId,
+    /// The field's `#[personal(label)]`, if any.
+    pub label: Option<FieldLabel>,
+}
+
+/// Lists a leaf of kind `F::LEAF` at `place` (nothing for a record).
+fn map_leaf<F: PersonalField>(map: &mut DataMap, place: Place<'_>, state: FieldState) {
+    if let Some(leaf) = F::LEAF {
+        let label = place.label.unwrap_or(leaf.label);
+        map.push_sealed(
+            place.at.clone(),
+            place.subject,
+            leaf.category,
+            leaf.kind,
+            label,
+            state,
+        );
+    }
 }
 
 /// A PII kind read as its envelope, not yet opened.
@@ -110,6 +144,8 @@ macro_rules! leaf_field {
         impl<$($generics)*> $crate::seal::field::PersonalField for $ty {
             type Unopened = $crate::seal::field::Unopened<Self>;
 
+            const LEAF: Option<$crate::seal::field::Leaf> = Some($crate::seal::field::Leaf::of::<Self>());
+
             fn open<E: serde::de::Error>(
                 unopened: Self::Unopened,
                 label: Option<$crate::vault::FieldLabel>,
@@ -120,21 +156,9 @@ macro_rules! leaf_field {
             fn map_into(
                 &self,
                 map: &mut $crate::seal::DataMap,
-                at: &$crate::seal::FieldPath,
-                subject: &$crate::SubjectId,
-                label: Option<$crate::vault::FieldLabel>,
+                place: $crate::seal::field::Place<'_>,
             ) -> Result<(), $crate::VaultError> {
-                $crate::seal::field::map_leaf::<Self>(map, at, subject, label, $crate::seal::FieldState::Present);
-                Ok(())
-            }
-
-            fn map_absent(
-                map: &mut $crate::seal::DataMap,
-                at: &$crate::seal::FieldPath,
-                subject: &$crate::SubjectId,
-                label: Option<$crate::vault::FieldLabel>,
-            ) {
-                $crate::seal::field::map_leaf::<Self>(map, at, subject, label, $crate::seal::FieldState::Absent);
+                $crate::seal::field::map_present::<Self>(map, place)
             }
         }
     };
@@ -148,84 +172,57 @@ pub(crate) fn open_leaf<T: Sealable, E: de::Error>(
     codec::require_present(unopened.open(label)?)
 }
 
-pub(crate) fn map_leaf<T: Sealable>(
+pub(crate) fn map_present<F: PersonalField>(
     map: &mut DataMap,
-    at: &FieldPath,
-    subject: &SubjectId,
-    label: Option<FieldLabel>,
-    state: FieldState,
-) {
-    let label = label.unwrap_or(T::DEFAULT_LABEL);
-    map.push_sealed(at.clone(), subject, T::CATEGORY, T::KIND, label, state);
+    place: Place<'_>,
+) -> Result<(), VaultError> {
+    map_leaf::<F>(map, place, FieldState::Present);
+    Ok(())
 }
 
 impl<T: Sealable> PersonalField for Erasable<T> {
     type Unopened = Unopened<T>;
 
+    const LEAF: Option<Leaf> = Some(Leaf::of::<T>());
+
     fn open<E: de::Error>(unopened: Self::Unopened, label: Option<FieldLabel>) -> Result<Self, E> {
         unopened.open(label)
     }
 
-    fn map_into(
-        &self,
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) -> Result<(), VaultError> {
+    fn map_into(&self, map: &mut DataMap, place: Place<'_>) -> Result<(), VaultError> {
         let state = match self {
             Erasable::Present(_) => FieldState::Present,
             Erasable::Erased(_) => FieldState::Erased,
         };
-        map_leaf::<T>(map, at, subject, label, state);
+        map_leaf::<Self>(map, place, state);
         Ok(())
-    }
-
-    fn map_absent(
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) {
-        map_leaf::<T>(map, at, subject, label, FieldState::Absent);
     }
 }
 
 impl<F: PersonalField> PersonalField for Option<F> {
     type Unopened = Option<F::Unopened>;
 
+    const LEAF: Option<Leaf> = F::LEAF;
+
     fn open<E: de::Error>(unopened: Self::Unopened, label: Option<FieldLabel>) -> Result<Self, E> {
         unopened.map(|value| F::open(value, label)).transpose()
     }
 
-    fn map_into(
-        &self,
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) -> Result<(), VaultError> {
+    fn map_into(&self, map: &mut DataMap, place: Place<'_>) -> Result<(), VaultError> {
         match self {
-            Some(value) => value.map_into(map, at, subject, label),
+            Some(value) => value.map_into(map, place),
             None => {
-                F::map_absent(map, at, subject, label);
+                map_leaf::<F>(map, place, FieldState::Absent);
                 Ok(())
             }
         }
-    }
-
-    fn map_absent(
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) {
-        F::map_absent(map, at, subject, label);
     }
 }
 
 impl<F: PersonalField> PersonalField for Vec<F> {
     type Unopened = Vec<F::Unopened>;
+
+    const LEAF: Option<Leaf> = F::LEAF;
 
     fn open<E: de::Error>(unopened: Self::Unopened, label: Option<FieldLabel>) -> Result<Self, E> {
         unopened
@@ -234,56 +231,29 @@ impl<F: PersonalField> PersonalField for Vec<F> {
             .collect()
     }
 
-    fn map_into(
-        &self,
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) -> Result<(), VaultError> {
+    fn map_into(&self, map: &mut DataMap, place: Place<'_>) -> Result<(), VaultError> {
         if self.is_empty() {
-            F::map_absent(map, at, subject, label);
+            map_leaf::<F>(map, place, FieldState::Absent);
         }
         for (i, value) in self.iter().enumerate() {
-            value.map_into(map, &at.index(i), subject, label)?;
+            let at = place.at.index(i);
+            value.map_into(map, Place { at: &at, ..place })?;
         }
         Ok(())
-    }
-
-    fn map_absent(
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) {
-        F::map_absent(map, at, subject, label);
     }
 }
 
 impl<F: PersonalField> PersonalField for Box<F> {
     type Unopened = F::Unopened;
 
+    const LEAF: Option<Leaf> = F::LEAF;
+
     fn open<E: de::Error>(unopened: Self::Unopened, label: Option<FieldLabel>) -> Result<Self, E> {
         F::open(unopened, label).map(Box::new)
     }
 
-    fn map_into(
-        &self,
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) -> Result<(), VaultError> {
-        (**self).map_into(map, at, subject, label)
-    }
-
-    fn map_absent(
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) {
-        F::map_absent(map, at, subject, label);
+    fn map_into(&self, map: &mut DataMap, place: Place<'_>) -> Result<(), VaultError> {
+        (**self).map_into(map, place)
     }
 }
 
@@ -318,14 +288,7 @@ pub trait SealedField<T> {
     /// # Errors
     ///
     /// As [`PersonalField::map_into`].
-    fn map_field(
-        &self,
-        value: &T,
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) -> Result<(), VaultError>;
+    fn map_field(&self, value: &T, map: &mut DataMap, place: Place<'_>) -> Result<(), VaultError>;
 
     /// Fails to compile: a sealed field takes no category.
     fn plain_only(&self)
@@ -338,15 +301,8 @@ impl<T: PersonalField> SealedField<T> for Probe<T> {
         PendingSeed(PhantomData)
     }
 
-    fn map_field(
-        &self,
-        value: &T,
-        map: &mut DataMap,
-        at: &FieldPath,
-        subject: &SubjectId,
-        label: Option<FieldLabel>,
-    ) -> Result<(), VaultError> {
-        value.map_into(map, at, subject, label)
+    fn map_field(&self, value: &T, map: &mut DataMap, place: Place<'_>) -> Result<(), VaultError> {
+        value.map_into(map, place)
     }
 
     fn plain_only(&self)
@@ -371,9 +327,7 @@ pub trait PlainField<T> {
         &self,
         _value: &T,
         _map: &mut DataMap,
-        _at: &FieldPath,
-        _subject: &SubjectId,
-        _label: Option<FieldLabel>,
+        _place: Place<'_>,
     ) -> Result<(), VaultError> {
         Ok(())
     }
