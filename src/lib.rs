@@ -29,7 +29,8 @@
 //! |---|---|
 //! | collect only essential data, each kind in its category | [`pii`] |
 //! | mask personal data in every display | [`pii`] (`Display`/`Debug`) |
-//! | encrypted storage: values sealed (AES-256-GCM, HKDF-SHA256 subkeys) whenever serialized | [`vault`], [`seal`] |
+//! | encrypted storage: values sealed (AES-256-GCM, HKDF-SHA256 subkeys) whenever serialized, each record under its own subject's key | [`vault`], [`seal`] ([`Personal`] records) |
+//! | know what personal data each record holds, for whom | [`seal::DataMap`] (from `#[derive(Personal)]`) |
 //! | masking in transfers: a masked serialization mode | [`seal::masked`] |
 //! | erasure: crypto-shredding of a subject's key | [`vault::Vault::forget`] |
 //! | lookups without plaintext | [`vault::BlindIndex`] |
@@ -94,6 +95,8 @@
 //!
 //! # Crate features
 //!
+//! - `derive` (default): `#[derive(Personal)]` for host structs, from the
+//!   `custodian-derive` crate ([rules](seal#records-derivepersonal)).
 //! - `argon2`: Argon2id "slow" blind indexes
 //!   ([`BlindIndex::slow`](vault::BlindIndex)) for low-entropy fields.
 //! - `toml`: read policy documents written in TOML

@@ -4,6 +4,11 @@
 //! run the closure and pop it again through a guard, also when the closure
 //! panics; frames nest, and the innermost one wins. Nothing outlives the
 //! closure, so a scope cannot leak into later code on the thread.
+//!
+//! A [`Personal`](super::Personal) record pushes a frame of its own while it
+//! is written or read: the innermost scope's vault and mode (or, outside
+//! every scope, the default vault), the record's subject. A revealed mode
+//! applies only where the frame's subject is the scope's own.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -220,7 +225,10 @@ impl Scope {
     ///
     /// The output holds plaintext personal data: hand it to the subject
     /// only. Deserializing inside a revealed scope accepts plaintext as well
-    /// as sealed values.
+    /// as sealed values. Only the scope's own subject is revealed: the
+    /// values of a [`Personal`](crate::seal::Personal) record of anyone
+    /// else inside (an order's seller) stay sealed under that record's
+    /// subject, and are accepted only sealed.
     ///
     /// If the vault has an [audit sink](crate::vault::VaultBuilder::audit),
     /// every [`run`](Scope::run) of a revealed scope first records an
@@ -234,8 +242,10 @@ impl Scope {
 
     /// Runs `f` (a serde call) with this scope in force on this thread.
     ///
-    /// PII values serialized inside are sealed for the scope; values
-    /// deserialized are opened and must have been sealed for it.
+    /// Loose PII values serialized inside are sealed for the scope; values
+    /// deserialized are opened and must have been sealed for it. Inside a
+    /// [`Personal`](crate::seal::Personal) record, the record's subject
+    /// applies instead, and the scope gives only its vault and mode.
     ///
     /// # Errors
     ///
@@ -331,12 +341,14 @@ impl<E> ScopedError<E> {
 }
 
 impl Vault {
-    /// A scope sealing for one subject.
+    /// A scope sealing loose values for one subject (records inside seal
+    /// under their own).
     pub fn subject(&self, subject: &SubjectId) -> Scope {
         self.scope(KeyScope::subject(subject))
     }
 
-    /// A scope sealing for any key scope (a subject or a shared key).
+    /// A scope sealing loose values for any key scope (a subject or a
+    /// shared key); records inside seal under their own subject.
     pub fn scope(&self, scope: KeyScope) -> Scope {
         Scope {
             vault: self.clone(),
