@@ -106,6 +106,7 @@ impl Record {
             ));
         };
         check_unique_names(&subject, &fields)?;
+        check_unique_labels(&fields)?;
         Ok(Self {
             ident: input.ident.clone(),
             krate: record
@@ -160,6 +161,24 @@ fn check_unique_names(subject: &Field, fields: &[Field]) -> syn::Result<()> {
                 ));
             }
             seen.push(name);
+        }
+    }
+    Ok(())
+}
+
+/// Two fields under one label would be interchangeable: a value moved
+/// from one to the other would still open.
+fn check_unique_labels(fields: &[Field]) -> syn::Result<()> {
+    let labels: Vec<&LitStr> = fields.iter().filter_map(|f| f.label.as_ref()).collect();
+    for (i, label) in labels.iter().enumerate() {
+        if labels[..i]
+            .iter()
+            .any(|earlier| earlier.value() == label.value())
+        {
+            return Err(syn::Error::new(
+                label.span(),
+                "two fields of a record share this label: give each its own",
+            ));
         }
     }
     Ok(())

@@ -207,6 +207,20 @@
 //! }
 //! ```
 //!
+//! Two fields under one label would be interchangeable:
+//!
+//! ```compile_fail
+//! #[derive(custodian::Personal)]
+//! struct Customer {
+//!     #[personal(subject)]
+//!     id: custodian::SubjectId,
+//!     #[personal(label = "customer.email")]
+//!     login: custodian::pii::Email,
+//!     #[personal(label = "customer.email")]
+//!     billing: custodian::pii::Email,
+//! }
+//! ```
+//!
 //! and serde attributes the derive does not implement are refused:
 //!
 //! ```compile_fail

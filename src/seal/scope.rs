@@ -139,10 +139,11 @@ impl Drop for Guard {
         FRAMES.with(|frames| {
             if let Ok(mut frames) = frames.try_borrow_mut() {
                 // Frames are pushed and popped only through guards, strictly
-                // nested, so the top is ours; check anyway rather than pop
-                // another.
-                if frames.last().is_some_and(|top| Rc::ptr_eq(top, &self.0)) {
-                    frames.pop();
+                // nested, so the top is ours. Should it ever not be, remove
+                // ours where it is: a frame left behind would name its
+                // subject for values serialized later on the thread.
+                if let Some(at) = frames.iter().rposition(|f| Rc::ptr_eq(f, &self.0)) {
+                    frames.remove(at);
                 }
             }
         });
