@@ -98,6 +98,7 @@ fn personal(record: &Record) -> TokenStream {
         }
     });
     quote! {
+        #[automatically_derived]
         impl __custodian_krate::seal::Personal for #ident {
             fn subject(&self) -> ::core::result::Result<__custodian_krate::SubjectId, __custodian_krate::VaultError> {
                 #subject_id
@@ -121,6 +122,7 @@ fn personal(record: &Record) -> TokenStream {
 fn personal_field(record: &Record) -> TokenStream {
     let ident = &record.ident;
     quote! {
+        #[automatically_derived]
         impl __custodian_krate::__private::record::PersonalField for #ident {
             type Unopened = Self;
 
@@ -186,6 +188,7 @@ fn serialize(record: &Record) -> TokenStream {
         }
     });
     quote! {
+        #[automatically_derived]
         impl __serde::Serialize for #ident {
             fn serialize<__S: __serde::Serializer>(
                 &self,
@@ -217,6 +220,7 @@ fn deserialize(record: &Record) -> TokenStream {
     let from_seq = from_seq(record, &fields);
     let from_map = from_map(record, &fields);
     quote! {
+        #[automatically_derived]
         impl<'de> __serde::Deserialize<'de> for #ident {
             fn deserialize<__D: __serde::Deserializer<'de>>(
                 __deserializer: __D,
