@@ -8,16 +8,20 @@
 //! **Without arguments** it demonstrates the whole check, asserting each
 //! result: it writes a small log in a fresh directory under the system
 //! temporary directory (removed afterwards), produces and verifies an
-//! inclusion proof and a consistency proof, verifies the files, then flips
-//! one byte of one entry on disk and shows the verifier naming that entry.
+//! inclusion proof against an older checkpoint and a consistency proof from
+//! it, verifies the files, shows a forked checkpoint named as equivocation,
+//! then flips one byte of one entry on disk and shows the verifier naming
+//! that entry.
 //!
 //! **With a log directory** it verifies that log. The verifier key is the
-//! `<name>+<key id>+<base64>` form (`CheckpointVerifier::to_vkey`), given
-//! literally or as a file holding it. The optional checkpoint is one the
-//! auditor kept from earlier (or a witness holds); without it, truncation
-//! cannot be told from a shorter log. Prints the report; exits 0 when the
-//! log verifies against a signed checkpoint, 1 when it does not, 2 on bad
-//! arguments.
+//! `<name>+<key id>+<base64>` form (`CheckpointVerifier::to_vkey`; its
+//! base64 may contain `+` and `/`), given literally or as a file holding
+//! it. The optional checkpoint is one the auditor kept from earlier (or a
+//! witness holds); without it, truncation cannot be told from a shorter
+//! log. Prints the report; on equivocation (two signed checkpoints of one
+//! size with different roots) it also prints both checkpoint notes, the
+//! evidence. Exits 0 when the log verifies against a signed checkpoint, 1
+//! when it does not, 2 on bad arguments, 3 on equivocation.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,7 +29,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use custodian::audit::{
     Action, AuditEvent, AuditSink, CheckpointSigner, CheckpointVerifier, ENTRIES_FILE, LogOptions,
-    Outcome, Problem, RequestId, SignedCheckpoint, Verdict, merkle, verify,
+    Outcome, Problem, Report, RequestId, SignedCheckpoint, Verdict, merkle, verify,
 };
 use custodian::pii::Category;
 use custodian::purpose::{LawfulBasis, Purpose};
@@ -35,7 +39,7 @@ type Error = Box<dyn std::error::Error>;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.len() {
-        0 => demo().map(|()| true),
+        0 => demo().map(|()| ExitCode::SUCCESS),
         2 | 3 => verify_given(&args),
         _ => {
             eprintln!(
@@ -45,8 +49,7 @@ fn main() -> ExitCode {
         }
     };
     match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(code) => code,
         Err(e) => {
             eprintln!("audit_verify: {e}");
             ExitCode::from(2)
@@ -64,7 +67,7 @@ fn read_arg(arg: &str) -> std::io::Result<String> {
     }
 }
 
-fn verify_given(args: &[String]) -> Result<bool, Error> {
+fn verify_given(args: &[String]) -> Result<ExitCode, Error> {
     let verifier = CheckpointVerifier::from_vkey(&read_arg(&args[1])?)?;
     let trusted = match args.get(2) {
         Some(path) => Some(SignedCheckpoint::parse(
@@ -74,8 +77,23 @@ fn verify_given(args: &[String]) -> Result<bool, Error> {
         None => None,
     };
     let report = verify(Path::new(&args[0]), &verifier, trusted.as_ref())?;
+    print_report(&report);
+    Ok(match report.verdict {
+        _ if report.is_verified() => ExitCode::SUCCESS,
+        Verdict::Equivocation(_) => ExitCode::from(3),
+        _ => ExitCode::from(1),
+    })
+}
+
+/// The report's line and, for an equivocation, both signed notes: what an
+/// auditor hands on to show the log forked.
+fn print_report(report: &Report) {
     println!("{report}");
-    Ok(report.is_verified())
+    if let Verdict::Equivocation(evidence) = &report.verdict {
+        for (n, checkpoint) in [evidence.first(), evidence.second()].iter().enumerate() {
+            println!("evidence {}:\n{}", n + 1, checkpoint.note());
+        }
+    }
 }
 
 // --- the demonstration -------------------------------------------------------
@@ -113,8 +131,13 @@ fn demo() -> Result<(), Error> {
     println!("writing a log of {ENTRIES} events in {}", dir.display());
 
     let signer = CheckpointSigner::generate("demo.example/audit")?;
-    let verifier = signer.verifier();
-    let (log, _) = LogOptions::new().open(&dir, signer)?;
+    // What an auditor is given: the verifier key, as text.
+    let vkey = signer.verifier().to_vkey();
+    println!("verifier key: {vkey}");
+    let verifier = CheckpointVerifier::from_vkey(&vkey)?;
+    // The log owns one copy of the key; the demo keeps another to play a
+    // log that forks its history.
+    let (log, _) = LogOptions::new().open(&dir, signer.clone())?;
     let mut old = None;
     for i in 0..ENTRIES {
         log.record(
@@ -141,8 +164,9 @@ fn demo() -> Result<(), Error> {
             .join(" | ")
     );
 
-    // Inclusion: entry 3 is in the signed tree, checked with the key alone.
-    let inclusion = log.prove_inclusion(3)?;
+    // Inclusion: entry 3 is in the tree the auditor's older checkpoint
+    // signed, checked with the key alone.
+    let inclusion = log.prove_inclusion_in(3, &old)?;
     let received = custodian::audit::InclusionBundle::parse(&inclusion.to_text(), &verifier)?;
     received.verify_entry(&log.entry(3)?)?;
     println!(
@@ -177,6 +201,21 @@ fn demo() -> Result<(), Error> {
             root: latest.checkpoint().root()
         }
     );
+
+    // A log that shows someone else another tree of the same size is
+    // caught with the two signed checkpoints, whatever the entries say.
+    let forked = signer.sign(
+        ENTRIES,
+        merkle::leaf_hash(b"a rewritten history"),
+        latest.checkpoint().time(),
+    );
+    let report = verify(&dir, &verifier, Some(&forked))?;
+    print!("given a forked checkpoint: ");
+    print_report(&report);
+    let Verdict::Equivocation(evidence) = &report.verdict else {
+        return Err(format!("expected an equivocation, got: {report}").into());
+    };
+    assert_eq!((evidence.first(), evidence.second()), (&forked, &latest));
 
     // Someone edits one entry on disk.
     tamper(&dir.join(ENTRIES_FILE), TAMPERED)?;

@@ -12,7 +12,6 @@
 
 use std::sync::Arc;
 
-use custodian::SubjectId;
 use custodian::access::AccessContext;
 use custodian::audit::{Action, Auditor, MemorySink, Outcome, Pseudonymizer, RefusalReason};
 use custodian::consent::{
@@ -26,6 +25,7 @@ use custodian::policy::record::ProcessingRecord;
 use custodian::policy::{Controller, PolicySchedule, marketplace};
 use custodian::purpose::{LawfulBasis, Purpose};
 use custodian::time::Timestamp;
+use custodian::{Owned, SubjectId};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = |s: &str| Timestamp::parse(s);
@@ -182,12 +182,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let ctx = AccessContext::new(&agent, &role, Purpose::CustomerSupport, &ticket);
     let now = t("2025-07-08T11:00:00Z")?;
-    let email = Email::parse("ada.lovelace@example.com")?;
+    // Values carry their owner: the reveal is checked and audited for her.
+    let email = Owned::new(ada.clone(), Email::parse("ada.lovelace@example.com")?);
     let shown = decider.reveal(&ctx, &ada, &email, now)?;
     assert_eq!(shown.expose(), "ada.lovelace@example.com");
     println!("support reveals the e-mail: allowed ({shown:?})");
     drop(shown); // the plaintext copy is zeroized here
-    let card = CardNumber::parse("4242 4242 4242 4242")?;
+    let card = Owned::new(ada.clone(), CardNumber::parse("4242 4242 4242 4242")?);
     let Err(UseError::Refused(Refusal::Denied(denial))) = decider.reveal(&ctx, &ada, &card, now)
     else {
         return Err("support must not see card numbers".into());
@@ -197,8 +198,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (DenialReason::RoleLacksRight, Some(Category::Financial))
     );
     println!(
-        "support reveals the card number: denied ({}); the agent sees {card}",
-        denial.reason
+        "support reveals the card number: denied ({}); the agent sees {}",
+        denial.reason,
+        card.value()
     );
 
     // 5. The delivery address goes to the carrier, not to the ad network.

@@ -23,7 +23,7 @@
 //! ```
 //! # use custodian::{access::AccessContext, decision::Decider, pii::*};
 //! fn show<S: custodian::consent::ConsentStore>(d: Decider<'_, S>, ctx: &AccessContext<'_>,
-//!         s: &custodian::SubjectId, e: &Email, at: custodian::time::Timestamp) {
+//!         s: &custodian::SubjectId, e: &custodian::Owned<Email>, at: custodian::time::Timestamp) {
 //!     let _ = d.reveal(ctx, s, e, at);
 //! }
 //! ```
@@ -35,7 +35,7 @@
 //! ```compile_fail
 //! # use custodian::{access::AccessContext, decision::Decider, pii::*};
 //! fn show<S: custodian::consent::ConsentStore>(d: Decider<'_, S>, ctx: &AccessContext<'_>,
-//!         s: &custodian::SubjectId, c: &Credential, at: custodian::time::Timestamp) {
+//!         s: &custodian::SubjectId, c: &custodian::Owned<Credential>, at: custodian::time::Timestamp) {
 //!     let _ = d.reveal(ctx, s, c, at);
 //! }
 //! ```
@@ -50,7 +50,6 @@ use std::fmt::Write as _;
 
 use zeroize::Zeroizing;
 
-use crate::SubjectId;
 use crate::audit;
 use crate::consent::ConsentStore;
 use crate::decision::{Actor, Allowance, Decider, Use, UseError};
@@ -61,6 +60,7 @@ use crate::pii::{
 };
 use crate::purpose::Purpose;
 use crate::time::Timestamp;
+use crate::{Owned, SubjectId};
 
 /// Who asks to see data in clear, in which role, for what, and why.
 ///
@@ -238,12 +238,17 @@ impl<S: ConsentStore> Decider<'_, S> {
     /// lets their role see its category for the purpose and the use is
     /// allowed for the subject at `at` (see the [module docs](self)).
     ///
+    /// The value carries its owner ([`Owned`], from
+    /// [`Vault::open_owned`](crate::vault::Vault::open_owned) or bound
+    /// where it was collected); a value of another subject than `subject`
+    /// is refused before anything is checked or recorded.
+    ///
     /// ```
     /// use custodian::access::AccessContext;
     /// use custodian::consent::ConsentLedger;
     /// use custodian::decision::{Decider, DenialReason, Refusal, UseError};
     /// use custodian::ids::{PolicyVersion, Reference, Role, StaffId};
-    /// use custodian::SubjectId;
+    /// use custodian::{Owned, SubjectId};
     /// use custodian::pii::{CardNumber, Email};
     /// use custodian::policy::{marketplace, PolicySchedule};
     /// use custodian::purpose::Purpose;
@@ -258,20 +263,26 @@ impl<S: ConsentStore> Decider<'_, S> {
     /// let ada = SubjectId::try_new("cus_ada")?;
     /// let now = Timestamp::now();
     ///
-    /// let email = Email::parse("ada@example.com")?;
+    /// let email = Owned::new(ada.clone(), Email::parse("ada@example.com")?);
     /// assert_eq!(decider.reveal(&ctx, &ada, &email, now)?.expose(), "ada@example.com");
     ///
-    /// let card = CardNumber::parse("4242 4242 4242 4242")?;
+    /// let card = Owned::new(ada.clone(), CardNumber::parse("4242 4242 4242 4242")?);
     /// let Err(UseError::Refused(Refusal::Denied(denial))) = decider.reveal(&ctx, &ada, &card, now) else { panic!() };
     /// assert_eq!(denial.reason, DenialReason::RoleLacksRight);
+    ///
+    /// // Bob's email named as Ada's: refused before any check or event.
+    /// let bobs = Owned::new(SubjectId::try_new("cus_bob")?, Email::parse("bob@example.com")?);
+    /// assert!(matches!(decider.reveal(&ctx, &ada, &bobs, now), Err(UseError::WrongSubject)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`UseError::Refused`] (a denial with its reason, or a policy gap)
-    /// when the reveal is not allowed; [`UseError::Unaudited`] when the
-    /// audit event could not be recorded. Nothing is copied in either case.
+    /// [`UseError::WrongSubject`] when `value` is not `subject`'s (nothing
+    /// recorded); [`UseError::Refused`] (a denial with its reason, or a
+    /// policy gap) when the reveal is not allowed; [`UseError::Unaudited`]
+    /// when the audit event could not be recorded. Nothing is copied in
+    /// any of these cases.
     ///
     /// # Security
     ///
@@ -285,9 +296,13 @@ impl<S: ConsentStore> Decider<'_, S> {
         &self,
         ctx: &AccessContext<'_>,
         subject: &SubjectId,
-        value: &T,
+        value: &Owned<T>,
         at: Timestamp,
     ) -> Result<Revealed, UseError> {
+        if value.owner() != subject {
+            return Err(UseError::WrongSubject);
+        }
+        let value = value.value();
         let category = value.category();
         let request = Use::new(
             subject,

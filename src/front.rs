@@ -16,7 +16,7 @@ use crate::policy::PolicySchedule;
 use crate::purpose::Purpose;
 use crate::time::Timestamp;
 use crate::vault::{Tombstone, Vault};
-use crate::{SubjectId, VaultError};
+use crate::{Owned, SubjectId, VaultError};
 
 /// A step of the [`CustodianBuilder`] not taken yet.
 #[derive(Clone, Copy, Debug, Default)]
@@ -78,11 +78,28 @@ pub struct Missing;
 ///     .build(); // no `.audit(...)`: `build` does not exist here
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct Custodian<S = MemoryStore> {
     schedule: PolicySchedule,
     vault: Vault,
     ledger: ConsentLedger<S>,
+}
+
+/// The policy versions and the vault's settings; no keys, subject ids or
+/// events.
+impl<S> std::fmt::Debug for Custodian<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let versions: Vec<_> = self
+            .schedule
+            .versions()
+            .iter()
+            .map(|p| p.version())
+            .collect();
+        f.debug_struct("Custodian")
+            .field("policy_versions", &versions)
+            .field("vault", &self.vault)
+            .field("ledger", &self.ledger)
+            .finish()
+    }
 }
 
 /// Builds a [`Custodian`]; `build` exists only once
@@ -166,6 +183,13 @@ impl<S: ConsentStore> CustodianBuilder<PolicySchedule, Vault, S, Arc<dyn AuditSi
     /// The custodian. Records one `policy_activated` event per version
     /// of the schedule: which policies this process decides under.
     ///
+    /// The vault records its own activities (key forgotten, reinstated,
+    /// rotated and retired, reseals, re-wraps, revealed serialization; see
+    /// [`VaultBuilder::audit`](crate::vault::VaultBuilder::audit)) in the
+    /// same sink from then on, through [`Custodian::vault`] and every
+    /// other clone of the vault, unless the vault was built with a sink of
+    /// its own, which it keeps.
+    ///
     /// # Errors
     ///
     /// [`BuildError::Vault`] if the vault cannot give its audit pseudonym
@@ -174,6 +198,9 @@ impl<S: ConsentStore> CustodianBuilder<PolicySchedule, Vault, S, Arc<dyn AuditSi
     /// log does not show).
     pub fn build(self) -> Result<Custodian<S>, BuildError> {
         let pseudonyms = Pseudonymizer::from_vault(&self.vault)?;
+        // The vault's key operations go to the same sink, unless the host
+        // gave the vault one of its own.
+        self.vault.audit_into(Arc::clone(&self.audit))?;
         let auditor = Auditor::shared(self.audit, pseudonyms);
         record_activations(&auditor, &self.policy, None)?;
         Ok(Custodian {
@@ -254,7 +281,7 @@ impl<S: ConsentStore> Custodian<S> {
         &self,
         ctx: &AccessContext<'_>,
         subject: &SubjectId,
-        value: &T,
+        value: &Owned<T>,
         at: Timestamp,
     ) -> Result<Revealed, UseError> {
         self.decider().reveal(ctx, subject, value, at)

@@ -133,7 +133,7 @@ pub use custodian_derive::Personal;
 pub use error::{EnvelopeFault, Error, SealError, VaultError};
 pub use front::Custodian;
 pub use seal::Personal;
-pub use subject::SubjectId;
+pub use subject::{Owned, SubjectId};
 
 // The derive names paths from `::custodian`; this makes them resolve in the
 // crate's own tests too.

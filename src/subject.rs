@@ -84,6 +84,61 @@ impl fmt::Display for SubjectId {
     }
 }
 
+/// A PII value together with the subject it belongs to.
+///
+/// What [`Vault::open_owned`](crate::vault::Vault::open_owned) gives back
+/// (the owner is the subject the envelope was sealed for, checked by the
+/// key), and what a [reveal](crate::decision::Decider::reveal) takes, so
+/// that the consent check and the audit event go to the value's owner:
+/// revealing Bob's email while naming Carol is
+/// [`UseError::WrongSubject`](crate::decision::UseError::WrongSubject).
+///
+/// [`Owned::new`] binds a value where it is collected (a sign-up form the
+/// subject filled in themselves). `Debug` shows the value as the value's
+/// own `Debug` does (masked) and not the owner.
+///
+/// ```
+/// use custodian::{Owned, SubjectId, pii::Email};
+///
+/// let email = Owned::new(SubjectId::new("cus_ada"), Email::parse("ada@example.com")?);
+/// assert_eq!(email.owner().as_str(), "cus_ada");
+/// assert_eq!(format!("{email:?}"), "Owned(Email(a•••@example.com))");
+/// # Ok::<(), custodian::pii::PiiError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Owned<T> {
+    owner: SubjectId,
+    value: T,
+}
+
+impl<T> Owned<T> {
+    /// `value`, collected from `owner`.
+    pub fn new(owner: SubjectId, value: T) -> Self {
+        Self { owner, value }
+    }
+
+    /// Whose value it is.
+    pub fn owner(&self) -> &SubjectId {
+        &self.owner
+    }
+
+    /// The value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The value, without its owner.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Owned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Owned").field(&self.value).finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

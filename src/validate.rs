@@ -317,6 +317,130 @@ pub fn card_number_valid(digits: &[u8]) -> bool {
     luhn_valid(digits) && card_brand(digits).is_some()
 }
 
+/// The structure of a country's BBAN (the IBAN after its country code and
+/// check digits) as the SWIFT IBAN registry writes it, or `None` for a
+/// country without IBANs (ISO 3166-1 alpha-2, upper case).
+///
+/// The notation is the registry's: `8!n10!n` is 8 digits then 10 digits;
+/// `n` stands for digits, `a` for upper-case letters, `c` for either.
+///
+/// ```
+/// use custodian::validate::bban_format;
+///
+/// assert_eq!(bban_format(*b"GB"), Some("4!a6!n8!n"));
+/// assert_eq!(bban_format(*b"US"), None);
+/// ```
+pub fn bban_format(country: [u8; 2]) -> Option<&'static str> {
+    // SWIFT IBAN registry (89 countries), as python-stdnum's iban.dat
+    // transcribes it.
+    let format = match &country {
+        b"AD" => "4!n4!n12!c",          // Andorra
+        b"AE" => "3!n16!n",             // United Arab Emirates (The)
+        b"AL" => "8!n16!c",             // Albania
+        b"AT" => "5!n11!n",             // Austria
+        b"AZ" => "4!a20!c",             // Azerbaijan
+        b"BA" => "3!n3!n8!n2!n",        // Bosnia and Herzegovina
+        b"BE" => "3!n7!n2!n",           // Belgium
+        b"BG" => "4!a4!n2!n8!c",        // Bulgaria
+        b"BH" => "4!a14!c",             // Bahrain
+        b"BI" => "5!n5!n11!n2!n",       // Burundi
+        b"BR" => "8!n5!n10!n1!a1!c",    // Brazil
+        b"BY" => "4!c4!n16!c",          // Belarus
+        b"CH" => "5!n12!c",             // Switzerland
+        b"CR" => "4!n14!n",             // Costa Rica
+        b"CY" => "3!n5!n16!c",          // Cyprus
+        b"CZ" => "4!n16!n",             // Czechia
+        b"DE" => "8!n10!n",             // Germany
+        b"DJ" => "5!n5!n11!n2!n",       // Djibouti
+        b"DK" => "4!n9!n1!n",           // Denmark
+        b"DO" => "4!c20!n",             // Dominican Republic
+        b"EE" => "2!n14!n",             // Estonia
+        b"EG" => "4!n4!n17!n",          // Egypt
+        b"ES" => "4!n4!n1!n1!n10!n",    // Spain
+        b"FI" => "3!n11!n",             // Finland
+        b"FK" => "2!a12!n",             // Falkland Islands (Malvinas)
+        b"FO" => "4!n9!n1!n",           // Faroe Islands
+        b"FR" => "5!n5!n11!c2!n",       // France
+        b"GB" => "4!a6!n8!n",           // United Kingdom
+        b"GE" => "2!a16!n",             // Georgia
+        b"GI" => "4!a15!c",             // Gibraltar
+        b"GL" => "4!n9!n1!n",           // Greenland
+        b"GR" => "3!n4!n16!c",          // Greece
+        b"GT" => "4!c20!c",             // Guatemala
+        b"HN" => "4!a20!n",             // Honduras
+        b"HR" => "7!n10!n",             // Croatia
+        b"HU" => "3!n4!n1!n15!n1!n",    // Hungary
+        b"IE" => "4!a6!n8!n",           // Ireland
+        b"IL" => "3!n3!n13!n",          // Israel
+        b"IQ" => "4!a3!n12!n",          // Iraq
+        b"IS" => "4!n2!n6!n10!n",       // Iceland
+        b"IT" => "1!a5!n5!n12!c",       // Italy
+        b"JO" => "4!a4!n18!c",          // Jordan
+        b"KW" => "4!a22!c",             // Kuwait
+        b"KZ" => "3!n13!c",             // Kazakhstan
+        b"LB" => "4!n20!c",             // Lebanon
+        b"LC" => "4!a24!c",             // Saint Lucia
+        b"LI" => "5!n12!c",             // Liechtenstein
+        b"LT" => "5!n11!n",             // Lithuania
+        b"LU" => "3!n13!c",             // Luxembourg
+        b"LV" => "4!a13!c",             // Latvia
+        b"LY" => "3!n3!n15!n",          // Libya
+        b"MC" => "5!n5!n11!c2!n",       // Monaco
+        b"MD" => "2!c18!c",             // Moldova, Republic of
+        b"ME" => "3!n13!n2!n",          // Montenegro
+        b"MK" => "3!n10!c2!n",          // North Macedonia
+        b"MN" => "4!n12!n",             // Mongolia
+        b"MR" => "5!n5!n11!n2!n",       // Mauritania
+        b"MT" => "4!a5!n18!c",          // Malta
+        b"MU" => "4!a2!n2!n12!n3!n3!a", // Mauritius
+        b"NI" => "4!a20!n",             // Nicaragua
+        b"NL" => "4!a10!n",             // Netherlands (The)
+        b"NO" => "4!n6!n1!n",           // Norway
+        b"OM" => "3!n16!c",             // Oman
+        b"PK" => "4!a16!c",             // Pakistan
+        b"PL" => "8!n16!n",             // Poland
+        b"PS" => "4!a21!c",             // Palestine, State of
+        b"PT" => "4!n4!n11!n2!n",       // Portugal
+        b"QA" => "4!a21!c",             // Qatar
+        b"RO" => "4!a16!c",             // Romania
+        b"RS" => "3!n13!n2!n",          // Serbia
+        b"RU" => "9!n5!n15!c",          // Russian Federation
+        b"SA" => "2!n18!c",             // Saudi Arabia
+        b"SC" => "4!a2!n2!n16!n3!a",    // Seychelles
+        b"SD" => "2!n12!n",             // Sudan
+        b"SE" => "3!n16!n1!n",          // Sweden
+        b"SI" => "5!n8!n2!n",           // Slovenia
+        b"SK" => "4!n6!n10!n",          // Slovakia
+        b"SM" => "1!a5!n5!n12!c",       // San Marino
+        b"SO" => "4!n3!n12!n",          // Somalia
+        b"ST" => "4!n4!n11!n2!n",       // Sao Tome and Principe
+        b"SV" => "4!a20!n",             // El Salvador
+        b"TL" => "3!n14!n2!n",          // Timor-Leste
+        b"TN" => "2!n3!n13!n2!n",       // Tunisia
+        b"TR" => "5!n1!n16!c",          // Turkiye
+        b"UA" => "6!n19!c",             // Ukraine
+        b"VA" => "3!n15!n",             // Holy See
+        b"VG" => "4!a16!n",             // Virgin Islands (British)
+        b"XK" => "4!n10!n2!n",          // Kosovo
+        b"YE" => "4!a4!n18!c",          // Yemen
+        _ => return None,
+    };
+    Some(format)
+}
+
+/// The (count, class) groups of a registry BBAN format: `8!n10!n` splits
+/// at `!` into `8`, `n10`, `n`; each count is followed by its class.
+fn bban_groups(format: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let parts = || format.split('!');
+    parts().zip(parts().skip(1)).map(|(count, class)| {
+        let digits = count.trim_start_matches(|c: char| !c.is_ascii_digit());
+        (
+            digits.parse().unwrap_or(0),
+            class.bytes().next().unwrap_or(b'c'),
+        )
+    })
+}
+
 /// The IBAN length of a country (ISO 3166-1 alpha-2, upper case), from the
 /// SWIFT IBAN registry; `None` for a country without IBANs.
 ///
@@ -327,29 +451,46 @@ pub fn card_number_valid(digits: &[u8]) -> bool {
 /// assert_eq!(iban_length(*b"US"), None);
 /// ```
 pub fn iban_length(country: [u8; 2]) -> Option<usize> {
-    let len = match &country {
-        b"NO" => 15,
-        b"BE" => 16,
-        b"DK" | b"FI" | b"FK" | b"FO" | b"GL" | b"NL" | b"SD" => 18,
-        b"MK" | b"SI" => 19,
-        b"AT" | b"BA" | b"EE" | b"KZ" | b"LT" | b"LU" | b"MN" | b"XK" => 20,
-        b"CH" | b"HR" | b"LI" | b"LV" => 21,
-        b"BG" | b"BH" | b"CR" | b"DE" | b"GB" | b"GE" | b"IE" | b"ME" | b"RS" | b"VA" => 22,
-        b"AE" | b"GI" | b"IL" | b"IQ" | b"OM" | b"SO" | b"TL" => 23,
-        b"AD" | b"CZ" | b"ES" | b"MD" | b"PK" | b"RO" | b"SA" | b"SE" | b"SK" | b"TN" | b"VG" => 24,
-        b"LY" | b"PT" | b"ST" => 25,
-        b"IS" | b"TR" => 26,
-        b"BI" | b"DJ" | b"FR" | b"GR" | b"IT" | b"MC" | b"MR" | b"SM" => 27,
-        b"AL" | b"AZ" | b"BY" | b"CY" | b"DO" | b"GT" | b"HN" | b"HU" | b"LB" | b"NI" | b"PL"
-        | b"SV" => 28,
-        b"BR" | b"EG" | b"PS" | b"QA" | b"UA" => 29,
-        b"JO" | b"KW" | b"MU" | b"YE" => 30,
-        b"MT" | b"SC" => 31,
-        b"LC" => 32,
-        b"RU" => 33,
-        _ => return None,
-    };
-    Some(len)
+    bban_format(country).map(|format| 4 + bban_groups(format).map(|(n, _)| n).sum::<usize>())
+}
+
+/// Whether `bban` (compact, upper case) has the structure the registry
+/// prescribes for `country`: its length, and digits, letters or either at
+/// each position ([`bban_format`]).
+///
+/// ```
+/// use custodian::validate::bban_valid;
+///
+/// assert!(bban_valid(*b"GB", b"NWBK60161331926819"));
+/// assert!(!bban_valid(*b"GB", b"1WBK60161331926819")); // a digit where a letter goes
+/// assert!(!bban_valid(*b"US", b"123"));
+/// ```
+pub fn bban_valid(country: [u8; 2], bban: &[u8]) -> bool {
+    bban_format(country).is_some() && bban_misfit(country, bban).is_none()
+}
+
+/// Where `bban` first leaves its country's structure: the index of the
+/// first character of the wrong class, or the length where it ends early
+/// or runs on; `None` when it fits (or the country has no IBANs).
+pub(crate) fn bban_misfit(country: [u8; 2], bban: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for (count, class) in bban_groups(bban_format(country)?) {
+        let fits = |b: &u8| match class {
+            b'n' => b.is_ascii_digit(),
+            b'a' => b.is_ascii_uppercase(),
+            _ => b.is_ascii_digit() || b.is_ascii_uppercase(),
+        };
+        let group = bban.get(at..).unwrap_or_default();
+        let group = &group[..count.min(group.len())];
+        if let Some(i) = group.iter().position(|b| !fits(b)) {
+            return Some(at + i);
+        }
+        if group.len() < count {
+            return Some(bban.len());
+        }
+        at += count;
+    }
+    (at != bban.len()).then_some(at)
 }
 
 /// Whether `iban` (compact: no spaces, upper case) passes the ISO 13616
@@ -696,6 +837,60 @@ mod tests {
         assert!(!iban_valid(b"XX82WEST12345698765432"));
         assert!(!iban_valid(b"GB82west12345698765432"));
         assert!(!iban_mod97_valid(b"GB82"));
+    }
+
+    #[test]
+    fn iban_lengths_follow_from_the_bban_formats() {
+        // The lengths the redactor used before they were derived from the
+        // formats: the derivation must not change them.
+        let before = |country: &[u8; 2]| -> Option<usize> {
+            let len = match country {
+                b"NO" => 15,
+                b"BE" => 16,
+                b"DK" | b"FI" | b"FK" | b"FO" | b"GL" | b"NL" | b"SD" => 18,
+                b"MK" | b"SI" => 19,
+                b"AT" | b"BA" | b"EE" | b"KZ" | b"LT" | b"LU" | b"MN" | b"XK" => 20,
+                b"CH" | b"HR" | b"LI" | b"LV" => 21,
+                b"BG" | b"BH" | b"CR" | b"DE" | b"GB" | b"GE" | b"IE" | b"ME" | b"RS" | b"VA" => 22,
+                b"AE" | b"GI" | b"IL" | b"IQ" | b"OM" | b"SO" | b"TL" => 23,
+                b"AD" | b"CZ" | b"ES" | b"MD" | b"PK" | b"RO" | b"SA" | b"SE" | b"SK" | b"TN"
+                | b"VG" => 24,
+                b"LY" | b"PT" | b"ST" => 25,
+                b"IS" | b"TR" => 26,
+                b"BI" | b"DJ" | b"FR" | b"GR" | b"IT" | b"MC" | b"MR" | b"SM" => 27,
+                b"AL" | b"AZ" | b"BY" | b"CY" | b"DO" | b"GT" | b"HN" | b"HU" | b"LB" | b"NI"
+                | b"PL" | b"SV" => 28,
+                b"BR" | b"EG" | b"PS" | b"QA" | b"UA" => 29,
+                b"JO" | b"KW" | b"MU" | b"YE" => 30,
+                b"MT" | b"SC" => 31,
+                b"LC" => 32,
+                b"RU" => 33,
+                _ => return None,
+            };
+            Some(len)
+        };
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                assert_eq!(
+                    iban_length([a, b]),
+                    before(&[a, b]),
+                    "{}{}",
+                    a as char,
+                    b as char
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bban_misfits_are_located() {
+        assert_eq!(bban_misfit(*b"GB", b"NWBK60161331926819"), None);
+        assert_eq!(bban_misfit(*b"GB", b"NWBK6016133192681X"), Some(17));
+        assert_eq!(bban_misfit(*b"GB", b"NW1K60161331926819"), Some(2));
+        assert_eq!(bban_misfit(*b"GB", b"NWBK6016133192681"), Some(17));
+        assert_eq!(bban_misfit(*b"GB", b"NWBK601613319268190"), Some(18));
+        assert_eq!(bban_misfit(*b"GB", b"nWBK60161331926819"), Some(0));
+        assert!(!bban_valid(*b"XX", b""));
     }
 
     #[test]

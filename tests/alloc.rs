@@ -53,7 +53,7 @@ fn masked_display_and_debug_allocate_nothing() {
         Box::new(IpAddress::parse("2001:db8::1").expect("valid")),
         Box::new(IpAddress::parse("192.0.2.1").expect("valid")),
         Box::new(DateOfBirth::parse("1990-02-28").expect("valid")),
-        Box::new(NationalId::parse(IdScheme::Ssn, "US", "078-05-1120").expect("valid")),
+        Box::new(NationalId::parse(IdScheme::Ssn, "US", "123-45-6789").expect("valid")),
         Box::new(Credential::new(CredentialKind::Password, "hunter22".into()).expect("valid")),
         Box::new(Custom::<Ticket>::parse("T-1").expect("valid")),
     ];

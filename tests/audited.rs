@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use custodian::SubjectId;
 use custodian::access::AccessContext;
 use custodian::audit::{
     Action, Actor as AuditActor, AuditEvent, Auditor, CorrelationId, MemorySink, Outcome,
@@ -20,6 +19,7 @@ use custodian::pii::{CardNumber, Category, Email, PersonName};
 use custodian::policy::{Policy, PolicySchedule, marketplace};
 use custodian::purpose::{LawfulBasis, Purpose};
 use custodian::time::Timestamp;
+use custodian::{Owned, SubjectId};
 use proptest::prelude::*;
 
 const V1: PolicyVersion = PolicyVersion::new("1");
@@ -102,7 +102,10 @@ fn an_allowed_reveal_is_one_event_with_every_field() {
     let (agent, role, ticket) = support();
     let ctx = AccessContext::new(&agent, &role, Purpose::CustomerSupport, &ticket);
     let email = Email::parse("ada@example.com").unwrap();
-    let shown = w.decider().reveal(&ctx, &ada(), &email, t(100)).unwrap();
+    let shown = w
+        .decider()
+        .reveal(&ctx, &ada(), &Owned::new(ada(), email.clone()), t(100))
+        .unwrap();
     assert_eq!(shown.expose(), "ada@example.com");
 
     let e = w.only_event();
@@ -129,7 +132,10 @@ fn a_denied_reveal_is_audited_with_its_reason() {
     let (agent, role, ticket) = support();
     let ctx = AccessContext::new(&agent, &role, Purpose::CustomerSupport, &ticket);
     let card = CardNumber::parse("4242 4242 4242 4242").unwrap();
-    let err = w.decider().reveal(&ctx, &ada(), &card, t(100)).unwrap_err();
+    let err = w
+        .decider()
+        .reveal(&ctx, &ada(), &Owned::new(ada(), card.clone()), t(100))
+        .unwrap_err();
     assert!(
         matches!(err, UseError::Refused(Refusal::Denied(_))),
         "{err:?}"
@@ -153,7 +159,11 @@ fn a_reveal_by_an_unknown_role_is_audited_as_a_gap() {
     let intern = Role::new("intern");
     let ctx = AccessContext::new(&agent, &intern, Purpose::CustomerSupport, &ticket);
     let email = Email::parse("ada@example.com").unwrap();
-    assert!(w.decider().reveal(&ctx, &ada(), &email, t(1)).is_err());
+    assert!(
+        w.decider()
+            .reveal(&ctx, &ada(), &Owned::new(ada(), email.clone()), t(1))
+            .is_err()
+    );
     let e = w.only_event();
     assert_eq!(e.reason(), Some(RefusalReason::Gap(GapKind::UnknownRole)));
     assert_eq!(e.actor().role(), &intern);
@@ -291,7 +301,10 @@ fn a_failing_sink_blocks_reveals_disclosures_and_consent_changes() {
     let email = Email::parse("ada@example.com").unwrap();
 
     // The reveal would be allowed, but no event means no plaintext.
-    let err = w.decider().reveal(&ctx, &ada(), &email, t(1)).unwrap_err();
+    let err = w
+        .decider()
+        .reveal(&ctx, &ada(), &Owned::new(ada(), email.clone()), t(1))
+        .unwrap_err();
     assert!(matches!(err, UseError::Unaudited(_)), "{err:?}");
 
     let err = w
@@ -330,7 +343,11 @@ fn a_failing_sink_blocks_reveals_disclosures_and_consent_changes() {
 
     // Back up: the same calls go through.
     w.sink.set_available(true);
-    assert!(w.decider().reveal(&ctx, &ada(), &email, t(3)).is_ok());
+    assert!(
+        w.decider()
+            .reveal(&ctx, &ada(), &Owned::new(ada(), email.clone()), t(3))
+            .is_ok()
+    );
     assert!(w.ledger.give(&ada(), Purpose::Marketing, &how(3)).is_ok());
     assert_eq!(w.sink.len(), 2);
 }
@@ -340,8 +357,16 @@ fn a_store_failure_after_the_event_is_audited_as_failed() {
     let w = World::new();
     w.ledger.give(&ada(), Purpose::Marketing, &how(10)).unwrap();
     w.sink.take();
-    // Older than the latest event: the store refuses it.
-    assert!(w.ledger.give(&ada(), Purpose::Marketing, &how(5)).is_err());
+    // An import older than the latest event: the store refuses it.
+    let import = custodian::consent::ConsentEvent::new(
+        custodian::ids::ConsentEventId::random().unwrap(),
+        ada(),
+        Purpose::Marketing,
+        None,
+        custodian::consent::ConsentStatus::Given,
+        &how(5),
+    );
+    assert!(w.ledger.append(import).is_err());
     let outcomes: Vec<_> = w.sink.take().iter().map(|e| e.outcome()).collect();
     assert_eq!(outcomes, [Outcome::Done, Outcome::Failed]);
 }
@@ -406,14 +431,14 @@ proptest! {
         let ctx = AccessContext::new(&agent, &role, Purpose::CustomerSupport, &ticket);
         let mut errors = Vec::new();
         let d = w.decider();
-        match d.reveal(&ctx, &subject_id, &email, t(1)) {
+        match d.reveal(&ctx, &subject_id, &Owned::new(subject_id.clone(), email.clone()), t(1)) {
             Ok(shown) => prop_assert_eq!(shown.expose(), email.expose()),
             Err(e) => errors.push(format!("{e} {e:?}")),
         }
-        if let Err(e) = d.reveal(&ctx, &subject_id, &name, t(1)) {
+        if let Err(e) = d.reveal(&ctx, &subject_id, &Owned::new(subject_id.clone(), name.clone()), t(1)) {
             errors.push(format!("{e} {e:?}"));
         }
-        match d.reveal(&ctx, &subject_id, &card, t(1)) {
+        match d.reveal(&ctx, &subject_id, &Owned::new(subject_id.clone(), card.clone()), t(1)) {
             Ok(_) => prop_assert!(false, "support never sees cards"),
             Err(e) => errors.push(format!("{e} {e:?}")),
         }
@@ -477,48 +502,139 @@ mod front_door {
             .expect("every step was given")
     }
 
+    /// Every public operation of `Custodian` with an effect, and of the
+    /// vault and ledger it hands out, and the events each records in the
+    /// one sink the custodian was built with.
     #[test]
     fn every_effect_is_audited_through_the_front_door() {
+        use custodian::decision::{Actor, Use};
+        use custodian::seal::RevealReason;
+        use custodian::vault::Resealed;
+
         let sink = Arc::new(MemorySink::new());
-        let c = custodian(sink.clone());
+        let mut c = custodian(sink.clone());
         let keys = Pseudonymizer::from_vault(c.vault()).unwrap();
-        c.give_consent(&ada(), Purpose::Marketing, &how(1)).unwrap();
-        c.withdraw_consent(&ada(), Purpose::Marketing, &how(2))
-            .unwrap();
+        let mut seen = Vec::new();
+        let mut step = |name: &str, expected: &[Action], run: &mut dyn FnMut(&mut Custodian)| {
+            run(&mut c);
+            let events = sink.take();
+            let actions: Vec<_> = events.iter().map(|e| e.action()).collect();
+            assert_eq!(actions, expected, "{name}");
+            seen.extend(events);
+        };
+        let scope = KeyScope::subject(&ada());
+        let email = Email::parse("ada@example.com").unwrap();
         let (agent, role, ticket) = support();
         let ctx = AccessContext::new(&agent, &role, Purpose::CustomerSupport, &ticket);
-        let email = Email::parse("ada@example.com").unwrap();
-        assert!(c.reveal(&ctx, &ada(), &email, t(3)).is_ok());
-        assert!(
-            c.disclose(
-                &ada(),
-                &RecipientId::new("dhl"),
-                &[Category::Location],
-                Purpose::Shipping,
-                t(4)
-            )
-            .is_ok()
+
+        step("build", &[Action::PolicyActivated], &mut |_| {});
+        step("decide", &[], &mut |c| {
+            let ada = ada();
+            let mail = Use::new(
+                &ada,
+                &[Category::Contact],
+                Purpose::Marketing,
+                Actor::System,
+                t(1),
+            );
+            let _ = c.decide(&mail);
+        });
+        step("give_consent", &[Action::ConsentGranted], &mut |c| {
+            c.give_consent(&ada(), Purpose::Marketing, &how(1)).unwrap();
+        });
+        step("withdraw_consent", &[Action::ConsentWithdrawn], &mut |c| {
+            c.withdraw_consent(&ada(), Purpose::Marketing, &how(2))
+                .unwrap();
+        });
+        step("ledger().object", &[Action::ObjectionRecorded], &mut |c| {
+            c.ledger()
+                .object(&ada(), Purpose::Marketing, &how(2))
+                .unwrap();
+        });
+        step("reveal", &[Action::Reveal], &mut |c| {
+            assert!(
+                c.reveal(&ctx, &ada(), &Owned::new(ada(), email.clone()), t(3))
+                    .is_ok()
+            );
+        });
+        step("disclose", &[Action::Disclosure], &mut |c| {
+            let dhl = RecipientId::new("dhl");
+            assert!(
+                c.disclose(&ada(), &dhl, &[Category::Location], Purpose::Shipping, t(4))
+                    .is_ok()
+            );
+        });
+        let mut sealed = None;
+        step("vault().seal", &[], &mut |c| {
+            sealed = Some(c.vault().seal(&email, &scope, LOGIN).unwrap());
+        });
+        let sealed = sealed.unwrap();
+        step("vault().rotate_key", &[Action::KeyRotated], &mut |c| {
+            c.vault().rotate_key(&scope).unwrap();
+        });
+        let mut moved = None;
+        step("vault().reseal", &[Action::Resealed], &mut |c| match c
+            .vault()
+            .reseal::<Email>(&sealed, &scope, LOGIN)
+            .unwrap()
+        {
+            Resealed::Moved(envelope) => moved = Some(envelope),
+            other => panic!("{other:?}"),
+        });
+        step(
+            "vault().retire_key_version",
+            &[Action::KeyRetired],
+            &mut |c| {
+                c.vault().retire_key_version(&scope, 1).unwrap();
+            },
         );
-        c.forget_subject(&ada(), t(5)).unwrap();
-        let events = sink.take();
-        let actions: Vec<_> = events.iter().map(|e| e.action()).collect();
-        assert_eq!(
-            actions,
-            [
-                Action::PolicyActivated,
-                Action::ConsentGranted,
-                Action::ConsentWithdrawn,
-                Action::Reveal,
-                Action::Disclosure,
-                Action::Erasure
-            ]
+        step(
+            "vault().rewrap_data_keys",
+            &[Action::KeysRewrapped],
+            &mut |c| {
+                c.vault().rewrap_data_keys(10).unwrap();
+            },
         );
-        assert_eq!(events[0].policy_version(), Some(&V1));
-        // Pseudonyms are keyed by the vault's audit key.
+        step("revealed export", &[Action::ExportProduced], &mut |c| {
+            let export = c
+                .vault()
+                .subject(&ada())
+                .revealed(RevealReason::SubjectAccess)
+                .run(|| serde_json::to_string(&email));
+            assert!(export.unwrap().contains("ada@example.com"));
+        });
+        step(
+            "forget_subject",
+            &[Action::Erasure, Action::SubjectKeyForgotten],
+            &mut |c| {
+                c.forget_subject(&ada(), t(5)).unwrap();
+            },
+        );
+        step(
+            "vault().reinstate",
+            &[Action::SubjectKeyReinstated],
+            &mut |c| {
+                c.vault().reinstate(&ada()).unwrap();
+            },
+        );
+        step("vault().forget", &[Action::SubjectKeyForgotten], &mut |c| {
+            c.vault().forget(&ada()).unwrap();
+        });
+        step("set_policy", &[Action::PolicyActivated], &mut |c| {
+            let v2 = PolicyVersion::new("2");
+            let next = marketplace().build(v2, t(10)).unwrap();
+            c.set_policy(PolicySchedule::new(vec![policy(), next]).unwrap())
+                .unwrap();
+        });
+        assert!(moved.is_some());
+        // Pseudonyms are keyed by the vault's audit key, in the custodian's
+        // events and the vault's alike.
+        let ada_events = seen.iter().filter(|e| e.subject().is_some()).count();
+        assert!(ada_events >= 10, "{ada_events}");
         assert!(
-            events[1..]
-                .iter()
-                .all(|e| e.subject() == Some(&keys.subject("cus_ada")))
+            seen.iter()
+                .filter_map(|e| e.subject())
+                .all(|s| *s == keys.subject("cus_ada"))
         );
     }
 
@@ -544,7 +660,17 @@ mod front_door {
                 .unwrap()
                 .is_erased()
         );
-        assert_eq!(sink.len(), 2); // the activation and the erasure
+        // The activation, the erasure, and the vault's own key event: the
+        // front door's sink hears the vault too.
+        let actions: Vec<_> = sink.events().iter().map(|e| e.action()).collect();
+        assert_eq!(
+            actions,
+            [
+                Action::PolicyActivated,
+                Action::Erasure,
+                Action::SubjectKeyForgotten
+            ]
+        );
     }
 
     #[test]

@@ -292,3 +292,49 @@ fn auditor() -> custodian::audit::Auditor {
         custodian::audit::Pseudonymizer::from_bytes([3; 32]),
     )
 }
+
+#[test]
+fn a_withdrawal_is_never_lost_to_clock_skew_between_writers() {
+    use custodian::consent::{ConsentLedger, ConsentStatus, MemoryStore, Scope};
+    use std::sync::Arc;
+
+    let store = Arc::new(MemoryStore::new());
+    // Two app servers over one store; B's clock is 100 ms behind A's.
+    let a = ConsentLedger::new(Arc::clone(&store), auditor());
+    let b = ConsentLedger::new(Arc::clone(&store), auditor());
+    let ada = SubjectId::new("cus_ada");
+    let at = |millis| {
+        Collection::new(
+            V1,
+            Timestamp::from_unix_millis(millis).expect("in range"),
+            CollectionMethod::WebForm,
+            Jurisdiction::new("DE"),
+        )
+    };
+    a.give(&ada, Purpose::Marketing, &at(1_700_000_000_100))
+        .expect("give");
+    b.withdraw(&ada, Purpose::Marketing, &at(1_700_000_000_000))
+        .expect("a withdrawal from the slower clock is recorded");
+
+    let state = a
+        .state(&ada, Scope::purpose(Purpose::Marketing))
+        .expect("state")
+        .expect("some state");
+    assert_eq!(state.status, ConsentStatus::Withdrawn);
+    let history = b.history(&ada).expect("history");
+    let times: Vec<u64> = history.iter().map(|e| e.time().unix_millis()).collect();
+    // Recorded after the grant, at the grant's time: never before it.
+    assert_eq!(times, [1_700_000_000_100, 1_700_000_000_100]);
+    assert_eq!(history[1].status(), ConsentStatus::Withdrawn);
+
+    // Imports keep their own times, so an out-of-order one is still refused.
+    let import = custodian::consent::ConsentEvent::new(
+        custodian::ids::ConsentEventId::random().expect("rng"),
+        ada.clone(),
+        Purpose::Marketing,
+        None,
+        ConsentStatus::Given,
+        &at(1_600_000_000_000),
+    );
+    assert!(a.append(import).is_err());
+}

@@ -99,4 +99,10 @@ fn forgetting_through_the_default_erases_records() {
         .run(|| serde_json::from_str::<Customer>(&json))
         .expect_err("erased");
     assert!(err.seal_error().is_some_and(|e| e.is_shredded()), "{err:?}");
+
+    // Written back later, by a framework, outside every scope: refused,
+    // not sealed under a fresh key.
+    let err = serde_json::to_string(&bob).expect_err("forgotten");
+    assert!(err.to_string().contains("was erased"), "{err}");
+    assert!(!err.to_string().contains("bob@"), "{err}");
 }

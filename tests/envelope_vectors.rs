@@ -83,19 +83,22 @@ fn vectors_open_through_the_public_api() {
     for record in &file.records {
         let id: [u8; 16] = unhex(&record.key_id).try_into().expect("16 bytes");
         store
-            .create(KeyRecord {
-                id: KeyId::from_bytes(id),
-                scope: scope(record),
-                versions: vec![DataKeyVersion {
-                    version: record.version,
-                    state: KeyState::Active,
-                    root_version: file.root_version,
-                    wrapped: unhex(&record.wrapped),
-                    encryptions: 0,
-                }],
-                revision: 0,
-                created_at: 0,
-            })
+            .create(
+                KeyRecord {
+                    id: KeyId::from_bytes(id),
+                    scope: scope(record),
+                    versions: vec![DataKeyVersion {
+                        version: record.version,
+                        state: KeyState::Active,
+                        root_version: file.root_version,
+                        wrapped: unhex(&record.wrapped),
+                        encryptions: 0,
+                    }],
+                    revision: 0,
+                    created_at: 0,
+                },
+                None,
+            )
             .expect("store");
     }
     let vault = Vault::builder()

@@ -83,6 +83,13 @@ fn order(buyer: &str, seller: &str) -> Order {
     }
 }
 
+fn ada_and_bob() -> Vec<Customer> {
+    vec![
+        customer("ada", "ada@example.com"),
+        customer("bob", "bob@example.com"),
+    ]
+}
+
 /// The batch bug: inside Ada's scope, a list of Ada's and Bob's
 /// records sealed Bob's email under Ada's key, so forgetting Bob left it
 /// readable. A record names its subject, and seals under it.
@@ -90,10 +97,7 @@ fn order(buyer: &str, seller: &str) -> Order {
 fn regression_batch_in_one_subjects_scope_seals_each_record_under_its_own_key() {
     let vault = vault();
     let (ada, bob) = (SubjectId::new("ada"), SubjectId::new("bob"));
-    let batch = vec![
-        customer("ada", "ada@example.com"),
-        customer("bob", "bob@example.com"),
-    ];
+    let batch = ada_and_bob();
     let json = vault
         .subject(&ada)
         .run(|| serde_json::to_string(&batch))
@@ -194,6 +198,127 @@ fn a_nested_record_seals_under_its_own_subject() {
         )
         .is_shredded()
     );
+}
+
+/// Forgetting is permanent through the derive too: a stale record of a
+/// forgotten subject written back — alone, in a batch, nested in another
+/// subject's record, in any scope — fails with `Shredded` instead of
+/// sealing under a fresh key, until the subject is reinstated.
+#[test]
+fn regression_a_record_of_a_forgotten_subject_does_not_seal() {
+    let vault = vault();
+    let (ada, bob) = (SubjectId::new("ada"), SubjectId::new("bob"));
+    let batch = ada_and_bob();
+    let before = vault
+        .records()
+        .run(|| serde_json::to_string(&batch[1]))
+        .expect("seal");
+    vault.forget(&bob).expect("forget");
+
+    for scope in [vault.records(), vault.subject(&ada)] {
+        let err = seal_error(scope.run(|| serde_json::to_string(&batch)));
+        assert!(err.is_shredded(), "{err:?}");
+        assert!(!err.to_string().contains("bob@"), "{err}");
+        assert!(seal_error(scope.run(|| postcard::to_stdvec(&batch[1]))).is_shredded());
+    }
+    vault
+        .records()
+        .run(|| serde_json::to_string(&batch[0]))
+        .expect("ada's record still seals");
+
+    let nested = order("ada", "bob");
+    let err = seal_error(vault.records().run(|| serde_json::to_string(&nested)));
+    assert!(err.is_shredded(), "the seller is forgotten: {err:?}");
+
+    // The refused writes created no key: the old value stays erased, and a
+    // reinstated Bob is a new person whose new values open.
+    vault.reinstate(&bob).expect("reinstate");
+    let after = vault
+        .records()
+        .run(|| serde_json::to_string(&batch[1]))
+        .expect("seals again");
+    let load = |json: &str| {
+        vault
+            .records()
+            .run(|| serde_json::from_str::<Customer>(json))
+    };
+    assert!(seal_error(load(&before)).is_shredded());
+    assert_eq!(load(&after).expect("opens"), batch[1]);
+}
+
+/// A value a record sealed opens with its owner through
+/// `Vault::open_owned`: under the record's own subject only, so a reveal
+/// naming the buyer for the seller's contact is refused.
+#[test]
+fn values_sealed_by_a_record_open_owned_by_its_subject() {
+    use custodian::access::AccessContext;
+    use custodian::audit::{Auditor, MemorySink, Pseudonymizer};
+    use custodian::consent::ConsentLedger;
+    use custodian::decision::{Decider, UseError};
+    use custodian::ids::{PolicyVersion, Reference, Role, StaffId};
+    use custodian::policy::{PolicySchedule, marketplace};
+    use custodian::purpose::Purpose;
+    use custodian::time::Timestamp;
+
+    let vault = vault();
+    let (ada, shop) = (SubjectId::new("ada"), SubjectId::new("shop_9"));
+    let json = vault
+        .records()
+        .run(|| serde_json::to_string(&order("ada", "shop_9")))
+        .expect("seal");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let envelope = |v: &serde_json::Value| {
+        custodian::vault::Envelope::from_text(v.as_str().expect("sealed")).expect("envelope")
+    };
+    let (receipt, contact) = (
+        envelope(&value["receipt_to"]),
+        envelope(&value["seller"]["contact"]),
+    );
+    const RECEIPT: FieldLabel = FieldLabel::new("order.receipt_email");
+    const CONTACT: FieldLabel = FieldLabel::new("seller.contact");
+
+    let receipt = vault
+        .open_owned::<Email>(&receipt, &ada, RECEIPT)
+        .expect("opens")
+        .present()
+        .cloned()
+        .expect("present");
+    assert_eq!(receipt.owner(), &ada);
+    assert!(vault.open_owned::<Email>(&contact, &ada, CONTACT).is_err());
+    let contact = vault
+        .open_owned::<Email>(&contact, &shop, CONTACT)
+        .expect("opens")
+        .present()
+        .cloned()
+        .expect("present");
+    assert_eq!(contact.owner(), &shop);
+    assert_eq!(contact.value().expose(), "shop@example.com");
+
+    let schedule = PolicySchedule::single(
+        marketplace()
+            .build(PolicyVersion::new("1"), Timestamp::EPOCH)
+            .expect("policy"),
+    );
+    let sink = std::sync::Arc::new(MemorySink::new());
+    let ledger = ConsentLedger::in_memory(Auditor::new(
+        std::sync::Arc::clone(&sink),
+        Pseudonymizer::from_bytes([1; 32]),
+    ));
+    let decider = Decider::new(&schedule, &ledger);
+    let (agent, role, ticket) = (
+        StaffId::new("staff:7"),
+        Role::new("support_agent"),
+        Reference::new("ticket:1"),
+    );
+    let ctx = AccessContext::new(&agent, &role, Purpose::CustomerSupport, &ticket);
+    let now = Timestamp::now();
+    assert!(matches!(
+        decider.reveal(&ctx, &ada, &contact, now),
+        Err(UseError::WrongSubject)
+    ));
+    assert!(sink.is_empty(), "refused before any audit event");
+    let revealed = decider.reveal(&ctx, &ada, &receipt, now).expect("allowed");
+    assert_eq!(revealed.expose(), "buyer@example.com");
 }
 
 #[test]
@@ -838,6 +963,17 @@ proptest! {
                 other => other,
             };
             prop_assert_eq!(now, expected);
+        }
+
+        // The stale original, written back, is refused whenever it holds a
+        // value of a forgotten subject: forgetting is permanent.
+        let holds_forgotten = before.fields().iter().any(|f| forgotten.contains(f.subject().as_str()));
+        match scope.run(|| serde_json::to_string(&tree)) {
+            Ok(_) => prop_assert!(!holds_forgotten),
+            Err(err) => {
+                prop_assert!(holds_forgotten);
+                prop_assert!(err.seal_error().is_some_and(SealError::is_shredded), "{:?}", err);
+            }
         }
 
         // Written again, erased values keep their envelopes: the record

@@ -6,8 +6,8 @@
 use proptest::prelude::*;
 
 use custodian::pii::{
-    CardNumber, DateOfBirth, Email, Iban, IdScheme, IpAddress, NationalId, PersonName, Phone,
-    PostalAddress,
+    CardNumber, CountryCode, DateOfBirth, Email, Iban, IdScheme, IpAddress, NationalId, PersonName,
+    Phone, PhoneType, PostalAddress, Reason,
 };
 
 /// The check digit that makes `payload` Luhn-valid.
@@ -38,6 +38,18 @@ fn german_iban(bban: &str) -> String {
     format!("DE{:02}{bban}", 98 - rem)
 }
 
+/// Digits after the `+` of numbers valid in their plans (checked against
+/// libphonenumber): French and Italian mobiles, Berlin and three US area
+/// codes.
+fn valid_phone_digits() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "336[0-24-8][0-9]{7}",
+        "393[1-9][0-9]{8}",
+        "4930[1-9][0-9]{7}",
+        "1(212|415|646)[2-9][0-9]{6}",
+    ]
+}
+
 fn digits_in(s: &str) -> usize {
     s.chars().filter(char::is_ascii_digit).count()
 }
@@ -61,7 +73,7 @@ proptest! {
     }
 
     #[test]
-    fn phone_mask_shows_at_most_four_digits(digits in "[1-9][0-9]{7,14}") {
+    fn phone_mask_shows_at_most_four_digits(digits in valid_phone_digits()) {
         let phone = Phone::parse(&format!("+{digits}")).unwrap();
         for shown in [phone.to_string(), format!("{phone:?}")] {
             prop_assert_eq!(digits_in(&shown), 4);
@@ -69,6 +81,42 @@ proptest! {
             prop_assert!(shown.contains(last4));
         }
         prop_assert_eq!(Phone::parse(phone.expose()).unwrap(), phone);
+    }
+
+    #[test]
+    fn phone_separators_do_not_change_the_number(
+        digits in valid_phone_digits(),
+        cuts in prop::collection::vec((0_usize..16, prop::sample::select(vec![" ", "-", ".", "/", "(", ")", "\u{a0}"])), 0..6),
+    ) {
+        let plain = Phone::parse(&format!("+{digits}")).unwrap();
+        let mut written = digits.clone();
+        // Separators go between digits, after the first (a `(` before the
+        // calling code would still be fine, but keep the + in front).
+        for (at, sep) in cuts {
+            let at = 1 + at % digits.len();
+            if written.is_char_boundary(at) {
+                written.insert_str(at, sep);
+            }
+        }
+        let phone = Phone::parse(&format!("+{written}")).unwrap();
+        prop_assert_eq!(phone.expose(), plain.expose());
+    }
+
+    #[test]
+    fn phone_with_a_letter_is_refused(digits in valid_phone_digits(), at in 0_usize..16, letter in "[a-zA-Z]") {
+        let mut written = digits.clone();
+        written.insert_str(1 + at % digits.len(), &letter);
+        let reason = Phone::parse(&format!("+{written}")).unwrap_err().reason();
+        prop_assert!(matches!(reason, Reason::InvalidCharacter { .. }), "{:?}", reason);
+    }
+
+    #[test]
+    fn french_national_and_international_forms_agree(nsn in "6[0-24-8][0-9]{7}") {
+        let fr = CountryCode::parse("FR").unwrap();
+        let national = Phone::parse_in(&format!("0{nsn}"), fr).unwrap();
+        prop_assert_eq!(national.expose(), format!("+33{nsn}"));
+        prop_assert_eq!(national.region(), Some(fr));
+        prop_assert_eq!(national.number_type(), PhoneType::Mobile);
     }
 
     #[test]
@@ -152,9 +200,28 @@ proptest! {
     #[test]
     fn ssn_mask_shows_at_most_four_digits(area in 1_u16..900, group in 1_u8..100, serial in 1_u16..10_000) {
         prop_assume!(area != 666);
+        // The SSA's advertising numbers are refused on purpose.
+        prop_assume!(![(78, 5, 1120), (219, 9, 9999), (457, 55, 5462)].contains(&(area, group, serial)));
         let id = NationalId::parse(IdScheme::Ssn, "US", &format!("{area:03}-{group:02}-{serial:04}")).unwrap();
         prop_assert_eq!(id.to_string(), format!("US SSN •••{serial:04}"));
         prop_assert_eq!(NationalId::parse(IdScheme::Ssn, "US", id.expose()).unwrap(), id);
+    }
+
+    #[test]
+    fn ssn_separators_other_than_the_two_dashes_are_refused(
+        digits in "[1-5][0-9]{2}[1-9][0-9][1-9][0-9]{3}",
+        at in 1_usize..9,
+        sep in prop::sample::select(vec![".", "/", " ", "-", "_", "--"]),
+    ) {
+        let (a, rest) = digits.split_at(3);
+        let (g, s) = rest.split_at(2);
+        let mut written = format!("{a}{g}{s}");
+        // Inside the number: surrounding whitespace is trimmed.
+        written.insert_str(at, sep);
+        // Only a single dash after the area or the group is a layout.
+        let layout = sep == "-" && (at == 3 || at == 5);
+        let parsed = NationalId::parse(IdScheme::Ssn, "US", &written);
+        prop_assert_eq!(parsed.is_ok(), layout, "{}", written);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use custodian::pii::Email;
 use custodian::vault::{
     Envelope, FieldLabel, KeyId, KeyRecord, KeyScope, KeyStore, MemoryKeyStore, Resealed, RootKey,
-    RootKeyRing, StoredKey, Tombstone, Vault,
+    RootKeyRing, ScopeTag, StoredKey, Tombstone, Vault,
 };
 use custodian::{SealError, SubjectId, VaultError};
 
@@ -98,8 +98,12 @@ impl KeyStore for GatedStore {
         self.pass(Hold::Load);
         Ok(loaded)
     }
-    fn create(&self, record: KeyRecord) -> Result<KeyRecord, VaultError> {
-        self.inner.create(record)
+    fn create(
+        &self,
+        record: KeyRecord,
+        forgotten: Option<&ScopeTag>,
+    ) -> Result<KeyRecord, VaultError> {
+        self.inner.create(record, forgotten)
     }
     fn update(&self, record: &KeyRecord) -> Result<(), VaultError> {
         self.inner.update(record)
@@ -115,10 +119,15 @@ impl KeyStore for GatedStore {
     }
 }
 
+/// A vault over `store`; every vault of a test shares one root key, as
+/// the processes of one host do.
 fn vault_over(store: &Arc<GatedStore>) -> Vault {
     Vault::builder()
         .build(
-            Arc::new(RootKeyRing::new(1, RootKey::generate().expect("rng"))),
+            Arc::new(RootKeyRing::new(
+                1,
+                RootKey::from_bytes(&[42; 32]).expect("32 bytes"),
+            )),
             Arc::clone(store) as Arc<dyn KeyStore>,
         )
         .expect("vault")
@@ -129,17 +138,15 @@ fn email() -> Email {
 }
 
 /// After the race: the old value reads as erased, and nothing new is
-/// sealed under the destroyed key.
+/// sealed for the forgotten subject, under the destroyed key or a new one.
 fn assert_erasure_held(vault: &Vault, sealed: &Envelope, ada: &KeyScope) {
     let reopened = vault.open::<Email>(sealed, ada, LABEL).expect("open");
     assert!(reopened.is_erased(), "a forgotten subject's value opened");
-    if let Ok(fresh) = vault.seal(&email(), ada, LABEL) {
-        assert_ne!(
-            fresh.key_id(),
-            sealed.key_id(),
-            "sealed under a destroyed key"
-        );
-    }
+    let again = vault.seal(&email(), ada, LABEL);
+    assert!(
+        again.as_ref().is_err_and(SealError::is_shredded),
+        "{again:?}"
+    );
 }
 
 /// Seals for Ada, then opens the value on another thread whose store read
@@ -195,10 +202,7 @@ fn a_seal_in_flight_during_forget_is_refused() {
     vault.forget(&SubjectId::new("ada")).expect("forget");
     store.release();
     let late = writer.join().expect("writer");
-    assert!(
-        matches!(late, Err(SealError::Vault(VaultError::Destroyed))),
-        "{late:?}"
-    );
+    assert!(late.as_ref().is_err_and(SealError::is_shredded), "{late:?}");
     assert_erasure_held(&vault, &sealed, &ada);
 }
 
@@ -302,4 +306,47 @@ fn tombstones_hold_no_subject_id() {
     let text = format!("{tombstone:?} {}", tombstone.scope);
     assert!(!text.contains("cust_8f3a_unique"), "{text}");
     assert!(!tombstone.scope.as_bytes().windows(4).any(|w| w == b"cust"));
+}
+
+#[test]
+fn forgetting_is_permanent_until_an_audited_reinstatement() {
+    let store = Arc::new(GatedStore::default());
+    let vault = vault_over(&store);
+    let id = SubjectId::new("ada");
+    let ada = KeyScope::subject(&id);
+    let before = vault.seal(&email(), &ada, LABEL).expect("seal");
+    vault.forget(&id).expect("forget");
+    // A stale struct written back after erasure, in this process and in
+    // one that never cached anything about Ada.
+    for vault in [vault.clone(), vault_over(&store)] {
+        let stale = vault.seal(&email(), &ada, LABEL);
+        assert!(
+            stale.as_ref().is_err_and(SealError::is_shredded),
+            "{stale:?}"
+        );
+    }
+    assert!(store.inner.find(&ada).expect("find").is_none());
+
+    vault.reinstate(&id).expect("reinstate");
+    let after = vault.seal(&email(), &ada, LABEL).expect("a new person");
+    assert_ne!(after.key_id(), before.key_id());
+    assert!(
+        vault
+            .open::<Email>(&after, &ada, LABEL)
+            .expect("open")
+            .present()
+            .is_some()
+    );
+    assert!(
+        vault
+            .open::<Email>(&before, &ada, LABEL)
+            .expect("open")
+            .is_erased()
+    );
+    // Reinstating a live subject changes nothing.
+    vault.reinstate(&id).expect("idempotent");
+    assert_eq!(
+        vault.seal(&email(), &ada, LABEL).expect("seal").key_id(),
+        after.key_id()
+    );
 }

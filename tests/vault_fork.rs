@@ -17,7 +17,7 @@ use custodian::VaultError;
 use custodian::pii::Email;
 use custodian::vault::{
     Envelope, FieldLabel, KeyId, KeyRecord, KeyScope, KeyStore, MemoryKeyStore, RootKey,
-    RootKeyRing, StoredKey, Tombstone, Vault,
+    RootKeyRing, ScopeTag, StoredKey, Tombstone, Vault,
 };
 
 const LABEL: FieldLabel = FieldLabel::new("customer.email");
@@ -39,8 +39,12 @@ impl KeyStore for CountingStore {
     fn load(&self, id: &KeyId) -> Result<Option<StoredKey>, VaultError> {
         self.inner.load(id)
     }
-    fn create(&self, record: KeyRecord) -> Result<KeyRecord, VaultError> {
-        self.inner.create(record)
+    fn create(
+        &self,
+        record: KeyRecord,
+        forgotten: Option<&ScopeTag>,
+    ) -> Result<KeyRecord, VaultError> {
+        self.inner.create(record, forgotten)
     }
     fn update(&self, record: &KeyRecord) -> Result<(), VaultError> {
         self.inner.update(record)

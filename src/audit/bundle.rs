@@ -229,8 +229,9 @@ impl ConsistencyBundle {
     /// Checks that `old` (a checkpoint the auditor already trusts) is a
     /// prefix of this bundle's checkpoint.
     ///
-    /// An `old` of size 0 is accepted with an empty proof: every tree
-    /// extends the empty tree (the witness protocol's first contact).
+    /// An `old` of size 0 (with the empty root) is accepted with an empty
+    /// proof, `old 0`: every tree extends the empty tree (the witness
+    /// protocol's first contact). See [`ConsistencyProof::verify`].
     ///
     /// # Errors
     ///
@@ -245,13 +246,6 @@ impl ConsistencyBundle {
         }
         if old.size() != self.proof.old_size() {
             return Err(ProofError::SizeOrder.into());
-        }
-        if old.size() == 0 {
-            return if self.proof.path().is_empty() {
-                Ok(())
-            } else {
-                Err(ProofError::WrongLength.into())
-            };
         }
         Ok(self.proof.verify(&old.root(), &new.root())?)
     }
@@ -338,8 +332,22 @@ mod tests {
             back.verify_from(old_cp.checkpoint()).unwrap();
         }
         let empty = signer.sign(0, merkle::empty_root(), Timestamp::EPOCH);
-        let b = ConsistencyBundle::new(ConsistencyProof::new(0, 13, vec![]), new).unwrap();
-        b.verify_from(empty.checkpoint()).unwrap();
+        let b =
+            ConsistencyBundle::new(tree.consistency_proof(0, 13).unwrap(), new.clone()).unwrap();
+        assert!(b.to_text().starts_with("old 0\n\n"), "{}", b.to_text());
+        let back = ConsistencyBundle::parse(&b.to_text(), &signer.verifier()).unwrap();
+        back.verify_from(empty.checkpoint()).unwrap();
+        // A "size 0" checkpoint with some other root is not the empty tree.
+        let bogus = signer.sign(0, tree.root(), Timestamp::EPOCH);
+        assert_eq!(
+            back.verify_from(bogus.checkpoint()),
+            Err(ProofError::RootMismatch.into())
+        );
+        let padded = ConsistencyBundle::new(ConsistencyProof::new(0, 13, vec![tree.root()]), new);
+        assert_eq!(
+            padded.unwrap().verify_from(empty.checkpoint()),
+            Err(ProofError::WrongLength.into())
+        );
     }
 
     #[test]

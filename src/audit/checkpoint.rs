@@ -135,6 +135,37 @@ fn key_id(name: &str, key: &VerifyingKey) -> u32 {
 /// The log's signing key, with its name.
 ///
 /// `Debug` shows the name and key id only; the secret is zeroized on drop.
+///
+/// # Threads
+///
+/// A signer is `Send + Sync` and [`sign`](CheckpointSigner::sign) takes
+/// `&self`, so threads can share one behind an [`Arc`](std::sync::Arc):
+/// that keeps a single copy of the secret in memory. `Clone` makes an
+/// independent copy instead (for a [`FileLog`](super::FileLog), which owns
+/// its signer, and a witness-facing service that signs too); every copy is
+/// zeroized when dropped. Ed25519 signatures are deterministic, so copies
+/// sign the same tree head identically.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use custodian::audit::{CheckpointSigner, merkle};
+/// use custodian::time::Timestamp;
+///
+/// let signer = Arc::new(CheckpointSigner::from_secret_bytes("shop.example/audit", [1; 32])?);
+/// let threads: Vec<_> = (0..4u64)
+///     .map(|size| {
+///         let signer = Arc::clone(&signer);
+///         std::thread::spawn(move || signer.sign(size, merkle::empty_root(), Timestamp::EPOCH))
+///     })
+///     .collect();
+/// for thread in threads {
+///     let signed = thread.join().expect("signing does not panic");
+///     signed.verify(&signer.verifier())?;
+/// }
+/// # Ok::<(), custodian::audit::CheckpointError>(())
+/// ```
+#[derive(Clone)]
 pub struct CheckpointSigner {
     name: String,
     key: SigningKey,
@@ -270,6 +301,13 @@ impl CheckpointVerifier {
     /// Parses the verifier-key form `<name>+<key id hex>+<base64(0x01 ||
     /// public key)>`.
     ///
+    /// The form is split at its first two `+` only, as Go's
+    /// `golang.org/x/mod/sumdb/note` does: standard base64 uses `+` and
+    /// `/`, so about half of all keys have a `+` in their last field. The
+    /// key id is 8 lower-case hex digits (as written by
+    /// [`to_vkey`](CheckpointVerifier::to_vkey) and by Go), and the base64
+    /// must be canonical (padded, no stray bits).
+    ///
     /// # Errors
     ///
     /// [`CheckpointError::Malformed`] (`verifier key`) if the form, the
@@ -279,10 +317,10 @@ impl CheckpointVerifier {
         let malformed = CheckpointError::Malformed {
             what: "verifier key",
         };
-        let mut parts = vkey.split('+');
-        let (Some(name), Some(id), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // Names cannot hold `+` and key ids are hex, so the first two `+`
+        // end those fields; the base64 key after them may hold `+` itself.
+        let mut parts = vkey.splitn(3, '+');
+        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(malformed);
         };
         let id_ok = id.len() == 8 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
@@ -496,6 +534,71 @@ impl fmt::Debug for SignedCheckpoint {
     }
 }
 
+/// Two checkpoints of one log, both signed, committing to different trees
+/// of the same size: the log showed two histories (a split view). Exposing
+/// this is what a transparency log is for, so it is never reported as a
+/// mere mismatch.
+///
+/// Both checkpoints are kept as evidence. Their notes and the log's
+/// verifier key convince anyone: each signature verifies, and an
+/// append-only log has exactly one root per size.
+///
+/// # Examples
+///
+/// ```
+/// use custodian::audit::{CheckpointSigner, Equivocation, merkle};
+/// use custodian::time::Timestamp;
+///
+/// let signer = CheckpointSigner::from_secret_bytes("shop.example/audit", [1; 32])?;
+/// let honest = signer.sign(1, merkle::leaf_hash(b"entry"), Timestamp::EPOCH);
+/// let forked = signer.sign(1, merkle::leaf_hash(b"other entry"), Timestamp::EPOCH);
+///
+/// let evidence = Equivocation::between(&honest, &forked).expect("same size, two roots");
+/// assert_eq!(evidence.size(), 1);
+/// assert_eq!(evidence.first(), &honest);
+/// assert!(Equivocation::between(&honest, &honest).is_none());
+/// # Ok::<(), custodian::audit::CheckpointError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "equivocation: the log signed two different trees of size {}",
+    pair[0].checkpoint.size
+)]
+pub struct Equivocation {
+    // Boxed: two notes would make every `Result` carrying this large.
+    pair: Box<[SignedCheckpoint; 2]>,
+}
+
+impl Equivocation {
+    /// The equivocation between `first` and `second`, if they are one:
+    /// the same origin, the same size, different roots.
+    ///
+    /// Both were checked against a key the caller trusts for that origin
+    /// when they were parsed (that is what a [`SignedCheckpoint`] is).
+    pub fn between(first: &SignedCheckpoint, second: &SignedCheckpoint) -> Option<Self> {
+        let (a, b) = (&first.checkpoint, &second.checkpoint);
+        let equivocates = a.origin == b.origin && a.size == b.size && a.root != b.root;
+        equivocates.then(|| Self {
+            pair: Box::new([first.clone(), second.clone()]),
+        })
+    }
+
+    /// The first checkpoint.
+    pub fn first(&self) -> &SignedCheckpoint {
+        &self.pair[0]
+    }
+
+    /// The second checkpoint: same origin and size, another root.
+    pub fn second(&self) -> &SignedCheckpoint {
+        &self.pair[1]
+    }
+
+    /// The tree size both checkpoints claim.
+    pub fn size(&self) -> u64 {
+        self.pair[0].checkpoint.size
+    }
+}
+
 /// (key name, key id || signature) of one signature line.
 type SignatureLine<'a> = (&'a str, Vec<u8>);
 
@@ -572,6 +675,46 @@ mod tests {
         assert!(CheckpointVerifier::from_vkey(&wrong_id).is_err());
         assert!(CheckpointVerifier::from_vkey(&format!("{vkey}+x")).is_err());
         assert!(CheckpointVerifier::from_vkey("a+b").is_err());
+    }
+
+    #[test]
+    fn a_vkey_whose_base64_holds_a_plus_round_trips() {
+        // Seed 8 gives a public key whose base64 has both `+` and `/`.
+        let v = CheckpointSigner::from_secret_bytes("example.com/log", [8; 32])
+            .unwrap()
+            .verifier();
+        let vkey = v.to_vkey();
+        let key = vkey.splitn(3, '+').nth(2).unwrap();
+        assert!(key.contains('+') && key.contains('/'), "{vkey}");
+        assert_eq!(CheckpointVerifier::from_vkey(&vkey), Ok(v));
+        // A `+` never ends the key field: what follows it is base64 still.
+        assert!(CheckpointVerifier::from_vkey(&format!("{vkey}+")).is_err());
+    }
+
+    #[test]
+    fn equivocation_needs_one_origin_one_size_two_roots() {
+        let s = signer();
+        let t = Timestamp::EPOCH;
+        let (a, b) = (merkle::leaf_hash(b"a"), merkle::leaf_hash(b"b"));
+        let other = CheckpointSigner::from_secret_bytes("example.com/other", [7; 32]).unwrap();
+        assert!(Equivocation::between(&s.sign(1, a, t), &s.sign(1, b, t)).is_some());
+        assert!(Equivocation::between(&s.sign(1, a, t), &s.sign(2, b, t)).is_none());
+        assert!(Equivocation::between(&s.sign(1, a, t), &other.sign(1, b, t)).is_none());
+        // Another time for the same tree head is not a second history.
+        let later = Timestamp::from_unix_millis(1).unwrap();
+        assert!(Equivocation::between(&s.sign(1, a, t), &s.sign(1, a, later)).is_none());
+        let e = Equivocation::between(&s.sign(3, a, t), &s.sign(3, b, t)).unwrap();
+        assert_eq!(
+            e.to_string(),
+            "equivocation: the log signed two different trees of size 3"
+        );
+        assert_eq!(
+            (
+                e.first().checkpoint().root(),
+                e.second().checkpoint().root()
+            ),
+            (a, b)
+        );
     }
 
     #[test]

@@ -155,8 +155,10 @@ pub enum LogError {
         /// `entries` or `checkpoints`.
         file: &'static str,
     },
-    /// A stored record fails its checks before the last one, so this is not
-    /// a torn write: run [`verify`](super::verify) and restore from backup.
+    /// A stored record fails its checks in a way no crash explains (damage
+    /// before the last record, or an intact record out of place; see
+    /// [`FileLog`](super::FileLog#crashes)): run [`verify`](super::verify)
+    /// and restore from backup.
     #[error("{file} is corrupt at record {index}")]
     Corrupt {
         /// `entries` or `checkpoints`.

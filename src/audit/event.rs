@@ -118,6 +118,9 @@ key_enum! {
         RecipientNotified => "recipient_notified",
         /// A subject's data key was destroyed (crypto-shredding).
         SubjectKeyForgotten => "subject_key_forgotten",
+        /// A forgotten subject was given a new data key, as a new person;
+        /// their values sealed before the erasure stay erased.
+        SubjectKeyReinstated => "subject_key_reinstated",
         /// A master key was rotated.
         KeyRotated => "key_rotated",
         /// Sealed values were re-sealed under a newer key.
@@ -391,7 +394,7 @@ pub struct Withheld {
 /// | `rectification` | subject, categories, request id, evidence |
 /// | `erasure` | subject, categories erased, withheld (category and legal hold), request id; `partial` when something was withheld |
 /// | `recipient_notified` | subject, recipient, right (rectification, erasure or restriction), request id |
-/// | `subject_key_forgotten` | subject, key version |
+/// | `subject_key_forgotten`, `subject_key_reinstated` | subject |
 /// | `key_rotated`, `key_retired`, `resealed` | subject (subject keys), key version, categories and count (reseal) |
 /// | `keys_rewrapped` | root key version |
 /// | `retention_purge` | categories, count |
@@ -1094,7 +1097,7 @@ mod tests {
         for h in HoldReason::ALL {
             assert_eq!(HoldReason::parse(h.key()), Ok(*h));
         }
-        assert_eq!(Action::ALL.len(), 25);
+        assert_eq!(Action::ALL.len(), 26);
     }
 
     #[test]

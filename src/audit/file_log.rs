@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::bundle::{ConsistencyBundle, InclusionBundle};
 use super::checkpoint::{CheckpointSigner, CheckpointVerifier, MAX_NOTE_LEN, SignedCheckpoint};
-use super::error::{LogError, ProofError, SinkError};
+use super::error::{CheckpointError, LogError, ProofError, SinkError};
 use super::event::AuditEvent;
 use super::evidence::sync_dir;
 use super::frame::{self, CHECKPOINTS_MAGIC, ENTRIES_MAGIC, Next, RECORD_HEADER_LEN, Reader};
@@ -83,9 +83,9 @@ impl LogOptions {
     ///
     /// - [`LogError::Io`] if the files cannot be created or read;
     /// - [`LogError::NotALog`] if a file has the wrong magic;
-    /// - [`LogError::Corrupt`] for damage that is not a torn last record,
-    ///   or a stored checkpoint that does not verify with `signer`'s key or
-    ///   does not match the entries.
+    /// - [`LogError::Corrupt`] for damage that is not a torn tail (see
+    ///   [`FileLog`](FileLog#crashes)), or a stored checkpoint that does not
+    ///   verify with `signer`'s key or does not match the entries.
     pub fn open(
         self,
         dir: impl AsRef<Path>,
@@ -171,14 +171,32 @@ pub struct Recovered {
 ///
 /// # Crashes
 ///
-/// Opening a log reads every record. If the file ends inside a record (a
-/// write cut short), or its last record fails its checks (a write that
-/// extended the file before its data landed), that tail is a **partial
-/// last entry**: it is copied to `entries.torn-<offset>` beside the log,
-/// cut off, and reported in [`OpenReport::recovered`]; every complete entry
-/// before it is kept. Damage anywhere else, a record claiming more than
-/// [`MAX_ENTRY_LEN`] bytes, or a signed checkpoint covering a removed tail
-/// is not a crash: opening fails with [`LogError::Corrupt`].
+/// Opening a log reads every record. A crash can leave a file ending in a
+/// **torn tail**, from a record boundary to the end:
+///
+/// - inside a record (a write cut short);
+/// - in zeros, header included, at most one record long (the file system
+///   recorded the new size before any of the data);
+/// - in a complete record whose body does not hash to its check value (part
+///   of the data never landed).
+///
+/// The tail is copied to `entries.torn-<offset>` (`checkpoints.torn-<offset>`
+/// for the checkpoints file) beside the log, cut off, and reported in
+/// [`OpenReport::recovered`]; every complete record before it is kept, and
+/// the log appends after them.
+///
+/// Anything else is not a crash, and opening fails with
+/// [`LogError::Corrupt`]: damage before the last record, a record claiming
+/// more than [`MAX_ENTRY_LEN`] bytes, a signed checkpoint covering the torn
+/// tail, and an intact last record (its body matches its check value) at
+/// the wrong position. The last one is what deleting the second-to-last
+/// entry leaves behind, even an entry no checkpoint covers yet: the intact
+/// record after the gap carries the next index. Setting it aside as a torn
+/// write would hide the deletion and remove an entry that nobody lost, so
+/// the log refuses to open and [`verify`](super::verify()) names the gap
+/// ([`Problem::OutOfSequence`](super::Problem::OutOfSequence)). A crash
+/// cannot make such a record: the writer frames index, check value and
+/// body together, and data that did not land fails the check value.
 ///
 /// # Concurrency
 ///
@@ -192,7 +210,8 @@ pub struct Recovered {
 ///
 /// The tree keeps every leaf hash and every complete subtree hash (64 bytes
 /// per entry) plus 8 bytes of offset per entry: 72 MB for a million
-/// entries. Start a new log directory per period (month, year) to bound
+/// entries. Every signed checkpoint is kept too (its note, about 400 bytes
+/// each with its parsed form), for [`checkpoints`](FileLog::checkpoints). Start a new log directory per period (month, year) to bound
 /// it; checkpoints of the old log stay verifiable.
 ///
 /// # Examples
@@ -243,8 +262,33 @@ struct State {
     oldest_unsynced: Option<Instant>,
     poisoned: bool,
     checkpoints: File,
-    checkpoint_count: u64,
-    latest: Option<SignedCheckpoint>,
+    history: History,
+}
+
+/// Every signed checkpoint, in the order of the checkpoints file.
+#[derive(Default)]
+struct History {
+    all: Vec<SignedCheckpoint>,
+    /// Position of the latest: the largest size, the later of equals.
+    latest: Option<usize>,
+}
+
+impl History {
+    fn len(&self) -> u64 {
+        self.all.len() as u64
+    }
+
+    fn push(&mut self, signed: SignedCheckpoint) {
+        let size = signed.checkpoint().size();
+        if self.latest().is_none_or(|l| l.checkpoint().size() <= size) {
+            self.latest = Some(self.all.len());
+        }
+        self.all.push(signed);
+    }
+
+    fn latest(&self) -> Option<&SignedCheckpoint> {
+        self.latest.and_then(|i| self.all.get(i))
+    }
 }
 
 /// The result of reading one file without changing it.
@@ -280,7 +324,7 @@ impl FileLog {
         if let Some(offset) = checkpoints.tail {
             recovered.push(cut_tail(dir, &checkpoints_path, CHECKPOINTS_FILE, offset)?);
         }
-        let (checkpoint_count, latest) = checkpoints.items;
+        let history = checkpoints.items;
 
         let append = |path: &Path| OpenOptions::new().append(true).open(path);
         let state = State {
@@ -293,13 +337,12 @@ impl FileLog {
             oldest_unsynced: None,
             poisoned: false,
             checkpoints: append(&checkpoints_path).map_err(LogError::io("opening checkpoints"))?,
-            checkpoint_count,
-            latest,
+            history,
             tree,
         };
         let report = OpenReport {
             entries: state.tree.len(),
-            checkpoints: checkpoint_count,
+            checkpoints: state.history.len(),
             recovered,
         };
         let shared = Arc::new(Shared {
@@ -439,7 +482,7 @@ impl FileLog {
             .signer
             .sign(st.tree.len(), st.tree.root(), Timestamp::now());
         let note = signed.note().as_bytes();
-        let record = frame::encode(st.checkpoint_count, &merkle::leaf_hash(note), note);
+        let record = frame::encode(st.history.len(), &merkle::leaf_hash(note), note);
         let stored = st
             .checkpoints
             .write_all(&record)
@@ -451,8 +494,7 @@ impl FileLog {
                 source: e,
             });
         }
-        st.checkpoint_count += 1;
-        st.latest = Some(signed.clone());
+        st.history.push(signed.clone());
         Ok(signed)
     }
 
@@ -466,9 +508,32 @@ impl FileLog {
         self.read_lock().tree.root()
     }
 
-    /// The most recent checkpoint, if any was made.
+    /// The most recent checkpoint (the one of the largest size), if any
+    /// was made.
     pub fn latest_checkpoint(&self) -> Option<SignedCheckpoint> {
-        self.read_lock().latest.clone()
+        self.read_lock().history.latest().cloned()
+    }
+
+    /// Every checkpoint the log has signed, oldest first: the history an
+    /// auditor's earlier checkpoints come from, kept in the checkpoints
+    /// file and read back on open.
+    ///
+    /// Each is a [`SignedCheckpoint`] ready to hand out, and any of them
+    /// can be proved against with [`prove_inclusion_in`](Self::prove_inclusion_in)
+    /// and [`prove_consistency_to`](Self::prove_consistency_to).
+    pub fn checkpoints(&self) -> Vec<SignedCheckpoint> {
+        self.read_lock().history.all.clone()
+    }
+
+    /// What the log looked like at `time`: the last checkpoint signed at or
+    /// before it, or `None` if there was none yet.
+    ///
+    /// Checkpoint times come from the host's clock; if it was set back,
+    /// "last" means last in signing order among those at or before `time`.
+    pub fn checkpoint_at(&self, time: Timestamp) -> Option<SignedCheckpoint> {
+        let st = self.read_lock();
+        let at_or_before = |c: &&SignedCheckpoint| c.checkpoint().time() <= time;
+        st.history.all.iter().rev().find(at_or_before).cloned()
     }
 
     /// The public key auditors need.
@@ -545,12 +610,12 @@ impl FileLog {
     }
 
     /// The consistency proof from the first `old` entries to the first
-    /// `new`.
+    /// `new`: empty from `old` 0 (every tree extends the empty tree), as in
+    /// [`prove_consistency`](Self::prove_consistency).
     ///
     /// # Errors
     ///
-    /// [`LogError::Proof`] if `old` is 0, `old > new`, or `new` exceeds
-    /// the log.
+    /// [`LogError::Proof`] if `old > new` or `new` exceeds the log.
     pub fn consistency_proof(&self, old: u64, new: u64) -> Result<ConsistencyProof, LogError> {
         Ok(self.read_lock().tree.consistency_proof(old, new)?)
     }
@@ -563,34 +628,89 @@ impl FileLog {
     /// [`LogError::Proof`] ([`ProofError::IndexOutOfRange`]) if there is
     /// no checkpoint yet or it does not cover `index`.
     pub fn prove_inclusion(&self, index: u64) -> Result<InclusionBundle, LogError> {
+        let latest = self
+            .latest_checkpoint()
+            .ok_or(ProofError::IndexOutOfRange)?;
+        self.prove_inclusion_in(index, &latest)
+    }
+
+    /// Entry `index`'s inclusion proof against `checkpoint`, which may be
+    /// any checkpoint of this log: one of [`checkpoints`](Self::checkpoints),
+    /// or an auditor's copy of one (witness cosignatures included, which
+    /// the bundle then carries).
+    ///
+    /// # Errors
+    ///
+    /// - [`LogError::Checkpoint`] ([`CheckpointError::Malformed`],
+    ///   `origin`) for another log's checkpoint;
+    /// - [`LogError::Proof`]: [`ProofError::SizeBeyondTree`] if it is
+    ///   larger than the log, [`ProofError::RootMismatch`] if its root is
+    ///   not this log's at its size, [`ProofError::IndexOutOfRange`] if it
+    ///   does not cover `index`.
+    ///
+    /// # Security
+    ///
+    /// A checkpoint that verifies with this log's key but fails with
+    /// [`ProofError::RootMismatch`] means the key signed another history:
+    /// treat it as a compromise of the key (see
+    /// [`Equivocation`](super::Equivocation)).
+    pub fn prove_inclusion_in(
+        &self,
+        index: u64,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<InclusionBundle, LogError> {
         let st = self.read_lock();
-        let latest = st.latest.clone().ok_or(ProofError::IndexOutOfRange)?;
-        let proof = st.tree.inclusion_proof(index, latest.checkpoint().size())?;
-        Ok(InclusionBundle::new(proof, latest)?)
+        let size = self.size_of_own(&st.tree, checkpoint)?;
+        let proof = st.tree.inclusion_proof(index, size)?;
+        Ok(InclusionBundle::new(proof, checkpoint.clone())?)
     }
 
     /// The consistency proof from a tree of `old_size` entries (an
     /// auditor's earlier checkpoint) to the latest checkpoint, as a
-    /// [`ConsistencyBundle`] (the C2SP witness request body).
+    /// [`ConsistencyBundle`] (the C2SP witness request body). From
+    /// `old_size` 0 the proof is empty (`old 0`).
     ///
     /// # Errors
     ///
     /// [`LogError::Proof`] if there is no checkpoint yet, or `old_size` is
     /// larger than it.
     pub fn prove_consistency(&self, old_size: u64) -> Result<ConsistencyBundle, LogError> {
+        let latest = self.latest_checkpoint().ok_or(ProofError::SizeBeyondTree)?;
+        self.prove_consistency_to(old_size, &latest)
+    }
+
+    /// The consistency proof from a tree of `old_size` entries to
+    /// `checkpoint`, which may be any checkpoint of this log (see
+    /// [`prove_inclusion_in`](Self::prove_inclusion_in)): an auditor holding
+    /// an old checkpoint catches up to any later one.
+    ///
+    /// # Errors
+    ///
+    /// As [`prove_inclusion_in`](Self::prove_inclusion_in), with
+    /// [`ProofError::SizeOrder`] if `old_size` is larger than the
+    /// checkpoint.
+    pub fn prove_consistency_to(
+        &self,
+        old_size: u64,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<ConsistencyBundle, LogError> {
         let st = self.read_lock();
-        let latest = st.latest.clone().ok_or(ProofError::SizeBeyondTree)?;
-        let new = latest.checkpoint().size();
-        let proof = if old_size == 0 {
-            if new == 0 {
-                return Err(ProofError::EmptyTree.into());
-            }
-            // The witness protocol's first contact: nothing to prove.
-            ConsistencyProof::new(0, new, Vec::new())
-        } else {
-            st.tree.consistency_proof(old_size, new)?
-        };
-        Ok(ConsistencyBundle::new(proof, latest)?)
+        let size = self.size_of_own(&st.tree, checkpoint)?;
+        let proof = st.tree.consistency_proof(old_size, size)?;
+        Ok(ConsistencyBundle::new(proof, checkpoint.clone())?)
+    }
+
+    /// The size of `checkpoint` if it is a tree head of this log: its
+    /// origin, and its root at its size.
+    fn size_of_own(&self, tree: &Tree, checkpoint: &SignedCheckpoint) -> Result<u64, LogError> {
+        let c = checkpoint.checkpoint();
+        if c.origin() != self.shared.signer.name() {
+            return Err(CheckpointError::Malformed { what: "origin" }.into());
+        }
+        if tree.root_at(c.size())? != c.root() {
+            return Err(ProofError::RootMismatch.into());
+        }
+        Ok(c.size())
     }
 
     /// Stops the flush thread and syncs, reporting any error (dropping the
@@ -772,7 +892,7 @@ fn scan_entries(path: &Path) -> Result<Scan<(Tree, Vec<u64>)>, LogError> {
                     offsets.push(r.offset);
                     tree.push(leaf);
                 }
-                Err(_) if r.at_end => break Some(r.offset),
+                Err(_) if r.is_torn() => break Some(r.offset),
                 Err(_) => return Err(corrupt),
             },
         }
@@ -789,11 +909,11 @@ fn scan_checkpoints(
     path: &Path,
     verifier: &CheckpointVerifier,
     tree: &Tree,
-) -> Result<Scan<(u64, Option<SignedCheckpoint>)>, LogError> {
+) -> Result<Scan<History>, LogError> {
     let mut reader = open_reader(path, CHECKPOINTS_MAGIC, MAX_NOTE_LEN, CHECKPOINTS_FILE)?;
-    let mut count = 0u64;
-    let mut latest: Option<SignedCheckpoint> = None;
+    let mut history = History::default();
     let tail = loop {
+        let count = history.len();
         let corrupt = || LogError::Corrupt {
             file: CHECKPOINTS_FILE,
             index: count,
@@ -807,7 +927,7 @@ fn scan_checkpoints(
             Next::Oversized => return Err(corrupt()),
             Next::Record(r) => {
                 if r.check(count).is_err() {
-                    if r.at_end {
+                    if r.is_torn() {
                         break Some(r.offset);
                     }
                     return Err(corrupt());
@@ -825,19 +945,13 @@ fn scan_checkpoints(
                 if tree.root_at(c.size()).ok() != Some(c.root()) {
                     return Err(corrupt());
                 }
-                if latest
-                    .as_ref()
-                    .is_none_or(|l| l.checkpoint().size() <= c.size())
-                {
-                    latest = Some(signed);
-                }
-                count += 1;
+                history.push(signed);
             }
         }
     };
     let end = tail.unwrap_or(reader.offset());
     Ok(Scan {
-        items: (count, latest),
+        items: history,
         tail,
         end,
     })

@@ -10,6 +10,25 @@
 //!
 //! For the `entries` file the body is the log entry and `check` is its
 //! RFC 6962 leaf hash; for `checkpoints` the body is a signed note.
+//!
+//! # What a crash leaves
+//!
+//! A write cut short, or one that extended the file before its data
+//! reached the disk, leaves the file ending in one of three ways, each
+//! starting at a record boundary; together they are the *torn tail*:
+//!
+//! - inside a record (fewer bytes than its header promises):
+//!   [`Next::Incomplete`];
+//! - in zeros, header included, no longer than the longest record:
+//!   [`Next::Incomplete`] too (the file's new size was recorded, none of
+//!   the record's data);
+//! - in a complete record whose body does not hash to its check value:
+//!   [`Record::is_torn`].
+//!
+//! A complete last record whose body does hash to its check value but that
+//! carries another index is not among them: it is an intact record out of
+//! place (an entry before it was deleted, or it was inserted or moved),
+//! which a crash of the writer cannot produce.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -60,6 +79,13 @@ pub(crate) enum Fault {
 }
 
 impl Record {
+    /// Whether this is a torn write rather than tampering: the file's last
+    /// record, with a body that does not hash to its check value (data that
+    /// never landed). Its index does not matter.
+    pub(crate) fn is_torn(&self) -> bool {
+        self.at_end && merkle::leaf_hash(&self.body) != self.check
+    }
+
     /// The body's leaf hash, if the record is sound at position `expected`.
     pub(crate) fn check(&self, expected: u64) -> Result<Hash, Fault> {
         if self.index != expected {
@@ -79,7 +105,8 @@ pub(crate) enum Next {
     Record(Record),
     /// Clean end of file.
     End,
-    /// The file ends inside a record that starts at `offset`.
+    /// The file ends inside a record that starts at `offset`, or in zeros
+    /// from `offset` on (a record whose data never landed).
     Incomplete { offset: u64 },
     /// A record claims a body longer than the limit: its extent is
     /// unknowable.
@@ -137,6 +164,15 @@ impl Reader {
         }
         let mut header = [0u8; RECORD_HEADER_LEN as usize];
         self.inner.read_exact(&mut header)?;
+        // No record the crate writes has a zero header: its check value is
+        // a SHA-256 output.
+        if header == [0; RECORD_HEADER_LEN as usize]
+            && self.rest_is_zero(remaining - RECORD_HEADER_LEN)?
+        {
+            return Ok(Next::Incomplete {
+                offset: self.offset,
+            });
+        }
         let [l0, l1, l2, l3, i0, i1, i2, i3, i4, i5, i6, i7, check @ ..] = header;
         let body_len = u32::from_be_bytes([l0, l1, l2, l3]);
         let index = u64::from_be_bytes([i0, i1, i2, i3, i4, i5, i6, i7]);
@@ -160,5 +196,23 @@ impl Reader {
         };
         self.offset += total;
         Ok(Next::Record(record))
+    }
+
+    /// Whether the `rest` bytes after a zero header, the rest of the file,
+    /// are zeros too and fit in one record's body. If not, the reader is
+    /// left just after the header.
+    fn rest_is_zero(&mut self, rest: u64) -> io::Result<bool> {
+        if rest > self.max_body as u64 {
+            return Ok(false);
+        }
+        // `rest` is at most `max_body`, a usize.
+        let mut bytes = vec![0u8; rest as usize];
+        self.inner.read_exact(&mut bytes)?;
+        if bytes.iter().all(|&b| b == 0) {
+            return Ok(true);
+        }
+        // At most 1 MiB back, well inside i64.
+        self.inner.seek_relative(-(rest as i64))?;
+        Ok(false)
     }
 }

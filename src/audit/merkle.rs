@@ -339,24 +339,21 @@ impl Tree {
 
     /// The consistency proof that the tree of the first `old` leaves is a
     /// prefix of the tree of the first `new` leaves (RFC 6962 §2.1.2
-    /// `PROOF`). Empty when `old == new`.
+    /// `PROOF`). Empty when `old == new`, and when `old` is 0: every tree
+    /// extends the empty one, which is how the C2SP tlog-witness protocol
+    /// (`old 0`) and [`ConsistencyProof::verify`] treat it.
     ///
     /// # Errors
     ///
     /// [`ProofError::SizeBeyondTree`] if `new` exceeds [`Tree::len`];
-    /// [`ProofError::SizeOrder`] if `old > new`; [`ProofError::EmptyTree`]
-    /// if `old` is 0 (every tree extends the empty one; there is nothing to
-    /// prove).
+    /// [`ProofError::SizeOrder`] if `old > new`.
     pub fn consistency_proof(&self, old: u64, new: u64) -> Result<ConsistencyProof, ProofError> {
         self.check_size(new)?;
         if old > new {
             return Err(ProofError::SizeOrder);
         }
-        if old == 0 {
-            return Err(ProofError::EmptyTree);
-        }
         let mut path = Vec::new();
-        if old < new {
+        if 0 < old && old < new {
             self.subproof(old, 0, new, true, &mut path);
         }
         Ok(ConsistencyProof {
@@ -508,10 +505,30 @@ impl ConsistencyProof {
     /// Checks that the tree with root `old_root` at the old size is a
     /// prefix of the tree with root `new_root` at the new size.
     ///
+    /// From an old size of 0 the proof must be empty and `old_root` the
+    /// [empty root](empty_root) (and `new_root` too if the new size is 0):
+    /// every tree extends the empty tree. This is the one case where it
+    /// accepts what [`verify_consistency`], which keeps RFC 9162's
+    /// `0 < size1`, refuses.
+    ///
     /// # Errors
     ///
-    /// As [`verify_consistency`].
+    /// As [`verify_consistency`]; from an old size of 0, only
+    /// [`ProofError::WrongLength`] (a non-empty proof) or
+    /// [`ProofError::RootMismatch`] (a root that is not the empty root).
     pub fn verify(&self, old_root: &Hash, new_root: &Hash) -> Result<(), ProofError> {
+        if self.old_size == 0 {
+            if !self.path.is_empty() {
+                return Err(ProofError::WrongLength);
+            }
+            let empty = empty_root();
+            let roots_fit = *old_root == empty && (self.new_size > 0 || *new_root == empty);
+            return if roots_fit {
+                Ok(())
+            } else {
+                Err(ProofError::RootMismatch)
+            };
+        }
         verify_consistency(self.old_size, self.new_size, &self.path, old_root, new_root)
     }
 }
@@ -761,12 +778,36 @@ mod tests {
     }
 
     #[test]
+    fn consistency_from_the_empty_tree_is_the_empty_proof() {
+        let (t, leaves) = tree(9);
+        let empty = empty_root();
+        for size in 0..=9 {
+            let root = t.root_at(size).unwrap();
+            let p = t.consistency_proof(0, size).unwrap();
+            assert_eq!(p, ConsistencyProof::new(0, size, Vec::new()));
+            p.verify(&empty, &root).unwrap();
+            assert_eq!(p.verify(&leaves[0], &root), Err(ProofError::RootMismatch));
+            let padded = ConsistencyProof::new(0, size, vec![root]);
+            assert_eq!(padded.verify(&empty, &root), Err(ProofError::WrongLength));
+            // The raw RFC 9162 verifier still refuses size 0, as the
+            // transparency-dev vectors require.
+            let no_path: [Hash; 0] = [];
+            assert_eq!(
+                verify_consistency(0, size, &no_path, empty, root),
+                Err(ProofError::EmptyTree)
+            );
+        }
+        let p = t.consistency_proof(0, 0).unwrap();
+        assert_eq!(p.verify(&empty, &leaves[0]), Err(ProofError::RootMismatch));
+    }
+
+    #[test]
     fn generation_rejects_bad_arguments() {
         let (t, _) = tree(4);
         assert_eq!(t.inclusion_proof(4, 4), Err(ProofError::IndexOutOfRange));
         assert_eq!(t.inclusion_proof(0, 5), Err(ProofError::SizeBeyondTree));
         assert_eq!(t.consistency_proof(3, 2), Err(ProofError::SizeOrder));
-        assert_eq!(t.consistency_proof(0, 2), Err(ProofError::EmptyTree));
+        assert_eq!(t.consistency_proof(3, 5), Err(ProofError::SizeBeyondTree));
         assert_eq!(t.consistency_proof(1, 5), Err(ProofError::SizeBeyondTree));
     }
 

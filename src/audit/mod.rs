@@ -17,9 +17,10 @@
 //! - [`FileLog`]: an append-only log on disk whose entries are the leaves of
 //!   an RFC 6962 Merkle tree, with Ed25519-signed [checkpoints](SignedCheckpoint)
 //!   in the C2SP format external witnesses use, inclusion and consistency
-//!   proofs ([`merkle`], [`InclusionBundle`], [`ConsistencyBundle`]), crash
-//!   recovery, and a [`verify`] function (CLI: `examples/audit_verify.rs`)
-//!   that names the first broken entry.
+//!   proofs ([`merkle`], [`InclusionBundle`], [`ConsistencyBundle`]) against
+//!   any checkpoint of its history, crash recovery, and a [`verify`]
+//!   function (CLI: `examples/audit_verify.rs`) that names the first broken
+//!   entry, or an [`Equivocation`] with both checkpoints as evidence.
 //! - Evidence (what a rectification changed) is sealed to the subject by
 //!   the [vault](crate::vault::Vault) and stored beside the log
 //!   ([`EvidenceStore`]); the entry commits to it by hash ([`EvidenceRef`]),
@@ -71,7 +72,9 @@
 //!   Whoever holds it (a compromised host) can write a new history and sign
 //!   it; such a history is not consistent with checkpoints signed before,
 //!   which is what external witnesses ([`ConsistencyBundle`]) and auditors
-//!   who keep old checkpoints catch. Export checkpoints regularly.
+//!   who keep old checkpoints catch: two signed checkpoints of one size
+//!   with different roots are an [`Equivocation`]. Export checkpoints
+//!   regularly.
 //! - **Truncation** can only be seen against a checkpoint held outside the
 //!   log directory: pass it to [`verify`].
 //! - **Readers of the log** see pseudonyms, categories, purposes and
@@ -101,7 +104,7 @@ pub mod formats {}
 pub use auditor::Auditor;
 pub use bundle::{ConsistencyBundle, InclusionBundle};
 pub use checkpoint::{
-    Checkpoint, CheckpointSigner, CheckpointVerifier, MAX_KEY_NAME_LEN, MAX_NOTE_LEN,
+    Checkpoint, CheckpointSigner, CheckpointVerifier, Equivocation, MAX_KEY_NAME_LEN, MAX_NOTE_LEN,
     MAX_SIGNATURES, SignedCheckpoint,
 };
 pub use error::{

@@ -4,7 +4,9 @@ use core::fmt;
 use std::fs::File;
 use std::path::Path;
 
-use super::checkpoint::{Checkpoint, CheckpointVerifier, MAX_NOTE_LEN, SignedCheckpoint};
+use super::checkpoint::{
+    Checkpoint, CheckpointVerifier, Equivocation, MAX_NOTE_LEN, SignedCheckpoint,
+};
 use super::error::{CheckpointError, LogError};
 use super::file_log::{CHECKPOINTS_FILE, ENTRIES_FILE, MAX_ENTRY_LEN};
 use super::frame::{CHECKPOINTS_MAGIC, ENTRIES_MAGIC, Fault, Next, Reader};
@@ -53,6 +55,10 @@ pub enum Verdict {
         /// How.
         problem: Problem,
     },
+    /// Two signed checkpoints (stored ones or the trusted one) commit to
+    /// different trees of the same size: the log showed two histories.
+    /// Checked before any entry is read; the evidence holds both.
+    Equivocation(Equivocation),
     /// A stored checkpoint does not parse or verify.
     BadCheckpoint {
         /// Its position in the checkpoints file, from 0.
@@ -134,6 +140,13 @@ impl fmt::Display for Report {
                     )?,
                 }
             }
+            Verdict::Equivocation(evidence) => write!(
+                f,
+                "EQUIVOCATION: the log signed two different trees of size {}: root {} and root {}",
+                evidence.size(),
+                evidence.first().checkpoint().root(),
+                evidence.second().checkpoint().root()
+            )?,
             Verdict::BadCheckpoint { index, error } => {
                 write!(f, "BROKEN: stored checkpoint {index}: {error}")?;
             }
@@ -158,12 +171,15 @@ impl fmt::Display for Report {
 /// witness holds), since a checkpoint kept only inside the directory can
 /// be deleted together with the entries it covers.
 ///
-/// It stops at the first problem and names the first broken entry:
+/// Before reading any entry it compares the checkpoints with each other:
+/// two of one size with different roots are [`Verdict::Equivocation`],
+/// whatever the entries say, since no single history explains both. Then
+/// it stops at the first problem and names the first broken entry:
 ///
 /// | tampering | reported as |
 /// |---|---|
 /// | an entry's bytes edited | [`Problem::Altered`] at that entry |
-/// | an entry deleted | [`Problem::OutOfSequence`] at its position (the next entry's index is found there) |
+/// | an entry deleted, even the second-to-last and unsigned | [`Problem::OutOfSequence`] at its position (the next entry's index is found there) |
 /// | an entry inserted | [`Problem::OutOfSequence`] at the insertion point |
 /// | entries reordered | [`Problem::OutOfSequence`] at the first moved position |
 /// | entries cut from the end | [`Problem::Truncated`] at the first missing entry |
@@ -172,8 +188,10 @@ impl fmt::Display for Report {
 /// The last row is the limit of any unkeyed check: someone who rewrites
 /// the record framing consistently is still caught by the signed root, but
 /// only a checkpoint pins the place; sign checkpoints often to narrow it.
-/// A record cut short at the very end of the file, and not covered by a
-/// checkpoint, is a crash remnant, not tampering: it is reported in
+/// A torn tail at the end of a file (a record cut short, zeros where a
+/// record's data never landed, or a last record whose body fails its check
+/// value; see [`FileLog`](super::FileLog#crashes)) that no checkpoint
+/// covers is a crash remnant, not tampering: it is reported in
 /// [`Report::torn`] and verification continues.
 ///
 /// `trusted` is a checkpoint the caller holds independently (from a
@@ -209,14 +227,14 @@ pub fn verify(
     verifier: &CheckpointVerifier,
     trusted: Option<&SignedCheckpoint>,
 ) -> Result<Report, LogError> {
-    let mut checkpoints = Vec::new();
+    let mut signed = Vec::new();
     if let Some(t) = trusted {
         t.verify(verifier)?;
-        checkpoints.push(t.checkpoint().clone());
+        signed.push(t.clone());
     }
     let mut torn = Vec::new();
-    let stored = read_checkpoints(dir, verifier, &mut checkpoints, &mut torn)?;
-    let count = checkpoints.len() as u64;
+    let stored = read_checkpoints(dir, verifier, &mut signed, &mut torn)?;
+    let count = signed.len() as u64;
     let report = |entries, torn, verdict| Report {
         entries,
         checkpoints: count,
@@ -226,7 +244,12 @@ pub fn verify(
     if let Err(verdict) = stored {
         return Ok(report(0, torn, verdict));
     }
-    checkpoints.sort_by_key(Checkpoint::size);
+    // Stable: the trusted checkpoint stays first among those of its size.
+    signed.sort_by_key(|c| c.checkpoint().size());
+    if let Some(evidence) = first_equivocation(&signed) {
+        return Ok(report(0, torn, Verdict::Equivocation(evidence)));
+    }
+    let checkpoints: Vec<&Checkpoint> = signed.iter().map(SignedCheckpoint::checkpoint).collect();
     let target = checkpoints.last().map(|c| (c.size(), c.root()));
     let covered = target.map_or(0, |(size, _)| size);
 
@@ -272,7 +295,7 @@ pub fn verify(
         };
         match record.check(at) {
             Ok(leaf) => frontier.push(leaf),
-            Err(_) if record.at_end && at >= covered => {
+            Err(_) if record.is_torn() && at >= covered => {
                 torn.push((ENTRIES_FILE, record.offset));
                 break;
             }
@@ -310,12 +333,20 @@ pub fn verify(
     Ok(report(entries, torn, verdict))
 }
 
+/// The first two checkpoints of one size with different roots, in
+/// checkpoints sorted by size.
+fn first_equivocation(sorted: &[SignedCheckpoint]) -> Option<Equivocation> {
+    sorted
+        .windows(2)
+        .find_map(|pair| Equivocation::between(&pair[0], &pair[1]))
+}
+
 /// Reads and verifies the stored checkpoints into `out`. The inner `Err`
 /// is a verdict about a bad stored checkpoint.
 fn read_checkpoints(
     dir: &Path,
     verifier: &CheckpointVerifier,
-    out: &mut Vec<Checkpoint>,
+    out: &mut Vec<SignedCheckpoint>,
     torn: &mut Vec<(&'static str, u64)>,
 ) -> Result<Result<(), Verdict>, LogError> {
     let file =
@@ -343,7 +374,7 @@ fn read_checkpoints(
             Next::Oversized => return Ok(Err(bad(index, "record"))),
             Next::Record(record) => {
                 if record.check(index).is_err() {
-                    if record.at_end {
+                    if record.is_torn() {
                         torn.push((CHECKPOINTS_FILE, record.offset));
                         return Ok(Ok(()));
                     }
@@ -353,7 +384,7 @@ fn read_checkpoints(
                     return Ok(Err(bad(index, "note")));
                 };
                 match SignedCheckpoint::parse(note, verifier) {
-                    Ok(signed) => out.push(signed.checkpoint().clone()),
+                    Ok(signed) => out.push(signed),
                     Err(error) => return Ok(Err(Verdict::BadCheckpoint { index, error })),
                 }
                 index += 1;

@@ -196,6 +196,12 @@ impl Collection {
         }
     }
 
+    /// The same interaction, recorded at `time` instead.
+    pub(crate) fn at(mut self, time: Timestamp) -> Self {
+        self.time = time;
+        self
+    }
+
     /// Where the evidence of the interaction is kept in the host's records.
     #[must_use]
     pub fn proof(mut self, proof: Reference) -> Self {

@@ -30,6 +30,10 @@ pub enum ConsentError {
     NothingToReceipt,
 }
 
+/// How often [`ConsentLedger::record`] goes after writers that appended
+/// while it was recording.
+const SKEW_RETRIES: usize = 8;
+
 /// The append-only consent ledger over a [`ConsentStore`], audited.
 ///
 /// Every call records one event and returns its id. Each event is first
@@ -62,10 +66,16 @@ pub enum ConsentError {
 /// assert_eq!(ledger.history(&ada)?.len(), 2); // both events are kept
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
 pub struct ConsentLedger<S = MemoryStore> {
     store: S,
     audit: Auditor,
+}
+
+/// Neither the store nor the sink: a host store's `Debug` may list events.
+impl<S> std::fmt::Debug for ConsentLedger<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsentLedger").finish_non_exhaustive()
+    }
 }
 
 impl ConsentLedger<MemoryStore> {
@@ -97,9 +107,10 @@ impl<S: ConsentStore> ConsentLedger<S> {
     /// # Errors
     ///
     /// [`ConsentError::Audit`] if the audit event cannot be recorded
-    /// (nothing is written); [`ConsentError`] if the store refuses the
-    /// event (for example one older than the subject's latest) or fails,
-    /// or no id can be drawn.
+    /// (nothing is written); [`ConsentError`] if the store fails or no id
+    /// can be drawn. An event stamped earlier than the subject's latest
+    /// (clock skew between servers) is recorded, not refused: see
+    /// [`record`](Self::record).
     pub fn give(
         &self,
         subject: &SubjectId,
@@ -194,6 +205,18 @@ impl<S: ConsentStore> ConsentLedger<S> {
     /// Records an event with any status: renewed, refused, expired,
     /// invalidated, and the ones above.
     ///
+    /// # Clock skew
+    ///
+    /// The ledger is ordered in time, and app servers' clocks differ. An
+    /// event whose `how` time is earlier than the subject's latest event
+    /// (written by a server whose clock runs ahead) is recorded at that
+    /// latest time instead: a withdrawal is never refused for the clock it
+    /// was made under, and it takes effect no earlier than every event
+    /// before it. If other writers keep appending in between, the ledger
+    /// tries again, up to 8 times (each attempt's audit event is followed
+    /// by a `failed` one). Imports through [`append`](Self::append) keep
+    /// their own times and are refused when out of order.
+    ///
     /// # Errors
     ///
     /// As [`give`](Self::give).
@@ -205,19 +228,33 @@ impl<S: ConsentStore> ConsentLedger<S> {
         how: &Collection,
     ) -> Result<ConsentEventId, ConsentError> {
         let id = ConsentEventId::random()?;
-        let event = ConsentEvent::new(
-            id,
-            subject.clone(),
-            scope.purpose,
-            scope.recipient.cloned(),
-            status,
-            how,
-        );
-        self.append(event)
+        for _ in 0..SKEW_RETRIES {
+            // Never before the subject's latest event: an app server whose
+            // clock is behind the last writer's records the change at that
+            // writer's time instead of losing it.
+            let at = match self.store.latest(subject)? {
+                Some(latest) if latest > how.time() => latest,
+                _ => how.time(),
+            };
+            let event = ConsentEvent::new(
+                id,
+                subject.clone(),
+                scope.purpose,
+                scope.recipient.cloned(),
+                status,
+                &how.clone().at(at),
+            );
+            match self.append(event) {
+                // Another writer appended in between: go after it.
+                Err(ConsentError::Store(StoreError::OutOfOrder)) => {}
+                done => return done,
+            }
+        }
+        Err(StoreError::OutOfOrder.into())
     }
 
     /// Appends a complete event (an import from another system, a GPC
-    /// refusal with its conflict flag).
+    /// refusal with its conflict flag), at its own time.
     ///
     /// # Errors
     ///

@@ -65,6 +65,16 @@ pub trait ConsentStore: Send + Sync + fmt::Debug {
     /// A [`StoreError`] if the backend fails.
     fn history(&self, subject: &SubjectId) -> Result<Vec<ConsentEvent>, StoreError>;
 
+    /// The time of `subject`'s latest event: by default read from the
+    /// history. The ledger records a new event no earlier than this.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the backend fails.
+    fn latest(&self, subject: &SubjectId) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.history(subject)?.last().map(ConsentEvent::time))
+    }
+
     /// The current state of `scope` for `subject`: by default a [`fold`]
     /// of the history.
     ///
@@ -77,6 +87,30 @@ pub trait ConsentStore: Send + Sync + fmt::Debug {
         scope: Scope<'_>,
     ) -> Result<Option<ConsentState>, StoreError> {
         Ok(fold(&self.history(subject)?, scope))
+    }
+}
+
+/// A shared store: several ledgers (one per app server, or a test's two
+/// writers) over one store.
+impl<S: ConsentStore + ?Sized> ConsentStore for std::sync::Arc<S> {
+    fn append(&self, event: ConsentEvent) -> Result<(), StoreError> {
+        (**self).append(event)
+    }
+
+    fn history(&self, subject: &SubjectId) -> Result<Vec<ConsentEvent>, StoreError> {
+        (**self).history(subject)
+    }
+
+    fn latest(&self, subject: &SubjectId) -> Result<Option<Timestamp>, StoreError> {
+        (**self).latest(subject)
+    }
+
+    fn state(
+        &self,
+        subject: &SubjectId,
+        scope: Scope<'_>,
+    ) -> Result<Option<ConsentState>, StoreError> {
+        (**self).state(subject, scope)
     }
 }
 
@@ -162,6 +196,14 @@ impl ConsentStore for MemoryStore {
 
     fn history(&self, subject: &SubjectId) -> Result<Vec<ConsentEvent>, StoreError> {
         Ok(read(self.shard(subject))?.history(subject))
+    }
+
+    fn latest(&self, subject: &SubjectId) -> Result<Option<Timestamp>, StoreError> {
+        Ok(read(self.shard(subject))?
+            .subjects
+            .get(key(subject))
+            .and_then(|r| r.events.last())
+            .map(|e| e.state.time))
     }
 
     fn state(

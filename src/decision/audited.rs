@@ -22,6 +22,10 @@ pub enum UseError {
     /// allowed (fail closed), whatever the decision was.
     #[error("not done: {0}")]
     Unaudited(#[from] SinkError),
+    /// The value belongs to another subject than the one named: nothing
+    /// was checked, recorded or revealed.
+    #[error("the value belongs to another subject than the one named")]
+    WrongSubject,
 }
 
 impl UseError {
@@ -29,7 +33,7 @@ impl UseError {
     pub fn refusal(&self) -> Option<&Refusal> {
         match self {
             Self::Refused(r) => Some(r),
-            Self::Unaudited(_) => None,
+            Self::Unaudited(_) | Self::WrongSubject => None,
         }
     }
 }

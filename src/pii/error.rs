@@ -122,4 +122,9 @@ pub enum Reason {
     /// Reserved or never-issued numbers (such as SSN area 000).
     #[error("the number is in a range that is never issued")]
     NeverIssued,
+    /// A phone number of a possible length that no number type of its
+    /// country's numbering plan matches (an unused prefix, or a length the
+    /// plan uses only for other prefixes).
+    #[error("the number is not in its numbering plan")]
+    NotInNumberingPlan,
 }

@@ -28,6 +28,29 @@
 //! | [`Credential`] | credential | `[credential]` |
 //! | [`Custom`] | chosen by the host | chosen by the host |
 //!
+//! # Judgement calls
+//!
+//! Where established validators disagree, each kind goes the way a
+//! customer filling in a checkout form would expect, and says why:
+//!
+//! | kind | question | reference validators | this crate | why |
+//! |---|---|---|---|---|
+//! | all | surrounding whitespace | some trim, some refuse | trimmed for every kind | pasted values carry it; it is never part of the value |
+//! | all | fullwidth and other non-ASCII digits (`０３`, `٠٣`) | libphonenumber and python-stdnum map them to ASCII | refused by every kind | a form field should show what is stored; mapped digits hide homoglyph tricks |
+//! | [`Email`] | dots in the local part | RFC 5322 quoted strings allow any; WHATWG allows leading, trailing and doubled dots | dot-separated atoms only (no leading, trailing or doubled dot) | the forms mail providers hand out; the others bounce at most receivers |
+//! | [`Email`] | single-label domains (`ada@localhost`) | WHATWG accepts, RFC 5322 accepts | refused | no customer has one; it is a typo for `…@gmail.com` or an internal host |
+//! | [`Email`] | internationalized addresses | WHATWG refuses non-ASCII, RFC 6531 accepts | accepted (UTF-8 local parts, Unicode or punycode domains, kept as given) | customers have them, and sending works where the provider supports SMTPUTF8 |
+//! | [`CardNumber`] | 13- and 18-digit Visa | the IIN registry allows 13–19; `credit-card-type` lists 16, 18, 19 | 13, 16 and 19 digits | 13 digits were issued and may still be on file; 18-digit Visa cards are not issued |
+//! | [`CardNumber`] | 14- and 15-digit UnionPay | `credit-card-type` lists 14–19 | 16–19 digits | UnionPay issues 16–19 digits; shorter ones are typos |
+//! | [`IpAddress`] | IPv6 zone ids (`fe80::1%eth0`) | RFC 6874 text forms allow them | refused | a zone names an interface of one host, meaningless in stored data |
+//! | [`DateOfBirth`] | the window | none fixed | not after today, not more than 150 years ago | the oldest living people are under 120; the free-text detector, which has no clock, uses 1880–2099 |
+//! | [`Phone`] | valid or possible | libphonenumber `isValidNumber` vs `isPossibleNumber` | valid: a number type of the plan must match | carriers refuse numbers outside the plan; length alone accepts unused prefixes |
+//! | [`Phone`] | vanity numbers, extensions | libphonenumber maps letters to digits and parses extensions | refused before parsing | a delivery phone is dialled and texted as digits |
+//! | [`Iban`] | separators | python-stdnum drops spaces and dashes anywhere; schwifty drops whitespace | single spaces anywhere; dashes, dots, tabs, doubled spaces refused | the paper form groups by four with single spaces; a dash marks a national account number |
+//! | [`Iban`] | national check digits | python-stdnum checks BE, ES, NO; schwifty also FI, FR, IT, PL and others | BE, ES, FI, FR, IT, MC, NO, PL, PT, SM | one checked table each; Germany's per-bank methods need a bank table the crate does not carry |
+//! | [`NationalId`] (SSN) | layouts | python-stdnum: `AAA-GG-SSSS`, nine digits, either dash alone | the same; spaces, dots, slashes, other dashes refused | what the SSA prints and forms accept |
+//! | [`NationalId`] (SSN) | advertising numbers (078-05-1120, 219-09-9999, 457-55-5462) | python-stdnum refuses; shape validators accept | refused as never issued; the free-text redactor still finds them | they are nobody's number, so a form must not take one; text that carries one means it as an SSN |
+//!
 //! Values implement neither `Hash` nor `Ord`: a hash map keyed by plaintext
 //! invites timing and logging leaks. Look values up through a blind index
 //! instead.
@@ -97,7 +120,7 @@ pub use iban::Iban;
 pub use ip::IpAddress;
 pub use name::PersonName;
 pub use national_id::{IdScheme, NationalId};
-pub use phone::{CallingCode, Phone};
+pub use phone::{CallingCode, Phone, PhoneType};
 
 /// What a PII value is: one variant per kind in this module.
 ///

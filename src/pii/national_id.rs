@@ -95,10 +95,16 @@ impl fmt::Display for IdScheme {
 /// The number is stored upper case with spaces, dashes, dots and slashes
 /// removed; it must then be 4 to 20 ASCII letters and digits. Schemes with
 /// published rules are checked further: [`IdScheme::Ssn`] (9 digits; area
-/// not 000, 666 or 900–999; group not 00; serial not 0000),
+/// not 000, 666 or 900–999; group not 00; serial not 0000; not one of the
+/// SSA's advertising numbers 078-05-1120, 219-09-9999, 457-55-5462),
 /// [`IdScheme::Itin`] (9 digits starting with 9; group 50–65, 70–88,
 /// 90–92 or 94–99) and [`IdScheme::Nino`] (two prefix letters, six digits, a
 /// suffix A–D, no never-issued prefix).
+///
+/// SSNs and ITINs are taken only as `AAA-GG-SSSS`, as nine digits, or with
+/// one of the two dashes (`AAA-GGSSSS`, `AAAGG-SSSS`), the layouts
+/// python-stdnum accepts: a dot, slash, space, or a dash anywhere else is
+/// refused, since it hints at a different number typed into the field.
 ///
 /// Masked as country, scheme and the last 4 characters: `US SSN •••6789`.
 ///
@@ -135,7 +141,10 @@ impl NationalId {
         if scheme.home().is_some_and(|home| home != country.as_str()) {
             return Err(err(Reason::UnknownCountry));
         }
-        let value = normalize(value)?;
+        let value = match scheme {
+            IdScheme::Ssn | IdScheme::Itin => us_layout(value)?,
+            _ => normalize(value)?,
+        };
         match scheme {
             IdScheme::Ssn => check_ssn(&value)?,
             IdScheme::Itin => check_itin(&value)?,
@@ -200,6 +209,37 @@ fn normalize(input: &str) -> Result<Zeroizing<String>, PiiError> {
     Ok(value)
 }
 
+/// US numbers (SSN, ITIN) are written `AAA-GG-SSSS` or as nine digits;
+/// python-stdnum also takes either dash alone (`AAA-GGSSSS`, `AAAGG-SSSS`),
+/// and so does this. Any other character — spaces, dots, slashes, a dash
+/// elsewhere, doubled, leading or trailing — is refused.
+fn us_layout(input: &str) -> Result<Zeroizing<String>, PiiError> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(err(Reason::Empty));
+    }
+    let mut value = Zeroizing::new(String::with_capacity(9));
+    let mut dash_allowed = false;
+    for (position, c) in input.chars().enumerate() {
+        match c {
+            '0'..='9' if value.len() < MAX_CHARS => {
+                value.push(c);
+                dash_allowed = matches!(value.len(), 3 | 5);
+            }
+            '-' if dash_allowed => dash_allowed = false,
+            _ => return Err(err(Reason::InvalidCharacter { position })),
+        }
+    }
+    Ok(value)
+}
+
+/// The SSA's advertising and pamphlet numbers (078-05-1120 printed on
+/// sample cards sold with wallets, 219-09-9999 in an SSA pamphlet,
+/// 457-55-5462 in an advertisement): voided, never anyone's number, and
+/// refused as python-stdnum refuses them. The free-text redactor still
+/// finds them, since text that carries one means it as an SSN.
+const ADVERTISING: [&str; 3] = ["078051120", "219099999", "457555462"];
+
 /// Area, group and serial of a 9-digit US number.
 fn us_parts(value: &str) -> Result<(u16, u8, u16), PiiError> {
     if value.len() != 9 {
@@ -227,7 +267,7 @@ fn us_parts(value: &str) -> Result<(u16, u8, u16), PiiError> {
 /// issued (ssa.gov, "Social Security Number Randomization").
 fn check_ssn(value: &str) -> Result<(), PiiError> {
     us_parts(value)?;
-    if !ssn_valid(value.as_bytes()) {
+    if !ssn_valid(value.as_bytes()) || ADVERTISING.contains(&value) {
         return Err(err(Reason::NeverIssued));
     }
     Ok(())
@@ -331,9 +371,13 @@ mod tests {
 
     #[test]
     fn ssn_rules_follow_the_ssa() {
-        assert!(NationalId::parse(IdScheme::Ssn, "us", "078-05-1120").is_ok());
-        assert!(NationalId::parse(IdScheme::Ssn, "US", "899 99 9999").is_ok());
+        assert!(NationalId::parse(IdScheme::Ssn, "us", "123-45-6789").is_ok());
+        assert!(NationalId::parse(IdScheme::Ssn, "US", "899999999").is_ok());
         for never in [
+            "078-05-1120",
+            "219-09-9999",
+            "457-55-5462",
+            "078051120",
             "000-12-3456",
             "666-12-3456",
             "900-12-3456",
@@ -356,12 +400,50 @@ mod tests {
         );
         assert_eq!(
             reason(IdScheme::Ssn, "US", "12A-45-6789"),
-            Reason::MalformedPart { part: "area" }
+            Reason::InvalidCharacter { position: 2 }
         );
         assert_eq!(
             reason(IdScheme::Ssn, "DE", "123-45-6789"),
             Reason::UnknownCountry
         );
+    }
+
+    #[test]
+    fn us_numbers_take_the_stdnum_layouts_only() {
+        for ok in [
+            "123-45-6789",
+            "123456789",
+            "123-456789",
+            "12345-6789",
+            " 123-45-6789\n",
+        ] {
+            let id = NationalId::parse(IdScheme::Ssn, "US", ok).expect(ok);
+            assert_eq!(id.expose(), "123456789");
+        }
+        for (bad, position) in [
+            ("123.45.6789", 3),
+            ("123/45/6789", 3),
+            ("123 45 6789", 3),
+            ("123--45-6789", 4),
+            ("-123-45-6789", 0),
+            ("123-45-6789-", 11),
+            ("12-345-6789", 2),
+            ("1234-5-6789", 4),
+            ("123-4-56789", 5),
+            ("123456-789", 6),
+            ("123–45–6789", 3),
+        ] {
+            assert_eq!(
+                reason(IdScheme::Ssn, "US", bad),
+                Reason::InvalidCharacter { position },
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            reason(IdScheme::Itin, "US", "912 70 1234"),
+            Reason::InvalidCharacter { position: 3 }
+        );
+        assert_eq!(reason(IdScheme::Ssn, "US", " "), Reason::Empty);
     }
 
     #[test]

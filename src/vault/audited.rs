@@ -63,6 +63,20 @@ impl Recorded {
 }
 
 impl Vault {
+    /// Records the vault's own activities in `sink` from now on, in this
+    /// handle and every clone of it, unless it records them somewhere
+    /// already (the first sink stays). Returns whether `sink` was taken.
+    ///
+    /// The pseudonym key comes from the vault's own keys, read before any
+    /// event can be recorded.
+    pub(crate) fn audit_into(&self, sink: Arc<dyn AuditSink>) -> Result<bool, VaultError> {
+        if self.inner.audit.get().is_some() {
+            return Ok(false);
+        }
+        let names = Pseudonymizer::from_vault(self)?;
+        Ok(self.inner.audit.set(Auditor::new(sink, names)).is_ok())
+    }
+
     /// Records the event `describe` builds (outcome `done`, with a fresh
     /// correlation id) before an audited operation. `Ok(None)` when the
     /// vault has no audit sink.
@@ -74,7 +88,7 @@ impl Vault {
         &self,
         describe: impl FnOnce(&Pseudonymizer) -> AuditEvent,
     ) -> Result<Option<Recorded>, Refused> {
-        let Some(auditor) = &self.inner.audit else {
+        let Some(auditor) = self.inner.audit.get() else {
             return Ok(None);
         };
         let correlation = CorrelationId::random().map_err(|_| Refused::Random)?;

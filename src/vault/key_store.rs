@@ -1,6 +1,6 @@
 //! Data key records and the key-store trait.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::RwLock;
 
@@ -149,7 +149,9 @@ pub enum KeyState {
 }
 
 /// One version of a record's data key, wrapped.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the numbers and the wrapped key's length, not its bytes.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DataKeyVersion {
     /// The version number, from 1, written into envelopes.
     pub version: u32,
@@ -164,7 +166,10 @@ pub struct DataKeyVersion {
 }
 
 /// The data keys of one scope.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the id, the kind of scope (a shared key's name, never a
+/// subject id), the versions and the revision.
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeyRecord {
     /// Random id, written into envelopes.
     pub id: KeyId,
@@ -176,6 +181,34 @@ pub struct KeyRecord {
     pub revision: u64,
     /// Creation time, seconds since the Unix epoch.
     pub created_at: u64,
+}
+
+impl fmt::Debug for DataKeyVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DataKeyVersion")
+            .field("version", &self.version)
+            .field("state", &self.state)
+            .field("root_version", &self.root_version)
+            .field("wrapped_len", &self.wrapped.len())
+            .field("encryptions", &self.encryptions)
+            .finish()
+    }
+}
+
+impl fmt::Debug for KeyRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scope: &dyn fmt::Debug = match &self.scope {
+            KeyScope::Subject(_) => &"Subject(..)",
+            KeyScope::Shared(name) => name,
+        };
+        f.debug_struct("KeyRecord")
+            .field("id", &self.id)
+            .field("scope", scope)
+            .field("versions", &self.versions)
+            .field("revision", &self.revision)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 impl KeyRecord {
@@ -283,10 +316,20 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
     /// returns the record now in force (the existing one if another writer
     /// won the race).
     ///
+    /// With `forgotten`, the scope's [tag](ScopeTag): if there is no live
+    /// record and a tombstone carries that tag, the subject was forgotten
+    /// and nothing is inserted. The check and the insert are one atomic
+    /// step, so a first seal racing an erasure cannot resurrect the
+    /// subject. [`Vault::reinstate`](super::Vault::reinstate) passes `None`.
+    ///
     /// # Errors
     ///
-    /// Backend failures.
-    fn create(&self, record: KeyRecord) -> Result<KeyRecord, VaultError>;
+    /// [`VaultError::Destroyed`] for a forgotten scope; backend failures.
+    fn create(
+        &self,
+        record: KeyRecord,
+        forgotten: Option<&ScopeTag>,
+    ) -> Result<KeyRecord, VaultError>;
 
     /// Replaces the live record with the same id if the stored revision is
     /// `record.revision - 1` (compare-and-set). Encryption counters are not
@@ -338,15 +381,31 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
 /// assert!(store.find(&KeyScope::shared("catalog"))?.is_none());
 /// # Ok::<(), custodian::VaultError>(())
 /// ```
-#[derive(Debug, Default)]
+///
+/// `Debug` shows counts only.
+#[derive(Default)]
 pub struct MemoryKeyStore {
     state: RwLock<MemoryState>,
 }
 
-#[derive(Debug, Default)]
+impl fmt::Debug for MemoryKeyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("MemoryKeyStore");
+        if let Ok(state) = self.state.read() {
+            let live = state.by_scope.len();
+            s.field("live", &live)
+                .field("destroyed", &(state.records.len() - live));
+        }
+        s.finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
 struct MemoryState {
     records: BTreeMap<KeyId, StoredKey>,
     by_scope: HashMap<KeyScope, KeyId>,
+    /// The scope tags of every tombstone.
+    forgotten: HashSet<ScopeTag>,
 }
 
 impl MemoryKeyStore {
@@ -392,12 +451,19 @@ impl KeyStore for MemoryKeyStore {
         Ok(state.records.get(id).cloned())
     }
 
-    fn create(&self, record: KeyRecord) -> Result<KeyRecord, VaultError> {
+    fn create(
+        &self,
+        record: KeyRecord,
+        forgotten: Option<&ScopeTag>,
+    ) -> Result<KeyRecord, VaultError> {
         let mut state = self.state.write().map_err(|_| VaultError::Poisoned)?;
         if let Some(id) = state.by_scope.get(&record.scope).copied() {
             if let Some(StoredKey::Live(existing)) = state.records.get(&id) {
                 return Ok(existing.clone());
             }
+        }
+        if forgotten.is_some_and(|tag| state.forgotten.contains(tag)) {
+            return Err(VaultError::Destroyed);
         }
         if state.records.contains_key(&record.id) {
             return Err(VaultError::Corrupt {
@@ -451,6 +517,7 @@ impl KeyStore for MemoryKeyStore {
             Some(StoredKey::Live(record)) => {
                 let scope = record.scope.clone();
                 state.by_scope.remove(&scope);
+                state.forgotten.insert(tombstone.scope);
                 state
                     .records
                     .insert(tombstone.id, StoredKey::Destroyed(*tombstone));
@@ -498,8 +565,12 @@ mod tests {
     #[test]
     fn create_keeps_the_first_record_of_a_scope() {
         let store = MemoryKeyStore::new();
-        let first = store.create(record(KeyScope::shared("a"))).expect("create");
-        let second = store.create(record(KeyScope::shared("a"))).expect("create");
+        let first = store
+            .create(record(KeyScope::shared("a")), None)
+            .expect("create");
+        let second = store
+            .create(record(KeyScope::shared("a")), None)
+            .expect("create");
         assert_eq!(first.id, second.id);
         assert_eq!(
             store.find(&KeyScope::shared("a")).expect("find"),
@@ -510,7 +581,9 @@ mod tests {
     #[test]
     fn update_is_compare_and_set_and_keeps_counters() {
         let store = MemoryKeyStore::new();
-        let mut rec = store.create(record(KeyScope::shared("a"))).expect("create");
+        let mut rec = store
+            .create(record(KeyScope::shared("a")), None)
+            .expect("create");
         assert_eq!(store.reserve(&rec.id, 1, 10, 100).expect("reserve"), 10);
         rec.revision += 1;
         store.update(&rec).expect("first update");
@@ -522,7 +595,9 @@ mod tests {
     #[test]
     fn reserve_refuses_to_pass_the_limit() {
         let store = MemoryKeyStore::new();
-        let rec = store.create(record(KeyScope::shared("a"))).expect("create");
+        let rec = store
+            .create(record(KeyScope::shared("a")), None)
+            .expect("create");
         assert_eq!(store.reserve(&rec.id, 1, 60, 100).expect("reserve"), 60);
         assert_eq!(store.reserve(&rec.id, 1, 60, 100).expect("reserve"), 40);
         assert!(matches!(
@@ -539,7 +614,7 @@ mod tests {
     fn destroy_leaves_a_tombstone_and_frees_the_scope() {
         let store = MemoryKeyStore::new();
         let rec = store
-            .create(record(KeyScope::subject(&SubjectId::new("s"))))
+            .create(record(KeyScope::subject(&SubjectId::new("s"))), None)
             .expect("create");
         let tombstone = |destroyed_at| Tombstone {
             id: rec.id,
@@ -554,6 +629,18 @@ mod tests {
         );
         assert!(store.find(&rec.scope).expect("find").is_none());
         assert!(store.list(None, 10).expect("list").is_empty());
+        // Forgotten: a new record for the scope is refused when its tag is
+        // given, and allowed (a reinstatement) when it is not.
+        let again = || record(rec.scope.clone());
+        let tag = ScopeTag::from_bytes([9; 16]);
+        assert!(matches!(
+            store.create(again(), Some(&tag)),
+            Err(VaultError::Destroyed)
+        ));
+        let other = ScopeTag::from_bytes([8; 16]);
+        let fresh = store.create(again(), Some(&other)).expect("other tag");
+        assert!(store.find(&rec.scope).expect("find").is_some());
+        assert_eq!(store.create(again(), Some(&tag)).expect("live"), fresh);
         assert!(matches!(
             store.reserve(&rec.id, 1, 1, 10),
             Err(VaultError::Destroyed)
@@ -565,7 +652,7 @@ mod tests {
         let store = MemoryKeyStore::new();
         for name in ["a", "b", "c", "d", "e"] {
             store
-                .create(record(KeyScope::shared(name)))
+                .create(record(KeyScope::shared(name)), None)
                 .expect("create");
         }
         let first = store.list(None, 2).expect("list");

@@ -161,11 +161,11 @@ pub use rotation::Resealed;
 use subtle::ConstantTimeEq as _;
 
 use self::cache::{Cache, Entry, Keys};
-use crate::audit::{Action, AuditSink, Pseudonymizer};
+use crate::audit::{Action, AuditSink};
 use crate::error::{SealError, VaultError};
 use crate::pii::Category;
 use crate::seal::Sealable;
-use crate::subject::SubjectId;
+use crate::subject::{Owned, SubjectId};
 
 /// Default [`VaultBuilder::shared_key_limit`]: 2³⁰ encryptions per shared
 /// data key version.
@@ -188,18 +188,21 @@ struct Inner {
     lease: u64,
     cache: Cache,
     indexes: blind_index::IndexCache,
-    audit: Option<audited::Auditor>,
+    /// Set once, by the builder or by the [`Custodian`](crate::Custodian)
+    /// the vault is given to; every clone of the vault shares it.
+    audit: std::sync::OnceLock<audited::Auditor>,
     /// Keys the scope fingerprints of tombstones; derived on first use.
     tombstone_key: std::sync::OnceLock<PseudonymKey>,
 }
 
 impl fmt::Debug for Vault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Neither the provider nor the store: their `Debug` is the host's
+        // (a store's may list subject ids and wrapped keys).
         f.debug_struct("Vault")
-            .field("root", &self.inner.root)
-            .field("store", &self.inner.store)
             .field("shared_limit", &self.inner.shared_limit)
-            .field("audited", &self.inner.audit.is_some())
+            .field("lease", &self.inner.lease)
+            .field("audited", &self.inner.audit.get().is_some())
             .finish_non_exhaustive()
     }
 }
@@ -257,6 +260,7 @@ impl VaultBuilder {
     /// | operation | action | fields |
     /// |---|---|---|
     /// | [`Vault::forget`] (a key existed) | `subject_key_forgotten` | subject |
+    /// | [`Vault::reinstate`] (no live key) | `subject_key_reinstated` | subject |
     /// | [`Vault::promote_key_version`], [`Vault::rotate_key`] | `key_rotated` | subject (subject keys), key version |
     /// | [`Vault::retire_key_version`] | `key_retired` | subject (subject keys), key version |
     /// | [`Vault::reseal`] | `resealed` | subject (subject keys), category, count 1 |
@@ -301,25 +305,22 @@ impl VaultBuilder {
         store: Arc<dyn KeyStore>,
     ) -> Result<Vault, VaultError> {
         root.active_version()?;
-        let vault = |audit| Vault {
+        let vault = Vault {
             inner: Arc::new(Inner {
-                root: Arc::clone(&root),
-                store: Arc::clone(&store),
+                root,
+                store,
                 shared_limit: self.shared_limit,
                 lease: self.lease,
                 cache: Cache::default(),
                 indexes: blind_index::IndexCache::default(),
-                audit,
+                audit: std::sync::OnceLock::new(),
                 tombstone_key: std::sync::OnceLock::new(),
             }),
         };
-        let Some(sink) = self.audit.clone() else {
-            return Ok(vault(None));
-        };
-        // The pseudonym key comes from the vault's own keys: derive it with
-        // an unaudited vault over the same root keys and store.
-        let names = Pseudonymizer::from_vault(&vault(None))?;
-        Ok(vault(Some(audited::Auditor::new(sink, names))))
+        if let Some(sink) = self.audit {
+            vault.audit_into(sink)?;
+        }
+        Ok(vault)
     }
 }
 
@@ -337,13 +338,15 @@ impl Vault {
 
     /// Seals a value for a scope under a field label.
     ///
-    /// A subject's data key is created on first use.
+    /// A subject's data key is created on first use, unless the subject
+    /// was forgotten (see [`Vault::reinstate`]).
     ///
     /// # Errors
     ///
-    /// [`SealError::Vault`] if the key store or root key provider fails,
-    /// the subject's key was destroyed concurrently, or a shared key reached
-    /// its encryption limit.
+    /// [`SealError::Shredded`] if the subject was forgotten (also when
+    /// [`Vault::forget`] ran during this call); [`SealError::Vault`] if the
+    /// key store or root key provider fails, or a shared key reached its
+    /// encryption limit.
     pub fn seal<T: Sealable>(
         &self,
         value: &T,
@@ -377,6 +380,26 @@ impl Vault {
             RawOpened::Plain(plain) => Ok(Erasable::Present(T::from_opened(plain)?)),
             RawOpened::Shredded => Ok(Erasable::Erased(Erased::new(envelope.clone()))),
         }
+    }
+
+    /// Opens a value sealed for `subject` under `label`, and keeps whose
+    /// it is: what a [reveal](crate::decision::Decider::reveal) takes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Vault::open`].
+    pub fn open_owned<T: Sealable>(
+        &self,
+        envelope: &Envelope,
+        subject: &SubjectId,
+        label: FieldLabel,
+    ) -> Result<Erasable<Owned<T>>, SealError> {
+        Ok(
+            match self.open::<T>(envelope, &KeyScope::subject(subject), label)? {
+                Erasable::Present(value) => Erasable::Present(Owned::new(subject.clone(), value)),
+                Erasable::Erased(erased) => Erasable::Erased(erased),
+            },
+        )
     }
 
     /// Crypto-shreds a subject: destroys every version of their data key
@@ -421,6 +444,53 @@ impl Vault {
                 self.inner.cache.mark_destroyed(&tombstone, Some(&scope))?;
                 Ok(Some(tombstone))
             },
+        )
+    }
+
+    /// Gives a forgotten subject a new data key, so values can be sealed
+    /// for them again: for a person who comes back after erasure (a new
+    /// account under the same host id). Their values sealed before the
+    /// erasure stay erased; only new values open. Does nothing if the
+    /// subject has a live key.
+    ///
+    /// Without this call, sealing for a forgotten subject fails with
+    /// [`SealError::Shredded`]: a stale copy of a record written back
+    /// after erasure does not bring the person's data back.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use custodian::vault::{FieldLabel, KeyScope, MemoryKeyStore, RootKey, RootKeyRing, Vault};
+    /// # use custodian::{pii::Email, SubjectId};
+    /// # let vault = Vault::builder().build(
+    /// #     Arc::new(RootKeyRing::new(1, RootKey::generate()?)), Arc::new(MemoryKeyStore::new()))?;
+    /// const LOGIN: FieldLabel = FieldLabel::new("customer.login_email");
+    /// let ada = SubjectId::new("cust_1");
+    /// let email = Email::parse("ada@example.com")?;
+    /// let old = vault.seal(&email, &KeyScope::subject(&ada), LOGIN)?;
+    /// vault.forget(&ada)?;
+    /// let refused = vault.seal(&email, &KeyScope::subject(&ada), LOGIN).unwrap_err();
+    /// assert!(refused.is_shredded());
+    ///
+    /// vault.reinstate(&ada)?;
+    /// let new = vault.seal(&email, &KeyScope::subject(&ada), LOGIN)?;
+    /// assert!(vault.open::<Email>(&new, &KeyScope::subject(&ada), LOGIN)?.present().is_some());
+    /// assert!(vault.open::<Email>(&old, &KeyScope::subject(&ada), LOGIN)?.is_erased());
+    /// # Ok::<(), custodian::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Key store and root key provider failures; [`VaultError::Audit`] if
+    /// the vault has an [audit sink](VaultBuilder::audit) and it did not
+    /// record the `subject_key_reinstated` event (no key is created then).
+    pub fn reinstate(&self, subject: &SubjectId) -> Result<(), VaultError> {
+        let scope = KeyScope::subject(subject);
+        if self.existing_keys(&scope)?.is_some() {
+            return Ok(());
+        }
+        self.audited(
+            |names| audited::system_event(Action::SubjectKeyReinstated, names, Some(&scope)),
+            || self.create_record(&scope, None).map(|_| ()),
         )
     }
 
@@ -484,7 +554,9 @@ impl Vault {
             return sealed;
         }
         let generation = cache.generation();
-        let keys = self.keys_for_sealing(scope)?;
+        let keys = self
+            .keys_for_sealing(scope)
+            .map_err(|err| erased_or(err, category))?;
         self.seal_under(&keys, generation, category, label, plain)
     }
 
@@ -593,11 +665,18 @@ impl Vault {
         open(&cipher)
     }
 
-    /// The cached keys of a scope, loading or creating the record.
+    /// The cached keys of a scope, loading or creating the record; a
+    /// forgotten subject gets no new record ([`VaultError::Destroyed`]).
     fn keys_for_sealing(&self, scope: &KeyScope) -> Result<Arc<Keys>, VaultError> {
         match self.existing_keys(scope)? {
             Some(keys) => Ok(keys),
-            None => self.create_record(scope),
+            None => {
+                let tag = scope
+                    .is_subject()
+                    .then(|| self.scope_tag(scope))
+                    .transpose()?;
+                self.create_record(scope, tag.as_ref())
+            }
         }
     }
 
@@ -640,7 +719,13 @@ impl Vault {
         }
     }
 
-    fn create_record(&self, scope: &KeyScope) -> Result<Arc<Keys>, VaultError> {
+    /// Creates the first record of a scope, unless a tombstone carries
+    /// `forgotten` (see [`KeyStore::create`]).
+    fn create_record(
+        &self,
+        scope: &KeyScope,
+        forgotten: Option<&ScopeTag>,
+    ) -> Result<Arc<Keys>, VaultError> {
         let id = KeyId::generate()?;
         let (entry, data_key) = self.new_version(&id, scope, 1, KeyState::Active)?;
         let record = KeyRecord {
@@ -651,7 +736,7 @@ impl Vault {
             created_at: now(),
         };
         let mark = self.inner.cache.read_mark();
-        let stored = self.inner.store.create(record)?;
+        let stored = self.inner.store.create(record, forgotten)?;
         let keys = if stored.id == id {
             Keys::new(stored).with_data_key(1, data_key)
         } else {
@@ -707,6 +792,15 @@ impl Vault {
         // One of the granted encryptions is this one.
         keys.renew_lease(pid, granted - 1);
         Ok(())
+    }
+}
+
+/// A destroyed key met while sealing is the value's erasure, reported as
+/// such: [`SealError::Shredded`].
+pub(crate) fn erased_or(err: VaultError, category: Category) -> SealError {
+    match err {
+        VaultError::Destroyed => SealError::Shredded { category },
+        err => SealError::Vault(err),
     }
 }
 

@@ -164,7 +164,9 @@ impl Vault {
         let generation = self.inner.cache.generation();
         // Looked up, never created: a reseal job must not give a forgotten
         // subject a new key record (with their id in it).
-        let keys = self.existing_keys(scope)?;
+        let keys = self
+            .existing_keys(scope)
+            .map_err(|err| super::erased_or(err, T::CATEGORY))?;
         // Always authenticate, even a current value: a reseal job must not
         // bless garbage.
         let plain = match self.open_raw(stored.as_bytes(), scope, T::CATEGORY, label)? {
@@ -173,7 +175,9 @@ impl Vault {
         };
         // It opened, so its record was live a moment ago: if the lookup
         // found none, the subject was forgotten in between.
-        let keys = keys.ok_or(VaultError::Destroyed)?;
+        let keys = keys.ok_or(SealError::Shredded {
+            category: T::CATEGORY,
+        })?;
         if keys.record.id == stored.key_id() && keys.active == Some(stored.key_version()) {
             return Ok(Resealed::Current);
         }

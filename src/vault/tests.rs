@@ -144,7 +144,13 @@ fn forgetting_shreds_one_subject_only() {
             .expect("outcome")
             .is_erased()
     );
-    // Sealing for the forgotten id again makes a new, unrelated key.
+    // Sealing for the forgotten id again is refused until reinstated;
+    // then it makes a new, unrelated key.
+    let refused = vault.seal(&email(), &alice(), LOGIN).unwrap_err();
+    assert!(refused.is_shredded(), "{refused:?}");
+    vault
+        .reinstate(&SubjectId::new("alice"))
+        .expect("reinstate");
     let fresh = vault.seal(&email(), &alice(), LOGIN).expect("seal");
     assert_ne!(fresh.key_id(), a.key_id());
     assert!(
@@ -319,7 +325,8 @@ fn root_rotation_rewraps_data_keys_only() {
     let b = vault.seal(&email(), &bob(), LOGIN).expect("seal");
     ring.add(2, RootKey::generate().expect("rng")).expect("add");
     ring.promote(2).expect("promote");
-    assert_eq!(vault.rewrap_data_keys(1).expect("rewrap"), 2);
+    // Alice's, Bob's, and the pseudonym record that keys tombstones.
+    assert_eq!(vault.rewrap_data_keys(1).expect("rewrap"), 3);
     assert_eq!(vault.rewrap_data_keys(1).expect("idempotent"), 0);
     ring.remove(1).expect("remove old root");
     vault.clear_cache().expect("clear");
@@ -470,19 +477,22 @@ fn known_answer_vectors_are_frozen() {
         let wrapped = root_key::wrap_with_nonce(&root_cipher, &wrap_nonce, &context, &data_key)
             .expect("wrap");
         store
-            .create(KeyRecord {
-                id,
-                scope: scope.clone(),
-                versions: vec![DataKeyVersion {
-                    version: 3,
-                    state: KeyState::Active,
-                    root_version: 7,
-                    wrapped: wrapped.clone(),
-                    encryptions: 0,
-                }],
-                revision: 0,
-                created_at: 0,
-            })
+            .create(
+                KeyRecord {
+                    id,
+                    scope: scope.clone(),
+                    versions: vec![DataKeyVersion {
+                        version: 3,
+                        state: KeyState::Active,
+                        root_version: 7,
+                        wrapped: wrapped.clone(),
+                        encryptions: 0,
+                    }],
+                    revision: 0,
+                    created_at: 0,
+                },
+                None,
+            )
             .expect("create");
         let (kind, name) = match &scope {
             KeyScope::Subject(s) => ("subject", s.as_str().to_owned()),

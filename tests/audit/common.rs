@@ -1,9 +1,9 @@
 //! Helpers shared by the audit tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use custodian::audit::CheckpointSigner;
+use custodian::audit::{CheckpointSigner, LogError, LogOptions};
 use custodian::vault::{MemoryKeyStore, RootKey, RootKeyRing, Vault};
 
 /// The test-vector directory: the crate's own copy, or the shared one if
@@ -18,6 +18,17 @@ pub(crate) fn vectors_dir(sub: &str) -> PathBuf {
 
 pub(crate) fn signer() -> CheckpointSigner {
     CheckpointSigner::from_secret_bytes("test.example/audit", [0x5a; 32]).unwrap()
+}
+
+/// Opening the log in `dir` fails: `file` is corrupt at record `index`.
+pub(crate) fn open_fails_at(dir: &Path, file: &str, index: u64) {
+    match LogOptions::new().open(dir, signer()) {
+        Err(LogError::Corrupt { file: f, index: i }) => assert_eq!((f, i), (file, index)),
+        other => panic!(
+            "expected a corrupt log, got {:?}",
+            other.map(|(l, r)| (l.size(), r))
+        ),
+    }
 }
 
 /// A vault with an in-memory key store and a fresh root key.

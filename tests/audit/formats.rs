@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use custodian::audit::merkle::{self, Tree};
 use custodian::audit::{
     Action, Actor, AuditEvent, CheckpointSigner, CheckpointVerifier, ConsistencyBundle,
-    CorrelationId, Durability, ENTRIES_FILE, EvidenceRef, HoldReason, InclusionBundle, LogOptions,
-    Outcome, Pseudonymizer, RequestId, RequestStatus, Right, SignedCheckpoint, Verdict, Withheld,
-    verify,
+    CorrelationId, Durability, ENTRIES_FILE, Equivocation, EvidenceRef, HoldReason, HostTaxonomy,
+    InclusionBundle, LogOptions, Outcome, Pseudonymizer, RequestId, RequestStatus, Right,
+    SignedCheckpoint, Verdict, Withheld, verify,
 };
 use custodian::ids::{PolicyVersion, RecipientId, Role};
 use custodian::pii::Category;
@@ -207,4 +207,75 @@ fn a_log_written_elsewhere_verifies_and_ours_is_identical() {
         fs::read(ours.path().join(ENTRIES_FILE)).unwrap(),
         fs::read(dir.join(ENTRIES_FILE)).unwrap()
     );
+}
+
+#[test]
+fn verifier_keys_with_plus_and_slash_made_elsewhere() {
+    let k = kat();
+    let time = Timestamp::parse(s(&k["checkpoint"]["time"])).unwrap();
+    let root = rfc_tree().root_at(3).unwrap();
+    let keys = k["verifier_keys"].as_array().unwrap();
+    let key_part = |vkey: &str| vkey.splitn(3, '+').nth(2).unwrap().to_owned();
+    assert!(keys.iter().any(|v| key_part(s(&v["vkey"])).contains('+')));
+    assert!(keys.iter().any(|v| key_part(s(&v["vkey"])).contains('/')));
+    for v in keys {
+        let vkey = s(&v["vkey"]);
+        let secret: [u8; 32] = hex(&v["secret_hex"]).try_into().unwrap();
+        let signer = CheckpointSigner::from_secret_bytes(s(&v["name"]), secret).unwrap();
+        assert_eq!(signer.verifier().to_vkey(), vkey);
+        let parsed = CheckpointVerifier::from_vkey(vkey).unwrap();
+        assert_eq!(parsed, signer.verifier(), "{vkey}");
+        assert_eq!(parsed.public_key().to_vec(), hex(&v["public_hex"]));
+        assert_eq!(
+            parsed.key_id().to_be_bytes().to_vec(),
+            hex(&v["key_id_hex"])
+        );
+        assert_eq!(signer.sign(3, root, time).note(), s(&v["note"]));
+        let checked = SignedCheckpoint::parse(s(&v["note"]), &parsed).unwrap();
+        assert_eq!(checked.checkpoint().root(), root);
+    }
+    for bad in k["bad_verifier_keys"].as_array().unwrap() {
+        assert!(
+            CheckpointVerifier::from_vkey(s(&bad["vkey"])).is_err(),
+            "{}: {}",
+            s(&bad["why"]),
+            s(&bad["vkey"])
+        );
+    }
+}
+
+#[test]
+fn an_equivocation_made_elsewhere_is_named() {
+    let k = kat();
+    let e = &k["equivocation"];
+    let verifier = CheckpointVerifier::from_vkey(s(&e["vkey"])).unwrap();
+    let notes: Vec<SignedCheckpoint> = e["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| SignedCheckpoint::parse(s(n), &verifier).unwrap())
+        .collect();
+    let evidence = Equivocation::between(&notes[0], &notes[1]).unwrap();
+    assert_eq!(evidence.size(), 8);
+    assert_eq!(evidence.first().note(), s(&e["notes"][0]));
+}
+
+#[test]
+fn strings_are_escaped_as_documented() {
+    let k = kat();
+    let e = &k["escaping"];
+    let code = u16::try_from(e["category_code"].as_u64().unwrap()).unwrap();
+    // Host category names are `'static`; leaking one in a test is fine.
+    let name: &'static str = Box::leak(s(&e["category_name"]).to_owned().into_boxed_str());
+    let host = Category::host(code, name);
+    let event = AuditEvent::new(Action::RetentionPurge, Outcome::Done)
+        .at(Timestamp::parse("2025-01-02T03:04:05.678Z").unwrap())
+        .with_categories([host, Category::Contact]);
+    let entry = s(&e["entry"]);
+    assert_eq!(String::from_utf8(event.to_json()).unwrap(), entry);
+    let decoded = HostTaxonomy::new()
+        .with_category(host)
+        .decode(entry.as_bytes())
+        .unwrap();
+    assert_eq!(decoded, event);
 }

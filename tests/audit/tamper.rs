@@ -14,7 +14,7 @@ use custodian::audit::{
 use custodian::time::Timestamp;
 use sha2::{Digest, Sha256};
 
-use crate::common::signer;
+use crate::common::{open_fails_at, signer};
 
 const MAGIC_LEN: usize = 16;
 
@@ -76,16 +76,6 @@ fn verdict(dir: &Path, trusted: Option<&SignedCheckpoint>) -> Verdict {
 
 fn broken(entry: u64, problem: Problem) -> Verdict {
     Verdict::Broken { entry, problem }
-}
-
-fn open_fails_at(dir: &Path, file: &str, index: u64) {
-    match LogOptions::new().open(dir, signer()) {
-        Err(LogError::Corrupt { file: f, index: i }) => assert_eq!((f, i), (file, index)),
-        other => panic!(
-            "expected a corrupt log, got {:?}",
-            other.map(|(l, r)| (l.size(), r))
-        ),
-    }
 }
 
 #[test]

@@ -10,6 +10,10 @@ sharing no code with the Rust crate. Run from this directory:
 It rewrites kat.json, the log-v1/ fixture directory and its log-v1.vkey. The Rust tests
 (tests/audit/formats.rs) check that the crate produces and accepts exactly
 these bytes.
+
+The verifier keys are chosen so that their base64 holds `+`, `/`, both and
+neither (standard base64 puts a `+` in about half of all keys); the log-v1
+fixture's key holds both, so the auditor command is run on one in CI.
 """
 
 import base64
@@ -111,6 +115,7 @@ def event(time, action, outcome, **fields):
 class Signer:
     def __init__(self, name, seed):
         self.name = name
+        self.seed = seed
         self.key = Ed25519PrivateKey.from_private_bytes(seed)
         self.public = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         self.key_id = sha256(name.encode() + b"\n\x01" + self.public)[:4]
@@ -119,11 +124,73 @@ class Signer:
         typed = b"\x01" + self.public
         return f"{self.name}+{self.key_id.hex()}+{b64(typed)}"
 
+    def key_b64(self):
+        return self.vkey().split("+", 2)[2]
+
     def sign(self, size, root, time):
         body = f"{self.name}\n{size}\n{b64(root)}\ntime {time}\n"
         sig = self.key.sign(body.encode())
         line = "\u2014 " + self.name + " " + b64(self.key_id + sig) + "\n"
         return body + "\n" + line
+
+
+def signer_whose_key_has(name, plus, slash):
+    """The signer with the first seed [i] * 32 whose verifier key's base64
+    holds `+` or not, and `/` or not, as asked."""
+    for i in range(256):
+        candidate = Signer(name, bytes([i] * 32))
+        key = candidate.key_b64()
+        if ("+" in key) == plus and ("/" in key) == slash:
+            return candidate
+    raise AssertionError("no such seed")
+
+
+def verifier_keys(rfc, time):
+    """Keys with every mix of `+` and `/` in their base64, names ASCII and
+    not, each with a checkpoint note it signed."""
+    out = []
+    for name, plus, slash in [
+        ("kat.example/plus", True, False),
+        ("kat.example/slash", False, True),
+        ("kat.example/both", True, True),
+        ("kat.example/neither", False, False),
+        ("kat.example/j\u00fcrnal", True, True),
+    ]:
+        s = signer_whose_key_has(name, plus, slash)
+        out.append({"name": name, "secret_hex": s.seed.hex(), "public_hex": s.public.hex(),
+                    "key_id_hex": s.key_id.hex(), "vkey": s.vkey(),
+                    "note": s.sign(3, mth(rfc[:3]), time)})
+    return out
+
+
+def bad_verifier_keys():
+    """Verifier keys a parser must refuse, each a small change to a good one
+    whose base64 holds `+` and `/`."""
+    s = signer_whose_key_has("kat.example/both", True, True)
+    good = s.vkey()
+    name, key_id, key = good.split("+", 2)
+    other_alg = b"\x02" + s.public
+    other_alg_id = sha256(name.encode() + b"\n" + other_alg)[:4].hex()
+    wrong_id = f"{int(key_id, 16) ^ 1:08x}"
+    return [
+        {"vkey": f"{name}+{wrong_id}+{key}", "why": "key id does not match"},
+        {"vkey": f"{name}+{other_alg_id}+{b64(other_alg)}", "why": "not an Ed25519 key"},
+        {"vkey": f"{name}+{key_id}+{key.replace('+', '-').replace('/', '_')}",
+         "why": "URL-safe base64"},
+        {"vkey": f"{name}+{key_id}+{key}+", "why": "a + after the key"},
+        {"vkey": f"{name}+{key_id}", "why": "no key"},
+        {"vkey": f"+{key_id}+{key}", "why": "empty name"},
+        {"vkey": f"{name} x+{key_id}+{key}", "why": "space in the name"},
+    ]
+
+
+def escaping_event():
+    """An event whose host category name needs every kind of JSON string
+    escape, listed after a built-in category (ordered by code)."""
+    host = "q\"b\\t\tn\nc\x01d\x7f \u00e9/\u2028"
+    entry = event("2025-01-02T03:04:05.678Z", "retention_purge", "done",
+                  categories=["contact", host])
+    return {"category_code": 0x8001, "category_name": host, "entry": entry.decode()}
 
 
 def record(index, body):
@@ -177,7 +244,8 @@ def main():
 
     hashes = [leaf(e) for e in entries]
     log_root = mth(hashes)
-    log_cp = signer.sign(len(entries), log_root, time)
+    log_signer = signer_whose_key_has("kat.example/log", True, True)
+    log_cp = log_signer.sign(len(entries), log_root, time)
     log_dir = os.path.join(here, "log-v1")
     os.makedirs(log_dir, exist_ok=True)
     with open(os.path.join(log_dir, "entries"), "wb") as f:
@@ -198,11 +266,18 @@ def main():
                        "time": time, "note": cp8},
         "inclusion_bundle": {"index": 5, "text": inclusion},
         "consistency_bundle": {"old": 3, "text": consistency},
-        "log": {"dir": "log-v1", "vkey": signer.vkey(), "size": len(entries),
+        "log": {"dir": "log-v1", "vkey": log_signer.vkey(), "size": len(entries),
                 "root_hex": log_root.hex(), "entries": [e.decode() for e in entries]},
+        "verifier_keys": verifier_keys(rfc, time),
+        "bad_verifier_keys": bad_verifier_keys(),
+        "equivocation": {
+            "vkey": signer.vkey(),
+            "notes": [cp8, signer.sign(8, mth(rfc[:7] + [leaf(b"another history")]), time)],
+        },
+        "escaping": escaping_event(),
     }
     with open(os.path.join(here, "log-v1.vkey"), "w") as f:
-        f.write(signer.vkey() + "\n")
+        f.write(log_signer.vkey() + "\n")
     with open(os.path.join(here, "kat.json"), "w") as f:
         json.dump(kat, f, indent=2, ensure_ascii=False)
         f.write("\n")

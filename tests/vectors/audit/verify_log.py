@@ -6,8 +6,10 @@ log can be checked without the crate:
 
     python3 verify_log.py <log directory> <verifier key> [<checkpoint note file>]
 
-The verifier key is the `<name>+<key id>+<base64>` form. Prints OK with the
-size and root, or the first broken entry; exits 0 or 1.
+The verifier key is the `<name>+<key id>+<base64>` form (split at the first
+two `+` only: the base64 may hold `+` too). Prints OK with the size and
+root, the first broken entry, or two signed checkpoints of one size with
+different roots (equivocation); exits 0, 1 or 3.
 """
 
 import base64
@@ -19,6 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 EM_DASH = "\u2014 "
+MAX_BODY = {b"custodian-log-1\n": 1 << 20, b"custodian-ckp-1\n": 1 << 16}
 
 
 def sha256(b):
@@ -58,12 +61,18 @@ class Frontier:
 
 
 def records(path, magic):
+    """Yields ("record", ...) per record. A torn tail is ("torn", offset, ...)
+    where the file ends inside a record or in zeros at most one record long,
+    and ("torn-record", ...) for a last record whose body fails its check
+    value (tampering, not a crash, if a checkpoint covers it)."""
     data = open(path, "rb").read()
     if data[:16] != magic:
         raise SystemExit(f"{path}: not a custodian log file")
     at = 16
     while at < len(data):
-        if len(data) - at < 44:
+        rest = data[at:]
+        zero_tail = len(rest) <= 44 + MAX_BODY[magic] and not any(rest)
+        if len(rest) < 44 or zero_tail:
             yield ("torn", at, None, None, None)
             return
         length, index = struct.unpack(">IQ", data[at:at + 12])
@@ -72,13 +81,15 @@ def records(path, magic):
         if len(body) < length:
             yield ("torn", at, None, None, None)
             return
-        at_end = at + 44 + length == len(data)
-        yield ("record", at, index, check, body) if not at_end else ("last", at, index, check, body)
+        if at + 44 + length == len(data) and leaf(body) != check:
+            yield ("torn-record", at, index, check, body)
+            return
+        yield ("record", at, index, check, body)
         at += 44 + length
 
 
 def parse_vkey(vkey):
-    name, key_id, key = vkey.split("+")
+    name, key_id, key = vkey.split("+", 2)
     raw = base64.b64decode(key, validate=True)
     assert raw[0] == 1 and len(raw) == 33, "not an Ed25519 verifier key"
     public = raw[1:]
@@ -111,8 +122,11 @@ def main():
     name, key_id, public = parse_vkey(vkey)
     checkpoints = []
     for kind, _, index, check, body in records(f"{directory}/checkpoints", b"custodian-ckp-1\n"):
-        if kind == "torn":
+        if kind in ("torn", "torn-record"):
             break
+        if index != len(checkpoints) or leaf(body) != check:
+            print(f"BROKEN: stored checkpoint {len(checkpoints)}: bad record")
+            return 1
         try:
             checkpoints.append(verify_note(body.decode(), name, key_id, public))
         except (AssertionError, InvalidSignature, ValueError) as e:
@@ -121,6 +135,11 @@ def main():
     if len(sys.argv) == 4:
         checkpoints.append(verify_note(open(sys.argv[3]).read(), name, key_id, public))
     checkpoints.sort()
+    for (size1, root1), (size2, root2) in zip(checkpoints, checkpoints[1:]):
+        if size1 == size2 and root1 != root2:
+            print(f"EQUIVOCATION: the log signed two different trees of size {size1}: "
+                  f"root {root1.hex()} and root {root2.hex()}")
+            return 3
     covered = checkpoints[-1][0] if checkpoints else 0
     frontier = Frontier()
     pending = list(checkpoints)
@@ -131,19 +150,15 @@ def main():
             return 1
     for kind, _, index, check, body in records(f"{directory}/entries", b"custodian-log-1\n"):
         at = frontier.size
-        if kind == "torn" and at >= covered:
+        if kind in ("torn", "torn-record") and at >= covered:
             break
         if kind == "torn":
             print(f"BROKEN at entry {at}: truncated")
             return 1
         if index != at:
-            if kind == "last" and at >= covered:
-                break
             print(f"BROKEN at entry {at}: found entry {index}")
             return 1
         if leaf(body) != check:
-            if kind == "last" and at >= covered:
-                break
             print(f"BROKEN at entry {at}: altered")
             return 1
         frontier.push(check)
