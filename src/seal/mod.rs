@@ -150,6 +150,19 @@
 //! login), and `Erasable` where it must outlive its subject's erasure (an
 //! invoice kept for tax law).
 //!
+//! Written again, a record of a forgotten subject that still holds a
+//! present value (a stale copy from a cache or a job queue) fails with
+//! [`SealError::Shredded`](crate::SealError::Shredded), alone, in a batch
+//! or nested in another subject's record, whatever the scope: forgetting
+//! is permanent, and nothing seals for the subject again until
+//! [`Vault::reinstate`](crate::vault::Vault::reinstate) makes them a new
+//! person. Erased values write their envelopes back, so a record loaded
+//! after the erasure can be stored again. A value a record sealed opens
+//! with its owner through
+//! [`Vault::open_owned`](crate::vault::Vault::open_owned) under the
+//! record's subject (its envelope is in the record's field), which is what
+//! a reveal takes.
+//!
 //! ## Misuse that does not compile
 //!
 //! A record names its subject:

@@ -211,8 +211,14 @@ pub struct Scope {
 
 impl fmt::Debug for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Whose scope it is, never the subject id or shared key name.
+        let scope = match &self.scope {
+            None => "records",
+            Some(KeyScope::Subject(_)) => "subject",
+            Some(KeyScope::Shared(_)) => "shared",
+        };
         f.debug_struct("Scope")
-            .field("scope", &self.scope)
+            .field("scope", &scope)
             .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
