@@ -8,6 +8,7 @@
 //! | `fork_check` | what the nonce generator and leases ask per seal: a `pthread_atfork` counter compared (`atfork_guard`); `getpid` is the system call it avoids | `raw_aes_gcm`, as above |
 //! | `open_32B` | `Vault::open::<Email>` of that envelope (decrypt, then check the email again) | AES-256-GCM `decrypt` of the same; `email_parse_only` is `Email::parse` alone, for scale |
 //! | `customer_json` | a 5-PII-field struct to JSON, sealed | the same struct with plain `String`s |
+//! | `batch_100_json` | 100 `#[derive(Personal)]` members of 100 subjects to JSON and back, each under its own key (`personal_*`) | the same 100 as serde-derived structs, each in its own subject's scope by hand (`scope_per_record_*`, the same keys); in one subject's scope, all under one key (`one_scope_*`, the batch bug, for scale); plain `String`s (`plain_strings`) |
 //! | `first_seal` | sealing for a subject never seen (key created, wrapped, stored, subkey derived) | — |
 //! | `blind_index` | `Vault::blind_index` of the email | HMAC-SHA256 of the same bytes with a pre-keyed state |
 //!
@@ -155,6 +156,106 @@ fn customer_json(c: &mut Criterion) {
     group.finish();
 }
 
+#[derive(custodian::Personal)]
+struct Member {
+    #[personal(subject)]
+    id: u64,
+    email: Email,
+    phone: Phone,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct PlainMember {
+    id: u64,
+    email: Email,
+    phone: Phone,
+}
+
+#[derive(Serialize)]
+struct StringMember {
+    id: u64,
+    email: String,
+    phone: String,
+}
+
+fn batch_json(c: &mut Criterion) {
+    let vault = vault();
+    let member = |id: u64| Member {
+        id,
+        email: Email::parse(&format!("member{id}@example.com")).expect("valid"),
+        phone: Phone::parse(&format!("+44 20 7946 {:04}", id)).expect("valid"),
+    };
+    let personal: Vec<Member> = (0..100).map(member).collect();
+    let ambient: Vec<PlainMember> = personal
+        .iter()
+        .map(|m| PlainMember {
+            id: m.id,
+            email: m.email.clone(),
+            phone: m.phone.clone(),
+        })
+        .collect();
+    let strings: Vec<StringMember> = personal
+        .iter()
+        .map(|m| StringMember {
+            id: m.id,
+            email: m.email.expose().to_owned(),
+            phone: m.phone.expose().to_owned(),
+        })
+        .collect();
+    let records = vault.records();
+    let one = vault.subject(&SubjectId::new("cust_1"));
+    let scope_of = |id: u64| vault.subject(&SubjectId::new(id.to_string()));
+    // Warm: every subject's key exists and its field keys are cached.
+    let personal_json = records
+        .run(|| serde_json::to_string(&personal))
+        .expect("warm");
+    let one_json = one.run(|| serde_json::to_string(&ambient)).expect("warm");
+    let each_json: Vec<String> = ambient
+        .iter()
+        .map(|m| {
+            scope_of(m.id)
+                .run(|| serde_json::to_string(m))
+                .expect("warm")
+        })
+        .collect();
+
+    let mut group = c.benchmark_group("batch_100_json");
+    group.bench_function("plain_strings", |b| {
+        b.iter(|| serde_json::to_string(black_box(&strings)))
+    });
+    group.bench_function("one_scope_seal", |b| {
+        b.iter(|| one.run(|| serde_json::to_string(black_box(&ambient))))
+    });
+    group.bench_function("scope_per_record_seal", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(personal_json.len());
+            for m in black_box(&ambient) {
+                scope_of(m.id).run(|| serde_json::to_writer(&mut out, m))?;
+            }
+            Ok::<_, custodian::seal::ScopedError<serde_json::Error>>(out)
+        })
+    });
+    group.bench_function("personal_seal", |b| {
+        b.iter(|| records.run(|| serde_json::to_string(black_box(&personal))))
+    });
+    group.bench_function("one_scope_open", |b| {
+        b.iter(|| one.run(|| serde_json::from_str::<Vec<PlainMember>>(black_box(&one_json))))
+    });
+    group.bench_function("scope_per_record_open", |b| {
+        b.iter(|| {
+            black_box(&each_json)
+                .iter()
+                .zip(&ambient)
+                .map(|(json, m)| scope_of(m.id).run(|| serde_json::from_str::<PlainMember>(json)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+    });
+    group.bench_function("personal_open", |b| {
+        b.iter(|| records.run(|| serde_json::from_str::<Vec<Member>>(black_box(&personal_json))))
+    });
+    group.finish();
+}
+
 fn first_seal(c: &mut Criterion) {
     let vault = vault();
     let email = email();
@@ -201,6 +302,7 @@ criterion_group!(
     benches,
     seal_and_open,
     customer_json,
+    batch_json,
     first_seal,
     blind_index
 );

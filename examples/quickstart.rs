@@ -2,11 +2,12 @@
 //! how bad input is refused with a typed error that does not echo it.
 //!
 //! Then the vault, over a SQLite store in a temporary directory: seals the
-//! customer to JSON (no plaintext in it), loads it back, finds the customer
-//! by a blind index on their email, rotates their key and forgets them.
-//! The store is closed and reopened (a restart): a customer sealed before it
-//! still opens, while the forgotten customer's backup no longer does and a
-//! record kept for legal reasons still loads, erased.
+//! customer to JSON under their own key (no plaintext in it), loads it back,
+//! finds the customer by a blind index on their email, rotates their key
+//! and forgets them. The store is closed and reopened (a restart): a
+//! customer sealed before it still opens, while the forgotten customer's
+//! backup no longer does and a record kept for legal reasons still loads,
+//! erased.
 //!
 //! Run: `cargo run --example quickstart`.
 
@@ -19,13 +20,14 @@ use custodian::pii::{
 };
 use custodian::store::Store;
 use custodian::vault::{BlindIndex, Erasable, KeyScope, RootKey, RootKeyRing};
-use custodian::{SealError, SubjectId};
-use serde::{Deserialize, Serialize};
+use custodian::{Personal, SealError, SubjectId};
 
 /// A customer record as a marketplace's sign-up and checkout would build it.
-/// Serializing it seals every PII field (inside a vault scope).
-#[derive(Debug, Serialize, Deserialize)]
+/// Serializing it seals every PII field under the customer's own key.
+#[derive(Debug, Personal)]
 struct Customer {
+    #[personal(subject)]
+    id: SubjectId,
     name: PersonName,
     email: Email,
     phone: Phone,
@@ -37,7 +39,12 @@ struct Customer {
 
 /// Parses raw form input; any invalid field stops the sign-up.
 fn sign_up() -> Result<Customer, PiiError> {
+    sign_up_as(SubjectId::new("cust_1815"))
+}
+
+fn sign_up_as(id: SubjectId) -> Result<Customer, PiiError> {
     Ok(Customer {
+        id,
         name: PersonName::parse("  Ada   Lovelace ")?,
         email: Email::parse("Ada.Lovelace@Example.COM")?,
         phone: Phone::parse_national("030 1234 5678", CallingCode::new(49)?)?,
@@ -97,8 +104,10 @@ fn pii_flow() -> Result<(), PiiError> {
 
 /// An invoice kept for tax law after the customer is forgotten: its PII
 /// field is `Erasable`, so it still loads once the key is gone.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Personal)]
 struct Invoice {
+    #[personal(subject)]
+    customer: SubjectId,
     number: u32,
     billed_to: Erasable<Email>,
 }
@@ -115,18 +124,18 @@ fn vault_flow() -> Result<(), Box<dyn Error>> {
     let root = Arc::new(RootKeyRing::new(1, RootKey::generate()?));
     let store = Store::sqlite(&db)?;
     let vault = store.vault(root.clone())?;
-    let ada = SubjectId::new("cust_1815");
     let customer = sign_up()?;
+    let ada = customer.id.clone();
 
-    // Grace is another customer, sealed now and kept.
-    let grace = SubjectId::new("cust_1906");
-    let grace_json = vault
-        .subject(&grace)
-        .run(|| serde_json::to_string(&customer))?;
+    // Grace is another customer, sealed now under her own key and kept.
+    let grace = sign_up_as(SubjectId::new("cust_1906"))?;
+    let grace_json = vault.records().run(|| serde_json::to_string(&grace))?;
 
-    // Seal on serialize: every PII field becomes a `cst1:` envelope.
+    // Seal on serialize: every PII field becomes a `cst1:` envelope, under
+    // the key of the subject the record names. (`records()` names the vault
+    // for the call; `seal::set_default_vault` does it for the whole process.)
     let json = vault
-        .subject(&ada)
+        .records()
         .run(|| serde_json::to_string_pretty(&customer))?;
     println!("{json}");
     for secret in [
@@ -138,11 +147,12 @@ fn vault_flow() -> Result<(), Box<dyn Error>> {
     ] {
         assert!(!json.contains(secret), "sealed JSON leaked {secret}");
     }
-    // Without a scope there is no vault in reach: an error, never plaintext.
+    // Without a scope or a default vault there is no vault in reach: an
+    // error, never plaintext.
     assert!(serde_json::to_string(&customer).is_err());
 
     // Load it back; the envelopes are checked for this subject and field.
-    let loaded: Customer = vault.subject(&ada).run(|| serde_json::from_str(&json))?;
+    let loaded: Customer = vault.records().run(|| serde_json::from_str(&json))?;
     assert_eq!(loaded.email, customer.email);
     assert_eq!(loaded.card, customer.card);
 
@@ -160,20 +170,17 @@ fn vault_flow() -> Result<(), Box<dyn Error>> {
 
     // Rotate Ada's key: new values seal under version 2, old ones still open.
     let version = vault.rotate_key(&KeyScope::subject(&ada))?;
-    let json_v2 = vault
-        .subject(&ada)
-        .run(|| serde_json::to_string(&customer))?;
-    let _: Customer = vault.subject(&ada).run(|| serde_json::from_str(&json))?;
+    let json_v2 = vault.records().run(|| serde_json::to_string(&customer))?;
+    let _: Customer = vault.records().run(|| serde_json::from_str(&json))?;
     println!("rotated to key version {version}");
 
     // An invoice kept for legal reasons, and a "backup" of the record.
     let invoice = Invoice {
+        customer: ada.clone(),
         number: 1,
         billed_to: Erasable::Present(customer.email.clone()),
     };
-    let invoice_json = vault
-        .subject(&ada)
-        .run(|| serde_json::to_string(&invoice))?;
+    let invoice_json = vault.records().run(|| serde_json::to_string(&invoice))?;
     let backup = json_v2;
 
     // Erasure: forget Ada. Her key is destroyed, a tombstone remains.
@@ -187,15 +194,13 @@ fn vault_flow() -> Result<(), Box<dyn Error>> {
     println!("reopened {}", db.display());
 
     // Grace, sealed before the restart, still opens.
-    let loaded: Customer = vault
-        .subject(&grace)
-        .run(|| serde_json::from_str(&grace_json))?;
-    assert_eq!(loaded.email, customer.email);
-    println!("{grace} still opens after the restart");
+    let loaded: Customer = vault.records().run(|| serde_json::from_str(&grace_json))?;
+    assert_eq!(loaded.email, grace.email);
+    println!("{} still opens after the restart", grace.id);
 
     // The backup no longer opens, with an outcome distinct from tampering.
     let err = vault
-        .subject(&ada)
+        .records()
         .run(|| serde_json::from_str::<Customer>(&backup))
         .expect_err("the backup is shredded");
     assert!(err.seal_error().is_some_and(SealError::is_shredded));
@@ -203,7 +208,7 @@ fn vault_flow() -> Result<(), Box<dyn Error>> {
 
     // The invoice still loads, its customer field marked as erased.
     let kept: Invoice = vault
-        .subject(&ada)
+        .records()
         .run(|| serde_json::from_str(&invoice_json))?;
     assert!(kept.billed_to.is_erased());
     println!("invoice {} billed to {}", kept.number, kept.billed_to);

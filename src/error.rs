@@ -147,8 +147,22 @@ pub enum VaultError {
 pub enum SealError {
     /// A PII value was serialized or deserialized with no vault in scope.
     /// Fail closed: plaintext is never written instead.
-    #[error("no vault in scope for a {category} value: serialize inside Vault::subject(..).run")]
+    #[error(
+        "no vault in scope for a {category} value: set a default vault or serialize inside Vault::subject(..).run"
+    )]
     NoVault {
+        /// The value's category.
+        category: Category,
+    },
+    /// A vault is in reach but no subject is known for a PII value: it is
+    /// outside every [`Personal`](crate::seal::Personal) record and subject
+    /// scope, or inside a record whose subject field had not been read yet
+    /// (a value the derive does not see, read before the subject). Fail
+    /// closed: it is never sealed or opened under another subject.
+    #[error(
+        "no subject for a {category} value: put it in a #[derive(Personal)] record or inside Vault::subject(..).run"
+    )]
+    NoSubject {
         /// The value's category.
         category: Category,
     },

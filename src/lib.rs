@@ -29,7 +29,8 @@
 //! |---|---|
 //! | collect only essential data, each kind in its category | [`pii`] |
 //! | mask personal data in every display | [`pii`] (`Display`/`Debug`) |
-//! | encrypted storage: values sealed (AES-256-GCM, HKDF-SHA256 subkeys) whenever serialized | [`vault`], [`seal`] |
+//! | encrypted storage: values sealed (AES-256-GCM, HKDF-SHA256 subkeys) whenever serialized, each record under its own subject's key | [`vault`], [`seal`] ([`Personal`] records) |
+//! | know what personal data each record holds, for whom | [`seal::DataMap`] (from `#[derive(Personal)]`) |
 //! | masking in transfers: a masked serialization mode | [`seal::masked`] |
 //! | erasure: crypto-shredding of a subject's key | [`vault::Vault::forget`] |
 //! | lookups without plaintext | [`vault::BlindIndex`] |
@@ -95,6 +96,8 @@
 //!
 //! # Crate features
 //!
+//! - `derive` (default): `#[derive(Personal)]` for host structs, from the
+//!   `custodian-derive` crate ([rules](seal#records-derivepersonal)).
 //! - `sqlite` (default): `store::Store::sqlite`, durable storage of keys,
 //!   consent, the audit log and evidence in an embedded SQLite file.
 //! - `postgres`: `store::Store::postgres`, the same in PostgreSQL (or a
@@ -130,14 +133,25 @@ pub mod time;
 pub mod validate;
 pub mod vault;
 
+/// Derives [`seal::Personal`], `Serialize` and `Deserialize` for a host
+/// struct whose values are one subject's data; see [the rules](seal#records-derivepersonal).
+#[cfg(feature = "derive")]
+pub use custodian_derive::Personal;
 pub use error::{EnvelopeFault, Error, SealError, VaultError};
 pub use front::Custodian;
+pub use seal::Personal;
 pub use subject::{Owned, SubjectId};
+
+// The derive names paths from `::custodian`; this makes them resolve in the
+// crate's own tests too.
+extern crate self as custodian;
 
 /// Plumbing for the crate's macros. Not a stable API.
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
+
+    pub use crate::seal::field as record;
 }
 
 /// The README's examples, compiled and run as doc tests so they cannot rot.

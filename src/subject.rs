@@ -61,7 +61,16 @@ impl SubjectId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The one string form's parser (`FromStr`, serde).
+    fn parse(id: &str) -> Result<Self, VaultError> {
+        Self::try_new(id)
+    }
 }
+
+// A record's subject field is a `SubjectId` as often as not: it reads and
+// writes as its text.
+crate::string_form::string_form!(SubjectId, VaultError, as_str);
 
 impl fmt::Debug for SubjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

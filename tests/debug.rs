@@ -101,10 +101,12 @@ fn no_debug_output_shows_keys_subject_ids_or_events() {
 
     let stored = StoredKey::Live(record.clone());
     let root = RootKey::from_bytes(&root_bytes).expect("32 bytes");
+    let scope = vault.subject(&subject);
     let checks: Vec<(&str, &dyn Debug)> = vec![
         ("Custodian", &custodian),
         ("Vault", &vault),
         ("Vault (through the custodian)", custodian.vault()),
+        ("Scope", &scope),
         ("MemoryKeyStore", &*store),
         ("KeyRecord", &record),
         ("DataKeyVersion", &record.versions[0]),

@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 use super::Sealable;
 use super::scope::{self, Frame, Mode};
 use crate::error::{EnvelopeFault, SealError};
+use crate::pii::Category;
 use crate::pii::mask::HIDDEN;
 use crate::vault::envelope::{self, TEXT_PREFIX};
 use crate::vault::{Envelope, Erasable, Erased, FieldLabel, RawOpened};
@@ -33,6 +34,21 @@ fn fail_de<E: de::Error>(frame: Option<&Frame>, err: SealError) -> E {
     message
 }
 
+/// Why a value cannot be sealed or opened here: no vault at all, or a
+/// vault but no subject (outside every record and subject scope, or in a
+/// record whose subject field was not read yet).
+fn unplaced(frame: Option<&Frame>, category: Category) -> SealError {
+    let has_vault = match frame {
+        Some(frame) => frame.vault().is_some(),
+        None => super::default_vault().is_some(),
+    };
+    if has_vault {
+        SealError::NoSubject { category }
+    } else {
+        SealError::NoVault { category }
+    }
+}
+
 /// Serializes a PII value under `label` according to the scope in force.
 pub(crate) fn serialize<T: Sealable, S: Serializer>(
     value: &T,
@@ -40,24 +56,14 @@ pub(crate) fn serialize<T: Sealable, S: Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     let Some(frame) = scope::current() else {
-        return Err(fail(
-            None,
-            SealError::NoVault {
-                category: T::CATEGORY,
-            },
-        ));
+        return Err(fail(None, unplaced(None, T::CATEGORY)));
     };
-    match frame.mode {
+    match frame.mode() {
         Mode::Masked => s.collect_str(value),
         Mode::Revealed(_) => value.with_revealed(|text| s.serialize_str(text)),
         Mode::Sealed => {
-            let (Some(vault), Some(key_scope)) = (&frame.vault, &frame.scope) else {
-                return Err(fail(
-                    Some(&frame),
-                    SealError::NoVault {
-                        category: T::CATEGORY,
-                    },
-                ));
+            let (Some(vault), Some(key_scope)) = (frame.vault(), frame.scope()) else {
+                return Err(fail(Some(&frame), unplaced(Some(&frame), T::CATEGORY)));
             };
             let sealed =
                 value.with_canonical(|plain| vault.seal_raw(key_scope, T::CATEGORY, label, plain));
@@ -86,13 +92,8 @@ pub(crate) fn serialize_erasable<T: Sealable, S: Serializer>(
 ) -> Result<S::Ok, S::Error> {
     match value {
         Erasable::Present(value) => serialize(value, label, s),
-        Erasable::Erased(erased) => match scope::current().map(|f| f.mode) {
-            None => Err(fail(
-                None,
-                SealError::NoVault {
-                    category: T::CATEGORY,
-                },
-            )),
+        Erasable::Erased(erased) => match scope::current().map(|f| f.mode()) {
+            None => Err(fail(None, unplaced(None, T::CATEGORY))),
             Some(Mode::Sealed) => write_envelope(erased.envelope().as_bytes(), s),
             Some(Mode::Masked | Mode::Revealed(_)) => s.serialize_str(Erased::MARKER),
         },
@@ -105,7 +106,13 @@ pub(crate) fn deserialize<'de, T: Sealable, D: Deserializer<'de>>(
     label: FieldLabel,
     d: D,
 ) -> Result<T, D::Error> {
-    match deserialize_erasable::<T, D>(label, d)? {
+    require_present(deserialize_erasable::<T, D>(label, d)?)
+}
+
+/// The value where a plain one is required: an erased one is the error
+/// [`SealError::Shredded`].
+pub(crate) fn require_present<T: Sealable, E: de::Error>(value: Erasable<T>) -> Result<T, E> {
+    match value {
         Erasable::Present(value) => Ok(value),
         Erasable::Erased(_) => Err(fail_de(
             scope::current().as_deref(),
@@ -121,11 +128,16 @@ pub(crate) fn deserialize_erasable<'de, T: Sealable, D: Deserializer<'de>>(
     label: FieldLabel,
     d: D,
 ) -> Result<Erasable<T>, D::Error> {
-    let input = if d.is_human_readable() {
-        d.deserialize_str(InputVisitor)?
-    } else {
-        d.deserialize_bytes(InputVisitor)?
-    };
+    let input = <Input as serde::Deserialize>::deserialize(d)?;
+    open_current(input, label)
+}
+
+/// Opens input already read, for the frame now in force (a record's
+/// fields are read before its subject may be known, and opened after).
+pub(crate) fn open_current<T: Sealable, E: de::Error>(
+    input: Input,
+    label: FieldLabel,
+) -> Result<Erasable<T>, E> {
     let frame = scope::current();
     open_input::<T>(frame.as_deref(), input, label).map_err(|err| fail_de(frame.as_deref(), err))
 }
@@ -140,21 +152,15 @@ fn open_input<T: Sealable>(
         .bytes()
         .windows(HIDDEN.len())
         .any(|w| w == HIDDEN.as_bytes());
-    let Some(frame) = frame else {
+    let placed = frame.and_then(|frame| frame.vault().zip(frame.scope()).map(|p| (frame, p)));
+    let Some((frame, (vault, key_scope))) = placed else {
         return Err(if looks_masked {
             SealError::Masked { category }
         } else {
-            SealError::NoVault { category }
+            unplaced(frame, category)
         });
     };
-    let (Some(vault), Some(key_scope)) = (&frame.vault, &frame.scope) else {
-        return Err(if looks_masked {
-            SealError::Masked { category }
-        } else {
-            SealError::NoVault { category }
-        });
-    };
-    let revealed = matches!(frame.mode, Mode::Revealed(_));
+    let revealed = matches!(frame.mode(), Mode::Revealed(_));
     let bytes = match input {
         Input::Text(text) if text.starts_with(TEXT_PREFIX) => envelope::decode_text(&text)
             .map_err(|fault| SealError::Malformed { category, fault })?,
@@ -180,9 +186,20 @@ fn open_input<T: Sealable>(
 
 /// What a deserializer handed over, before classification. Zeroized on
 /// drop: in a revealed scope it may be plaintext.
-enum Input {
+pub(crate) enum Input {
     Text(Zeroizing<String>),
     Bytes(Zeroizing<Vec<u8>>),
+}
+
+impl<'de> serde::Deserialize<'de> for Input {
+    /// Envelopes are text in human-readable formats, bytes in binary ones.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            d.deserialize_str(InputVisitor)
+        } else {
+            d.deserialize_bytes(InputVisitor)
+        }
+    }
 }
 
 impl Input {
@@ -297,8 +314,22 @@ impl<F: LabeledField> LabeledField for Option<F> {
     }
 }
 
-/// Serializes a borrowed field under a label (for `serialize_some`).
-struct Labeled<'a, F>(&'a F, FieldLabel);
+impl<F: LabeledField> LabeledField for Vec<F> {
+    fn serialize_labeled<S: Serializer>(&self, label: FieldLabel, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(|value| Labeled(value, label)))
+    }
+
+    fn deserialize_labeled<'de, D: Deserializer<'de>>(
+        label: FieldLabel,
+        d: D,
+    ) -> Result<Self, D::Error> {
+        d.deserialize_seq(VecVisitor(label, PhantomData))
+    }
+}
+
+/// Serializes a borrowed field under a label (for `serialize_some`, the
+/// elements of a `Vec`, and the fields of a derived record).
+pub(crate) struct Labeled<'a, F>(pub(crate) &'a F, pub(crate) FieldLabel);
 
 impl<F: LabeledField> serde::Serialize for Labeled<'_, F> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -325,6 +356,36 @@ impl<'de, F: LabeledField> Visitor<'de> for OptionVisitor<F> {
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         F::deserialize_labeled(self.0, d).map(Some)
+    }
+}
+
+struct VecVisitor<F>(FieldLabel, PhantomData<F>);
+
+impl<'de, F: LabeledField> Visitor<'de> for VecVisitor<F> {
+    type Value = Vec<F>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence of sealed values")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // The size hint comes from the input: cap what is reserved up front.
+        let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(value) = seq.next_element_seed(LabeledSeed(self.0, PhantomData))? {
+            values.push(value);
+        }
+        Ok(values)
+    }
+}
+
+/// Deserializes one labeled field (an element of a `Vec`).
+struct LabeledSeed<F>(FieldLabel, PhantomData<F>);
+
+impl<'de, F: LabeledField> de::DeserializeSeed<'de> for LabeledSeed<F> {
+    type Value = F;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<F, D::Error> {
+        F::deserialize_labeled(self.0, d)
     }
 }
 

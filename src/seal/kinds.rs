@@ -3,7 +3,8 @@
 //! `Serialize`/`Deserialize` impls. `Credential` gets impls that always
 //! refuse.
 //!
-//! Adding a kind to `crate::pii` means adding one line here.
+//! Adding a kind to `crate::pii` means adding one line here (which also
+//! makes it a field `#[derive(Personal)]` seals).
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
@@ -63,6 +64,8 @@ macro_rules! sealable_kinds {
             const DEFAULT_LABEL: FieldLabel = FieldLabel::new($kind.name());
         }
 
+        super::field::leaf_field!($ty);
+
         impl Forms for $ty {
             fn with_index_form<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
                 self.with_canonical(|bytes| $normalize(bytes, f))
@@ -111,6 +114,8 @@ impl Sealable for IpAddress {
     const DEFAULT_LABEL: FieldLabel = FieldLabel::new(PiiKind::IpAddress.name());
 }
 
+super::field::leaf_field!(IpAddress);
+
 impl Forms for IpAddress {
     fn with_index_form<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         self.with_canonical(f)
@@ -144,6 +149,8 @@ impl<K: CustomKind> Sealable for Custom<K> {
     const CATEGORY: Category = K::CATEGORY;
     const DEFAULT_LABEL: FieldLabel = FieldLabel::new(K::NAME);
 }
+
+super::field::leaf_field!(impl[K: CustomKind] Custom<K>);
 
 impl<K: CustomKind> Forms for Custom<K> {
     fn with_index_form<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {

@@ -284,3 +284,20 @@ fn garbled_text_forms_are_malformed_not_panics() {
         );
     }
 }
+
+#[test]
+fn a_guard_dropped_out_of_order_still_removes_its_frame() {
+    let origin = scope::ambient_origin();
+    let outer = scope::enter(std::rc::Rc::clone(&origin), None).expect("push");
+    let inner =
+        scope::enter(origin, Some(crate::vault::KeyScope::subject(&alice()))).expect("push");
+    drop(outer);
+    assert!(scope::current().is_some_and(|frame| frame.scope().is_some()));
+    drop(inner);
+    // No frame is left to name a subject for later values on the thread.
+    assert!(scope::current().is_none());
+    assert!(matches!(
+        serde_json::to_string(&customer()).map_err(|e| e.to_string()),
+        Err(message) if message.contains("no vault")
+    ));
+}
