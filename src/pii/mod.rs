@@ -121,6 +121,7 @@ pub use ip::IpAddress;
 pub use name::PersonName;
 pub use national_id::{IdScheme, NationalId};
 pub use phone::{CallingCode, Phone, PhoneType};
+pub(crate) use phone::valid_national;
 
 /// What a PII value is: one variant per kind in this module.
 ///

@@ -12,6 +12,7 @@ use super::detector::Detector;
 use super::error::{RedactError, SealError};
 use super::finding::DetectedKind;
 use super::report::Report;
+use super::scan::at_sign;
 use super::stream::{Segment, segments};
 use crate::pii::mask::HIDDEN;
 
@@ -485,10 +486,17 @@ fn mask(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
     let hidden = HIDDEN.as_bytes();
     match kind {
         DetectedKind::Email => {
-            let at = found.iter().rposition(|&b| b == b'@').unwrap_or(0);
-            out.extend_from_slice(&found[..1.min(at)]);
-            out.extend_from_slice(hidden);
-            out.extend(found[at..].iter().map(u8::to_ascii_lowercase));
+            // The `@` may be escaped (`%40`, `&#64;`, …): the mask writes a
+            // plain one. Without any, nothing of the finding is kept.
+            match at_sign(found) {
+                Some(at) => {
+                    out.extend_from_slice(&found[..1.min(at.start)]);
+                    out.extend_from_slice(hidden);
+                    out.push(b'@');
+                    out.extend(found[at.end..].iter().map(u8::to_ascii_lowercase));
+                }
+                None => out.extend_from_slice(hidden),
+            }
         }
         DetectedKind::Phone => {
             if found.first() == Some(&b'+') {
@@ -571,7 +579,15 @@ fn parse_ip(found: &[u8]) -> Option<std::net::IpAddr> {
 /// Writes the normalized form of a finding (see [`PseudonymKey`]).
 fn normalize(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
     match kind {
-        DetectedKind::Email => out.extend(found.iter().map(u8::to_ascii_lowercase)),
+        DetectedKind::Email => {
+            // An escaped `@` joins its plain spelling.
+            let at = at_sign(found).unwrap_or(found.len()..found.len());
+            out.extend(found[..at.start].iter().map(u8::to_ascii_lowercase));
+            if !at.is_empty() {
+                out.push(b'@');
+            }
+            out.extend(found[at.end..].iter().map(u8::to_ascii_lowercase));
+        }
         DetectedKind::Phone => {
             if found.first() == Some(&b'+') {
                 out.push(b'+');
@@ -681,6 +697,24 @@ mod tests {
             redact(Strategy::Mask, t),
             "A•••@example.com +•••0888 •••• 4242 DE•••3000 \
              2001:db8:85a3:• 192.0.2.• •••6789 dob: 1990-••-••"
+        );
+    }
+
+    #[test]
+    fn escaped_emails_mask_and_hash_like_plain_ones() {
+        // A regression: the mask once copied an address without a plain
+        // `@` whole.
+        assert_eq!(
+            redact(Strategy::Mask, "e=Ada%40Example.com"),
+            "e=A•••@example.com"
+        );
+        assert_eq!(
+            redact(Strategy::Mask, "ada&commat;example.com"),
+            "a•••@example.com"
+        );
+        assert_eq!(
+            redact(Strategy::Hash, "Ada&#64;example.com"),
+            redact(Strategy::Hash, "ada@example.com")
         );
     }
 
