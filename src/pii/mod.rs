@@ -120,8 +120,8 @@ pub use iban::Iban;
 pub use ip::IpAddress;
 pub use name::PersonName;
 pub use national_id::{IdScheme, NationalId};
-pub use phone::{CallingCode, Phone, PhoneType};
 pub(crate) use phone::valid_national;
+pub use phone::{CallingCode, Phone, PhoneType};
 
 /// What a PII value is: one variant per kind in this module.
 ///

@@ -1013,8 +1013,7 @@ impl Scanner<'_> {
                 // `10.0.0.1:8080` is an address with a port; `09:25` a time.
                 Right::Port
             }
-            Some(b'.' | b'-' | b'/' | b':') if hay.get(end + 1).is_some_and(|&c| is_word(c)) =>
-            {
+            Some(b'.' | b'-' | b'/' | b':') if hay.get(end + 1).is_some_and(|&c| is_word(c)) => {
                 Right::Glued
             }
             Some(b'+') if hay.get(end + 1).is_some_and(u8::is_ascii_digit) => Right::Glued,
@@ -1075,7 +1074,8 @@ impl Scanner<'_> {
         if let Some(rest) = hay[end..].strip_prefix("年".as_bytes()) {
             if let Some((month, day, used)) = kanji_month_day(rest) {
                 let date_end = end + 3 + used;
-                if validate::date_valid(year, month, day) && self.birth_date(start, date_end, year) {
+                if validate::date_valid(year, month, day) && self.birth_date(start, date_end, year)
+                {
                     self.push(DetectedKind::Dob, start, date_end, "calendar+label");
                 }
             }
@@ -1186,7 +1186,14 @@ fn same_case_letters(a: u8, b: u8) -> bool {
 /// encoding `%40`, JSON `\u0040`, HTML `&#64;`, `&#064;`, `&#x40;` and
 /// `&commat;` (hex digits and the `x` in either case).
 pub(crate) fn escaped_at_len(text: &[u8]) -> usize {
-    const FORMS: [&[u8]; 6] = [b"%40", b"\\u0040", b"&#64;", b"&#064;", b"&#x40;", b"&commat;"];
+    const FORMS: [&[u8]; 6] = [
+        b"%40",
+        b"\\u0040",
+        b"&#64;",
+        b"&#064;",
+        b"&#x40;",
+        b"&commat;",
+    ];
     FORMS
         .iter()
         .find(|form| {
@@ -1283,9 +1290,7 @@ fn extension_len(text: &[u8]) -> usize {
         .iter()
         .take_while(|b| b.is_ascii_digit())
         .count();
-    let ends = rest
-        .get(marker + gap + digits)
-        .is_none_or(|&b| !is_word(b));
+    let ends = rest.get(marker + gap + digits).is_none_or(|&b| !is_word(b));
     if (1..=6).contains(&digits) && ends {
         lead + marker + gap + digits
     } else {
@@ -1593,7 +1598,11 @@ mod tests {
         use DetectedKind::Email;
         one("email=ada%40example.com&x=1", Email, "ada%40example.com");
         one("to ADA%40EXAMPLE.COM.", Email, "ADA%40EXAMPLE.COM");
-        one(r#""m":"ada\u0040example.com""#, Email, r"ada\u0040example.com");
+        one(
+            r#""m":"ada\u0040example.com""#,
+            Email,
+            r"ada\u0040example.com",
+        );
         one("ada&#64;example.com", Email, "ada&#64;example.com");
         one("ada&#x40;example.com", Email, "ada&#x40;example.com");
         one("sam&commat;example.com;", Email, "sam&commat;example.com");
@@ -1663,11 +1672,7 @@ mod tests {
         // another field, and a second date after a birth date.
         none("Your date of birth was updated on 2025-03-14.");
         none("birth_country=DE signup=2009-03-01");
-        one(
-            "born 1960-01-01, married 1985-06-01",
-            Dob,
-            "1960-01-01",
-        );
+        one("born 1960-01-01, married 1985-06-01", Dob, "1960-01-01");
     }
 
     #[test]
