@@ -38,6 +38,7 @@
 //! already masked (`*`, `•`, `xxx`), empty or `null` stay too.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::finding::{DetectedKind, KindSet};
 use super::scan::Raw;
@@ -140,12 +141,52 @@ const DEFAULT_KEYS: &[(&str, DetectedKind)] = {
 /// assert_eq!(found[0].kind(), DetectedKind::Person);
 /// # Ok::<(), custodian::redact::RedactError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct FieldKeys {
-    keys: HashMap<Vec<u8>, DetectedKind>,
-    /// Bit `len` set when some key has `len` bytes: a cheap first test for
-    /// the many `key=` and `:` of a log line that are no candidates.
-    lengths: u64,
+    keys: HashMap<Vec<u8>, DetectedKind, BuildHasherDefault<Fnv>>,
+    /// A Bloom filter over the keys' (length, first, last byte): a cheap
+    /// first test for the many `key=` and `"key":` of a log line that are
+    /// no candidates, before any hashing.
+    filter: [u64; 64],
+}
+
+impl PartialEq for FieldKeys {
+    fn eq(&self, other: &Self) -> bool {
+        // The filter may keep bits of removed keys: the keys decide.
+        self.keys == other.keys
+    }
+}
+
+impl Eq for FieldKeys {}
+
+/// FNV-1a: keys are a few bytes long and not chosen by an attacker who
+/// could also see the table, so a simple hash beats SipHash here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The filter bit of a key in normal form (never empty).
+fn filter_bit(normal: &[u8]) -> usize {
+    let first = usize::from(normal[0]);
+    let last = usize::from(normal[normal.len() - 1]);
+    (normal.len() * 131 + first * 31 + last * 7) % 4096
 }
 
 impl Default for FieldKeys {
@@ -160,8 +201,8 @@ impl FieldKeys {
     /// A set without keys: no value is found by its key.
     pub fn empty() -> Self {
         Self {
-            keys: HashMap::new(),
-            lengths: 0,
+            keys: HashMap::default(),
+            filter: [0; 64],
         }
     }
 
@@ -171,7 +212,8 @@ impl FieldKeys {
     pub fn with(mut self, key: &str, kind: DetectedKind) -> Self {
         let mut buf = [0u8; MAX_KEY];
         if let Some(normal) = normal_form(key.as_bytes(), &mut buf) {
-            self.lengths |= 1 << normal.len();
+            let bit = filter_bit(normal);
+            self.filter[bit / 64] |= 1 << (bit % 64);
             self.keys.insert(normal.to_vec(), kind);
         }
         self
@@ -199,7 +241,8 @@ impl FieldKeys {
 
     fn lookup(&self, key: &[u8], buf: &mut [u8; MAX_KEY]) -> Option<DetectedKind> {
         let normal = normal_form(key, buf)?;
-        if self.lengths & (1 << normal.len()) == 0 {
+        let bit = filter_bit(normal);
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
             return None;
         }
         self.keys.get(normal).copied()
@@ -247,6 +290,11 @@ pub(crate) fn scan(hay: &[u8], from: usize, keys: &FieldKeys, kinds: KindSet, ou
     while let Some(pos) = memchr::memchr2(b':', b'=', &hay[at..]) {
         let tie_at = at + pos;
         at = tie_at + 1;
+        // Clock times and ports (`10:22:01`, `:8080`) are most of the
+        // colons in a log line: no key ends in a digit right before one.
+        if hay[tie_at] == b':' && tie_at > 0 && hay[tie_at - 1].is_ascii_digit() {
+            continue;
+        }
         let Some((key, tie)) = key_before(hay, tie_at) else {
             continue;
         };

@@ -84,6 +84,7 @@ mod detector;
 mod error;
 mod finding;
 mod keyed;
+mod parallel;
 mod redactor;
 mod report;
 mod scan;
