@@ -25,13 +25,19 @@
 //! - `detect`: [`Detector::scan_reader`] over the text (all kinds, line by
 //!   line, no output);
 //! - `redact_mask`: [`Redactor::redact_stream`] with the mask strategy into
-//!   a `Vec`.
+//!   a `Vec`;
+//! - `end_to_end_1t` and `end_to_end_2t`: what the `redact` example does
+//!   with `--strategy tag`, from a file of the sample (in the page cache)
+//!   through [`Redactor::redact_parallel`] into a buffered writer, on one
+//!   thread and on two.
 //!
 //! Criterion prints MB/s for each (divide by 1.048576 for MiB/s); the
-//! ratios in the crate's notes are `regex_email` over `detect`.
+//! ratios in the crate's notes are `detect` and `end_to_end_*` over
+//! `regex_email_lines`.
 
 use std::hint::black_box;
-use std::io;
+use std::io::{self, BufWriter, Write};
+use std::num::NonZeroUsize;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use custodian::redact::{Detector, Redactor, ScanEvent, Strategy};
@@ -354,6 +360,27 @@ fn bench_sample(c: &mut Criterion, name: &str, text: &[u8]) {
             report.total()
         })
     });
+    let tagger = Redactor::builder()
+        .strategy(Strategy::Tag)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("sample.log");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    for (id, n) in [("end_to_end_1t", 1), ("end_to_end_2t", 2)] {
+        let threads = NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN);
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{e}"));
+                let mut out = BufWriter::with_capacity(1 << 20, io::sink());
+                let report = tagger
+                    .redact_parallel(file, &mut out, threads)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                out.flush().unwrap_or_else(|e| panic!("{e}"));
+                report.total()
+            })
+        });
+    }
     group.finish();
     // Not timed: the densities the notes quote.
     let mut findings = 0usize;

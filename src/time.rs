@@ -176,6 +176,11 @@ impl Timestamp {
         Self::from_unix_millis(millis).ok_or(InvalidTimestamp)
     }
 
+    /// The calendar year (UTC) of this instant.
+    pub(crate) fn year(self) -> u64 {
+        civil_from_days(self.0 / MILLIS_PER_DAY).0
+    }
+
     /// The calendar date, `YYYY-MM-DD`.
     pub fn date(self) -> impl fmt::Display {
         let (year, month, day) = civil_from_days(self.0 / MILLIS_PER_DAY);

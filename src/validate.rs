@@ -129,6 +129,21 @@ const RANGES: &[Range] = &[
         high: 3589,
         lengths: lengths(16, 19),
     },
+    // JCB's legacy ranges: 15-digit numbers from 1800 and 2131.
+    Range {
+        brand: CardBrand::Jcb,
+        digits: 4,
+        low: 1800,
+        high: 1800,
+        lengths: 1 << 15,
+    },
+    Range {
+        brand: CardBrand::Jcb,
+        digits: 4,
+        low: 2131,
+        high: 2131,
+        lengths: 1 << 15,
+    },
     Range {
         brand: CardBrand::Visa,
         digits: 1,
@@ -827,6 +842,11 @@ mod tests {
         assert_eq!(card_brand(b"41111111111111"), None);
         assert!(card_number_valid(b"30569309025904"));
         assert!(card_number_valid(b"3530111333300000"));
+        // JCB's 15-digit legacy ranges (a regression: they were missing).
+        assert_eq!(card_brand(b"180012345678905"), Some(CardBrand::Jcb));
+        assert_eq!(card_brand(b"213112345678904"), Some(CardBrand::Jcb));
+        assert_eq!(card_brand(b"2131123456789041"), None);
+        assert_eq!(card_brand(b"213212345678903"), None);
     }
 
     #[test]

@@ -201,6 +201,8 @@ mod tests {
         assert_eq!(brand("6011 1111 1111 1117"), CardBrand::Discover);
         assert_eq!(brand("6011 0009 9013 9424"), CardBrand::Discover);
         assert_eq!(brand("3566 0020 2036 0505"), CardBrand::Jcb);
+        assert_eq!(brand("1800 1234 5678 905"), CardBrand::Jcb);
+        assert_eq!(brand("2131 1234 5678 904"), CardBrand::Jcb);
         assert_eq!(brand("6200 0000 0000 0005"), CardBrand::UnionPay);
         assert_eq!(brand("3056 9300 0902 0004"), CardBrand::Diners);
         assert_eq!(brand("3622 720627 1667"), CardBrand::Diners);

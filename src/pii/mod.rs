@@ -120,6 +120,7 @@ pub use iban::Iban;
 pub use ip::IpAddress;
 pub use name::PersonName;
 pub use national_id::{IdScheme, NationalId};
+pub(crate) use phone::valid_national;
 pub use phone::{CallingCode, Phone, PhoneType};
 
 /// What a PII value is: one variant per kind in this module.

@@ -31,11 +31,27 @@ const GLUE: &str = r"(?:[\s:=\x22'<>()\[\]]|：|、)*(?:(?:[A-Za-z.,-]|[\x80-\xF
 /// How many bytes before a candidate the context patterns look at.
 pub(crate) const WINDOW: usize = 64;
 
+/// How far before a date a date-of-birth label in an earlier clause or
+/// sentence still counts (`I need to confirm my date of birth. It's
+/// 3/14/1988`): about two short sentences.
+pub(crate) const FAR_WINDOW: usize = 160;
+
+/// Bytes that mark structured text (keys, fields, markup): a label this far
+/// before a date only counts across prose, never across another field
+/// (`birth_country=DE signup=2009-03-01`).
+const FIELD_BYTES: &[u8] = b"=\"{}|\t<>[]";
+
+/// The youngest customer whose date of birth is recognised, in years: a
+/// date later than this many years before today is not taken for a birth
+/// date (`your date of birth was updated on 2025-03-14`). 13 is the lowest
+/// age of digital consent GDPR Art. 8(1) lets member states set.
+const MIN_AGE: u32 = 13;
+
 /// Labels of a date of birth, in the languages of the marketplace.
 const DOB_WORDS: &str = r"birth|\bdob\b|\bborn\b|\bgeb\b\.?|geboren|geburtsdatum|naissance|\bn(?:é|e)e? le\b|nacimiento|\bnací|nacid[oa]|nascimento|\bnasci\b|\bnat[oa] il\b|nascita|geboortedatum|f(?:ö|o)dd|f(?:ö|o)delse|nascid[oa]|urodzon[ya]|urodzenia|생년월일|doğum|(?:р|Р)одил(?:а|и)?с(?:ь|я)|рождения|生年月日|出生日期|出生|生日|誕生日";
 
 /// Labels of a phone number: field names and the usual "call me" phrases.
-const PHONE_WORDS: &str = r"phone|handynummer|telefonnummer|mobilnummer|rufnummer|\btel\b|\btel(?:e|é)f|\btlf\b|mobile?|\bmob\b|msisdn|\bcell|\bcall|callback|whats\s?app|\bsms\b|\btext me\b|reach me|contact|\bmy number\b|\bfax\b|\bhandy\b|m(?:o|ó)vil|celular|telem(?:o|ó)vel|\bliga\b|contato|contacto|mobiel|ring mig|zadzwo|kom(?:ó|o)rk|erreichbar|anruf|\bt(?:é)l\b|portable|joignable|\bappel|\bnum(?:é|e)ro\b|ll(?:a|á)m|chiam|\bnumero\b|\bmijn nummer\b|\bbel me\b|r(?:ü|u)ckruf|erreichen|\bnummer\b|(?:т|Т)елефон|(?:т|Т)ел\.|по номеру|(?:з|З)вон|電話|电话|手机|携帯|連絡|联系|致电|전화";
+const PHONE_WORDS: &str = r"phone|\bdesk\b|\boffice\b|landline|festnetz|durchwahl|\bfixe?\b|\bfixo\b|b(?:ü|u)ro\b|\bbureau\b|oficina|ufficio|kantoor|\bnumer\b|\bnr tel|handynummer|telefonnummer|mobilnummer|rufnummer|\btel\b|\btel(?:e|é)f|\btlf\b|mobile?|\bmob\b|msisdn|\bcell|\bcall|callback|whats\s?app|\bsms\b|\btext me\b|reach me|contact|\bmy number\b|\bfax\b|\bhandy\b|m(?:o|ó)vil|celular|telem(?:o|ó)vel|\bliga\b|contato|contacto|mobiel|ring mig|zadzwo|kom(?:ó|o)rk|erreichbar|anruf|\bt(?:é)l\b|portable|joignable|\bappel|\bnum(?:é|e)ro\b|ll(?:a|á)m|chiam|\bnumero\b|\bmijn nummer\b|\bbel me\b|r(?:ü|u)ckruf|erreichen|\bnummer\b|(?:т|Т)елефон|(?:т|Т)ел\.|по номеру|(?:з|З)вон|電話|电话|手机|携帯|連絡|联系|致电|전화";
 
 /// Phrases after a phone number that label it (Japanese `… に電話して
 /// ください`, "please call …").
@@ -217,6 +233,10 @@ pub(crate) struct Patterns {
     phone: Regex,
     ssn: Regex,
     reference: Regex,
+    /// A date-of-birth keyword anywhere (for [`Patterns::dob_label_far`]).
+    dob_word: Regex,
+    /// The latest year of birth taken for one ([`MIN_AGE`]).
+    latest_birth_year: u32,
     /// A written-out date ending right before a year: `12. Juli `,
     /// `2 de febrero de `, `August 2, `. Groups: day, month or month, day.
     pub(crate) text_date: Regex,
@@ -237,6 +257,10 @@ impl Patterns {
         .build()?;
         Ok(Self {
             dob: labelled(DOB_WORDS)?,
+            dob_word: RegexBuilder::new(&format!(r"(?i-u){DOB_WORDS}")).build()?,
+            latest_birth_year: u32::try_from(crate::time::Timestamp::now().year())
+                .unwrap_or(u32::MAX)
+                .saturating_sub(MIN_AGE),
             phone: labelled(PHONE_WORDS)?,
             ssn: labelled(SSN_WORDS)?,
             reference: RegexBuilder::new(&format!(
@@ -251,6 +275,24 @@ impl Patterns {
     /// birth label.
     pub(crate) fn dob_label(&self, before: &[u8]) -> bool {
         may_end_with_label(before) && self.dob.is_match(before)
+    }
+
+    /// Whether `year` can be the year of birth of a customer ([`MIN_AGE`]).
+    pub(crate) fn birth_year(&self, year: u32) -> bool {
+        year <= self.latest_birth_year
+    }
+
+    /// Whether a date-of-birth label stands in an earlier clause or
+    /// sentence of `before` (the [`FAR_WINDOW`] bytes before a date): the
+    /// last such keyword, with only prose after it (no field bytes) and no
+    /// date of birth already found after it (`found_after` says whether one
+    /// was, given the keyword's end in `before`).
+    pub(crate) fn dob_label_far(&self, before: &[u8], found_after: impl Fn(usize) -> bool) -> bool {
+        let Some(last) = self.dob_word.find_iter(before).last() else {
+            return false;
+        };
+        let between = &before[last.end()..];
+        !between.iter().any(|b| FIELD_BYTES.contains(b)) && !found_after(last.end())
     }
 
     /// Whether `before` ends with a phone label.

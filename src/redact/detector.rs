@@ -7,6 +7,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use super::context::Patterns;
 use super::error::RedactError;
 use super::finding::{DetectedKind, Finding, KindSet, char_count};
+use super::keyed::{self, FieldKeys};
 use super::scan::{self, Raw, Scanner};
 
 /// Longest finding, in bytes. Built-in kinds are far shorter; host
@@ -166,12 +167,19 @@ pub struct Detector {
     kinds: KindSet,
     custom: Vec<CustomDetector>,
     patterns: Arc<Patterns>,
+    keys: Arc<FieldKeys>,
 }
 
 impl Default for Detector {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The default field keys, built once per process.
+fn default_keys() -> Arc<FieldKeys> {
+    static KEYS: OnceLock<Arc<FieldKeys>> = OnceLock::new();
+    KEYS.get_or_init(|| Arc::new(FieldKeys::default())).clone()
 }
 
 /// The built-in patterns, compiled once per process.
@@ -197,6 +205,7 @@ impl Detector {
             kinds: KindSet::ALL,
             custom: Vec::new(),
             patterns: builtin_patterns(),
+            keys: default_keys(),
         }
     }
 
@@ -205,6 +214,7 @@ impl Detector {
         DetectorBuilder {
             kinds: KindSet::ALL,
             custom: Vec::new(),
+            keys: None,
         }
     }
 
@@ -230,6 +240,12 @@ impl Detector {
         self.custom.is_empty()
     }
 
+    /// Whether values are found by their field keys, so that a line with
+    /// a `=` (and no other anchor) may hold a finding.
+    pub(crate) fn reads_fields(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
     /// Scans `hay`, appending resolved findings that start at or after
     /// `from`. `seam` says that `hay[0]` continues a longer line.
     pub(crate) fn scan_into(&self, hay: &[u8], from: usize, seam: bool, out: &mut Vec<Raw>) {
@@ -245,6 +261,9 @@ impl Detector {
         .run();
         for custom in &self.custom {
             custom.scan(hay, from, out);
+        }
+        if !self.keys.is_empty() {
+            keyed::scan(hay, from, &self.keys, self.kinds, out);
         }
         scan::resolve_overlaps(out);
     }
@@ -280,6 +299,7 @@ pub(crate) fn to_findings<'a>(
 pub struct DetectorBuilder {
     kinds: KindSet,
     custom: Vec<CustomDetector>,
+    keys: Option<FieldKeys>,
 }
 
 impl DetectorBuilder {
@@ -293,6 +313,14 @@ impl DetectorBuilder {
     /// Stops detecting a built-in kind.
     pub fn without(mut self, kind: DetectedKind) -> Self {
         self.kinds = KindSet(self.kinds.0 & !kind.bit());
+        self
+    }
+
+    /// Sets the field keys whose values are found whole
+    /// ([`FieldKeys::default`] unless set; [`FieldKeys::empty`] turns
+    /// key-aware detection off).
+    pub fn field_keys(mut self, keys: FieldKeys) -> Self {
+        self.keys = Some(keys);
         self
     }
 
@@ -317,6 +345,7 @@ impl DetectorBuilder {
             kinds: self.kinds,
             custom: self.custom,
             patterns: builtin_patterns(),
+            keys: self.keys.map_or_else(default_keys, Arc::new),
         })
     }
 }

@@ -28,6 +28,11 @@ pub enum RedactError {
     /// produce such findings).
     #[error("finding to seal is not valid utf-8")]
     NotUtf8,
+    /// A thread of [`Redactor::redact_parallel`](super::Redactor::redact_parallel)
+    /// panicked (a host sealer or detector that panics); nothing of its
+    /// block was written.
+    #[error("a redaction thread panicked")]
+    Worker,
     /// Reading the input or writing the output failed.
     #[error("i/o error while redacting")]
     Io(#[from] std::io::Error),

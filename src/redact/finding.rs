@@ -15,6 +15,8 @@ use core::ops::Range;
 /// | [`IpAddress`](Self::IpAddress) | `IP_ADDRESS` |
 /// | [`Ssn`](Self::Ssn) | `SSN` |
 /// | [`Dob`](Self::Dob) | `DOB` |
+/// | [`Person`](Self::Person) | `PERSON` |
+/// | [`Address`](Self::Address) | `ADDRESS` |
 /// | [`Custom`](Self::Custom) | the host's name (`[A-Z][A-Z0-9_]*`) |
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -34,13 +36,20 @@ pub enum DetectedKind {
     Ssn,
     /// A calendar date given as someone's date of birth.
     Dob,
+    /// A person's name, found as the value of a field that names one
+    /// (`"firstName":"…"`, `recipient_name=…`; see
+    /// [`FieldKeys`](super::FieldKeys)).
+    Person,
+    /// A postal or street address, found as the value of a field that
+    /// names one (`"shipping_address":"…"`, `street: …`).
+    Address,
     /// A host-defined kind, named by its [`CustomDetector`](super::CustomDetector).
     Custom(&'static str),
 }
 
 impl DetectedKind {
     /// Every built-in kind, in the order used for reports.
-    pub const BUILT_IN: [Self; 7] = [
+    pub const BUILT_IN: [Self; 9] = [
         Self::Email,
         Self::Phone,
         Self::CreditCard,
@@ -48,6 +57,8 @@ impl DetectedKind {
         Self::IpAddress,
         Self::Ssn,
         Self::Dob,
+        Self::Person,
+        Self::Address,
     ];
 
     /// The kind's fixed name (`EMAIL`, `PHONE`, …).
@@ -60,6 +71,8 @@ impl DetectedKind {
             Self::IpAddress => "IP_ADDRESS",
             Self::Ssn => "SSN",
             Self::Dob => "DOB",
+            Self::Person => "PERSON",
+            Self::Address => "ADDRESS",
             Self::Custom(name) => name,
         }
     }
@@ -77,7 +90,7 @@ impl DetectedKind {
     }
 
     /// The bit of this kind in a [`KindSet`]; custom kinds have none.
-    pub(crate) const fn bit(self) -> u8 {
+    pub(crate) const fn bit(self) -> u16 {
         match self {
             Self::Email => 1,
             Self::Phone => 1 << 1,
@@ -86,6 +99,8 @@ impl DetectedKind {
             Self::IpAddress => 1 << 4,
             Self::Ssn => 1 << 5,
             Self::Dob => 1 << 6,
+            Self::Person => 1 << 7,
+            Self::Address => 1 << 8,
             Self::Custom(_) => 0,
         }
     }
@@ -99,10 +114,10 @@ impl fmt::Display for DetectedKind {
 
 /// A set of built-in kinds, as a bit mask.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct KindSet(pub(crate) u8);
+pub(crate) struct KindSet(pub(crate) u16);
 
 impl KindSet {
-    pub(crate) const ALL: Self = Self(0x7f);
+    pub(crate) const ALL: Self = Self(0x1ff);
 
     pub(crate) const fn has(self, kind: DetectedKind) -> bool {
         self.0 & kind.bit() != 0

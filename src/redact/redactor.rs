@@ -12,6 +12,7 @@ use super::detector::Detector;
 use super::error::{RedactError, SealError};
 use super::finding::DetectedKind;
 use super::report::Report;
+use super::scan::at_sign;
 use super::stream::{Segment, segments};
 use crate::pii::mask::HIDDEN;
 
@@ -383,11 +384,27 @@ impl Redactor {
         let mut scratch = Vec::new();
         segments(&self.detector, reader, &mut raws, |seg: &Segment<'_>| {
             let mut at = seg.emit.start;
+            let json = seg.line_offset == 0 && json_line(seg.hay);
             for r in seg.raws {
-                writer.write_all(&seg.hay[at..r.start])?;
                 let strategy = self.strategy(r.kind);
                 self.replace(r.kind, strategy, &seg.hay[r.start..r.end], &mut scratch)?;
-                writer.write_all(&scratch)?;
+                // A finding that is a whole JSON number (`"pan":4242…`)
+                // becomes a string, sign and all, so the line stays JSON.
+                let number = json
+                    .then(|| bare_json_number(seg.hay, r.start, r.end))
+                    .flatten();
+                match number.filter(|&from| from >= at) {
+                    Some(from) => {
+                        writer.write_all(&seg.hay[at..from])?;
+                        writer.write_all(b"\"")?;
+                        writer.write_all(&scratch)?;
+                        writer.write_all(b"\"")?;
+                    }
+                    None => {
+                        writer.write_all(&seg.hay[at..r.start])?;
+                        writer.write_all(&scratch)?;
+                    }
+                }
                 report.record(r.kind, strategy);
                 at = r.end;
             }
@@ -445,6 +462,31 @@ impl Redactor {
     }
 }
 
+/// Whether `line` looks like a JSON document: its first byte that is not
+/// a space opens an object or an array.
+fn json_line(line: &[u8]) -> bool {
+    line.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{' || b == b'[')
+}
+
+/// If `line[start..end]` is a whole JSON number (a member value or an
+/// array element: `:`, `[` or `,` before it, `,`, `}` or `]` after it,
+/// spaces aside), where the number starts (its `-` included).
+fn bare_json_number(line: &[u8], start: usize, end: usize) -> Option<usize> {
+    let digits = line[start..end].iter().all(u8::is_ascii_digit);
+    let from = if start > 0 && line[start - 1] == b'-' {
+        start - 1
+    } else {
+        start
+    };
+    let before = line[..from].iter().rev().find(|b| !b.is_ascii_whitespace());
+    let after = line[end..].iter().find(|b| !b.is_ascii_whitespace());
+    let opens = matches!(before, Some(b':' | b'[' | b','));
+    let closes = matches!(after, None | Some(b',' | b'}' | b']'));
+    (digits && opens && closes).then_some(from)
+}
+
 /// Computes the pseudonym of a normalized finding (see [`PseudonymKey`]).
 pub(crate) fn pseudonym(
     key: &PseudonymKey,
@@ -485,10 +527,17 @@ fn mask(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
     let hidden = HIDDEN.as_bytes();
     match kind {
         DetectedKind::Email => {
-            let at = found.iter().rposition(|&b| b == b'@').unwrap_or(0);
-            out.extend_from_slice(&found[..1.min(at)]);
-            out.extend_from_slice(hidden);
-            out.extend(found[at..].iter().map(u8::to_ascii_lowercase));
+            // The `@` may be escaped (`%40`, `&#64;`, …): the mask writes a
+            // plain one. Without any, nothing of the finding is kept.
+            match at_sign(found) {
+                Some(at) => {
+                    out.extend_from_slice(&found[..1.min(at.start)]);
+                    out.extend_from_slice(hidden);
+                    out.push(b'@');
+                    out.extend(found[at.end..].iter().map(u8::to_ascii_lowercase));
+                }
+                None => out.extend_from_slice(hidden),
+            }
         }
         DetectedKind::Phone => {
             if found.first() == Some(&b'+') {
@@ -542,7 +591,10 @@ fn mask(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
             }
             None => out.extend_from_slice(hidden),
         },
-        DetectedKind::Custom(_) => out.extend_from_slice(hidden),
+        // A name or an address keeps nothing: any part of it identifies.
+        DetectedKind::Person | DetectedKind::Address | DetectedKind::Custom(_) => {
+            out.extend_from_slice(hidden);
+        }
     }
 }
 
@@ -571,7 +623,15 @@ fn parse_ip(found: &[u8]) -> Option<std::net::IpAddr> {
 /// Writes the normalized form of a finding (see [`PseudonymKey`]).
 fn normalize(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
     match kind {
-        DetectedKind::Email => out.extend(found.iter().map(u8::to_ascii_lowercase)),
+        DetectedKind::Email => {
+            // An escaped `@` joins its plain spelling.
+            let at = at_sign(found).unwrap_or(found.len()..found.len());
+            out.extend(found[..at.start].iter().map(u8::to_ascii_lowercase));
+            if !at.is_empty() {
+                out.push(b'@');
+            }
+            out.extend(found[at.end..].iter().map(u8::to_ascii_lowercase));
+        }
         DetectedKind::Phone => {
             if found.first() == Some(&b'+') {
                 out.push(b'+');
@@ -608,6 +668,22 @@ fn normalize(kind: DetectedKind, found: &[u8], out: &mut Vec<u8>) {
             }
             None => out.extend(digits(found)),
         },
+        // Case and spacing do not make another person or place.
+        // (ASCII case only, written straight into the zeroized buffer.)
+        DetectedKind::Person | DetectedKind::Address => {
+            let mut gap = false;
+            for &b in found {
+                if b.is_ascii_whitespace() {
+                    gap = !out.is_empty();
+                } else {
+                    if gap {
+                        out.push(b' ');
+                        gap = false;
+                    }
+                    out.push(b.to_ascii_lowercase());
+                }
+            }
+        }
         DetectedKind::Custom(_) => out.extend_from_slice(found),
     }
 }
@@ -681,6 +757,24 @@ mod tests {
             redact(Strategy::Mask, t),
             "A•••@example.com +•••0888 •••• 4242 DE•••3000 \
              2001:db8:85a3:• 192.0.2.• •••6789 dob: 1990-••-••"
+        );
+    }
+
+    #[test]
+    fn escaped_emails_mask_and_hash_like_plain_ones() {
+        // A regression: the mask once copied an address without a plain
+        // `@` whole.
+        assert_eq!(
+            redact(Strategy::Mask, "e=Ada%40Example.com"),
+            "e=A•••@example.com"
+        );
+        assert_eq!(
+            redact(Strategy::Mask, "ada&commat;example.com"),
+            "a•••@example.com"
+        );
+        assert_eq!(
+            redact(Strategy::Hash, "Ada&#64;example.com"),
+            redact(Strategy::Hash, "ada@example.com")
         );
     }
 

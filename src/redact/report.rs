@@ -66,6 +66,20 @@ impl Report {
         self.lines += lines;
     }
 
+    /// Adds the counts of `other` (a report of the text that follows).
+    pub(crate) fn absorb(&mut self, other: &Self) {
+        for (row, other_row) in self.built_in.iter_mut().zip(&other.built_in) {
+            for (n, m) in row.iter_mut().zip(other_row) {
+                *n += m;
+            }
+        }
+        for (key, n) in &other.custom {
+            *self.custom.entry(*key).or_insert(0) += n;
+        }
+        self.lines += other.lines;
+        self.bytes += other.bytes;
+    }
+
     /// How many findings of `kind` were redacted (with any strategy).
     pub fn count(&self, kind: DetectedKind) -> u64 {
         self.iter()

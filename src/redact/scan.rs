@@ -173,6 +173,7 @@ static ANCHOR: [bool; 256] = {
     }
     t[b'@' as usize] = true;
     t[b':' as usize] = true;
+    t[b'&' as usize] = true;
     t
 };
 
@@ -199,18 +200,22 @@ static V6_CLASS: [u8; 256] = {
 use crate::swar::{HI, LO, in_range, load};
 
 /// Bit 7 set in the byte of `word` that holds its first anchor (an ASCII
-/// digit, `:` or `@`), if there is one. Only the lowest set bit counts:
+/// digit, `:`, `@` or `&`), if there is one. Only the lowest set bit counts:
 /// bytes above the first anchor may be flagged too, so callers take
 /// `trailing_zeros` (or test for zero) and nothing else.
 ///
 /// `b ^ 0x30` is below `0x0B` exactly for `0`..=`:`, and `b ^ 0x40` is zero
-/// exactly for `@`. Per byte, `(x - n) & !x` has bit 7 set when `x < n`;
+/// exactly for `@` (and `b ^ 0x26` for `&`). Per byte, `(x - n) & !x` has bit 7 set when `x < n`;
 /// the subtraction borrows across bytes only out of a byte that is below
 /// `n`, so no byte under the first hit is disturbed.
 const fn anchor_bits(word: u64) -> u64 {
     let digit_or_colon = word ^ (LO * 0x30);
     let at = word ^ (LO * 0x40);
-    ((digit_or_colon.wrapping_sub(LO * 0x0B) & !digit_or_colon) | (at.wrapping_sub(LO) & !at)) & HI
+    let amp = word ^ (LO * 0x26);
+    ((digit_or_colon.wrapping_sub(LO * 0x0B) & !digit_or_colon)
+        | (at.wrapping_sub(LO) & !at)
+        | (amp.wrapping_sub(LO) & !amp))
+        & HI
 }
 
 /// The first position at or after `i` whose byte `stop` holds, or
@@ -326,6 +331,7 @@ impl Scanner<'_> {
             let next = match hay[i] {
                 b'@' => self.email(i),
                 b':' => self.ipv6(i),
+                b'&' => self.escaped_email(i, i).unwrap_or(i + 1),
                 _ => self.numeric(i),
             };
             // Every handler makes progress; the max keeps that a local fact.
@@ -362,6 +368,24 @@ impl Scanner<'_> {
     // ----- email -----------------------------------------------------------
 
     fn email(&mut self, at: usize) -> usize {
+        self.address(at, at + 1).unwrap_or_else(|resume| resume)
+    }
+
+    /// An email whose `@` is written escaped at `at` (the `%`, `\` or `&`
+    /// of `%40`, `\u0040`, `&#64;`, `&#x40;` or `&commat;`; see
+    /// [`escaped_at_len`]); returns its end if one was found. `from` is the
+    /// position the scan stands at, which the escape contains.
+    fn escaped_email(&mut self, at: usize, from: usize) -> Option<usize> {
+        let len = escaped_at_len(&self.hay[at..]);
+        if len == 0 || at + len <= from {
+            return None;
+        }
+        self.address(at, at + len).ok()
+    }
+
+    /// An email address whose local part ends at `at` and whose domain
+    /// starts at `domain`: its end if one was pushed, else where to resume.
+    fn address(&mut self, at: usize, domain: usize) -> Result<usize, usize> {
         let hay = self.hay;
         let mut start = at;
         while start > 0 && at - start <= MAX_LOCAL && is_local(hay[start - 1]) {
@@ -378,24 +402,29 @@ impl Scanner<'_> {
             || local.ends_with(b".")
             || local.windows(2).any(|w| w == b"..")
         {
-            return at + 1;
+            return Err(at + 1);
         }
-        let mut end = at + 1;
-        while end < hay.len() && end - at <= MAX_DOMAIN + 1 && is_domain(hay[end]) {
+        let mut end = domain;
+        while end < hay.len() && end - domain <= MAX_DOMAIN && is_domain(hay[end]) {
             end += 1;
         }
-        if end - at > MAX_DOMAIN + 1 {
-            return end;
+        if end - domain > MAX_DOMAIN {
+            return Err(end);
         }
-        while end > at + 1 && matches!(hay[end - 1], b'.' | b'-') {
+        while end > domain && matches!(hay[end - 1], b'.' | b'-') {
             end -= 1;
         }
-        if hay.get(end).is_some_and(|&b| b == b'@' || b == b'_') || !domain_valid(&hay[at + 1..end])
+        if hay.get(end).is_some_and(|&b| b == b'@' || b == b'_') || !domain_valid(&hay[domain..end])
         {
-            return at + 1;
+            return Err(at + 1);
         }
-        self.push(DetectedKind::Email, start, end, "email-syntax");
-        end
+        let validator = if domain == at + 1 {
+            "email-syntax"
+        } else {
+            "email-syntax+escape"
+        };
+        self.push(DetectedKind::Email, start, end, validator);
+        Ok(end)
     }
 
     // ----- IPv6 ------------------------------------------------------------
@@ -479,14 +508,24 @@ impl Scanner<'_> {
     // ----- digit tokens ----------------------------------------------------
 
     fn numeric(&mut self, i: usize) -> usize {
-        // An IBAN's digits follow its two-letter country code.
-        if i >= 2 && hay_upper(self.hay, i - 2) && hay_upper(self.hay, i - 1) {
+        // An IBAN's digits follow its two-letter country code, in upper
+        // or (as some banking apps copy it) lower case.
+        if i >= 2 && same_case_letters(self.hay[i - 2], self.hay[i - 1]) {
             let boundary = self.before(i - 2).is_none_or(|b| !is_word(b));
             if boundary {
                 if let Some(end) = self.iban(i - 2) {
                     return end;
                 }
             }
+        }
+        // `%40` and `\u0040`: an escaped `@` (`&#64;` is found from its `&`).
+        let escape = match self.before(i) {
+            Some(b'%') => Some(i - 1),
+            Some(b'u') if i >= 2 && self.hay[i - 2] == b'\\' => Some(i - 2),
+            _ => None,
+        };
+        if let Some(end) = escape.and_then(|at| self.escaped_email(at, i)) {
+            return end;
         }
         // Most digit runs in logs are short and alone (`"latency_ms":72`,
         // `14:27:52`): settle those without building a token.
@@ -532,7 +571,10 @@ impl Scanner<'_> {
         }
         // Glued to a word on the right (`2025-03-23T…`) and no space to
         // split at: neither the token nor a part of it can be PII.
-        if !token.spaced && self.right_boundary(token.end) == Right::Glued {
+        if !token.spaced
+            && self.right_boundary(token.end) == Right::Glued
+            && !self.phone_tail(token.end)
+        {
             return self.glued_word_end(token.end);
         }
         let found_before = self.out.len();
@@ -597,8 +639,9 @@ impl Scanner<'_> {
         t.glued_left = match self.before(t.start) {
             None => false,
             Some(b) if is_word(b) || b == b'+' || b == b'@' => true,
-            // `C-476642`, `v1.2`, `id/123`: the tail of an identifier.
-            Some(b'-' | b'.' | b'/' | b',') => {
+            // `C-476642`, `v1.2`, `id/123`: the tail of an identifier. (A
+            // comma separates fields: `P-1,6011 0009 …` in a CSV row.)
+            Some(b'-' | b'.' | b'/') => {
                 t.start > 0 && self.before(t.start - 1).is_some_and(is_word)
             }
             Some(_) => false,
@@ -703,9 +746,12 @@ impl Scanner<'_> {
         if !plausible_shape(groups, count, plus, open_paren) {
             return;
         }
-        // Glued to a word (`2025-03-23T…`, `123abc`): nothing to classify.
+        // Glued to a word (`2025-03-23T…`, `123abc`): nothing to classify,
+        // unless a phone number's extension or a word after a dash
+        // (`212-555-0143x2201`, `07700 900 123-Fax`) is glued to it.
         let right = self.right_boundary(end);
-        if right == Right::Glued {
+        let phone_only = right == Right::Glued;
+        if phone_only && !self.phone_tail(end) {
             return;
         }
         let lens = |want: &[usize]| {
@@ -718,7 +764,13 @@ impl Scanner<'_> {
                 let d = &self.hay[span(g)];
                 d.len() <= 3 && (d.len() == 1 || d[0] != b'0') && digits_value(d) <= 255
             };
+            // In a comma-separated row a dotted quad after another value
+            // (`SKU-88121,2,19.99,2.14.3.1`) is more often a version.
+            let after_value = self.before(start) == Some(b',')
+                && start > 0
+                && self.before(start - 1).is_some_and(is_word);
             if matches!(right, Right::Open | Right::Port)
+                && !after_value
                 && groups.iter().all(octet)
                 && !context::version_label(self.context(start))
             {
@@ -726,7 +778,23 @@ impl Scanner<'_> {
             }
             return;
         }
-        if right != Right::Open {
+        if right != Right::Open && !phone_only {
+            return;
+        }
+        let cand = Cand {
+            groups,
+            base,
+            start,
+            end,
+            plus,
+            open_paren,
+            whole: a == 0 && b == t.len,
+        };
+        if phone_only {
+            // A date glued to a word (`2025-03-14-nightly`) is no phone.
+            if plus || numeric_date(&self.hay[base..], groups).is_none() {
+                self.phone(&cand, count);
+            }
             return;
         }
         // The digits without separators, built only for the checks that
@@ -769,8 +837,8 @@ impl Scanner<'_> {
 
         // Dates: a date of birth when labelled; never a phone number.
         if !plus && !open_paren {
-            if let Some(valid) = numeric_date(&self.hay[base..], groups) {
-                if valid && (self.patterns.dob_label(self.context(start)) || self.born_after(end)) {
+            if let Some(year) = numeric_date(&self.hay[base..], groups) {
+                if year.is_some_and(|y| self.birth_date(start, end, y)) {
                     self.push(DetectedKind::Dob, start, end, "calendar+label");
                 }
                 return;
@@ -783,14 +851,6 @@ impl Scanner<'_> {
             return;
         }
 
-        let cand = Cand {
-            groups,
-            base,
-            start,
-            end,
-            plus,
-            open_paren,
-        };
         self.phone(&cand, count);
     }
 
@@ -820,6 +880,7 @@ impl Scanner<'_> {
             end,
             plus,
             open_paren,
+            whole,
         } = *cand;
         if plus {
             // Leave out a national trunk prefix written as `(0)`.
@@ -842,7 +903,7 @@ impl Scanner<'_> {
             if let Some((code, code_len)) = validate::calling_code(all) {
                 let (lo, hi) = validate::national_length(code);
                 if (8..=15).contains(&n) && (lo..=hi).contains(&(n - code_len)) {
-                    self.push(DetectedKind::Phone, start, end, "e164");
+                    self.push_phone(start, end, "e164");
                 }
             }
             return;
@@ -861,7 +922,7 @@ impl Scanner<'_> {
             && first_digit(&groups[0]) >= b'2'
             && first_digit(&groups[1]) >= b'2';
         if nanp && !self.patterns.reference_label(self.context(start)) {
-            self.push(DetectedKind::Phone, start, end, "nanp");
+            self.push_phone(start, end, "nanp");
             return;
         }
         // `00` is the international prefix in most of the world: `0044 20
@@ -874,16 +935,72 @@ impl Scanner<'_> {
                 if (lo..=hi).contains(&(count - 2 - code_len))
                     && self.patterns.phone_label(self.context(start))
                 {
-                    self.push(DetectedKind::Phone, start, end, "e164+label");
+                    self.push_phone(start, end, "e164+label");
                     return;
                 }
             }
         }
-        if (7..=13).contains(&count)
-            && (self.patterns.phone_label(self.context(start)) || self.phone_label_after(end))
+        let labelled = (7..=13).contains(&count)
+            && (self.patterns.phone_label(self.context(start)) || self.phone_label_after(end));
+        if labelled {
+            self.push_phone(start, end, "national+label");
+        } else if whole
+            && national_shape(groups, open_paren, count)
+            && !self.after_code_group(start)
+            && !self.patterns.reference_label(self.context(start))
+            && crate::pii::valid_national(&self.digit_buf(base, groups)[..count])
         {
-            self.push(DetectedKind::Phone, start, end, "national+label");
+            self.push_phone(start, end, "national+plan");
         }
+    }
+
+    /// Whether the token at `start` follows a group of capitals and digits
+    /// and a space: the rest of a code (`NL39 IOEW 6290 4478 72`, an IBAN
+    /// that failed its check), not a number of its own.
+    fn after_code_group(&self, start: usize) -> bool {
+        let hay = self.hay;
+        if start < 3 || hay[start - 1] != b' ' {
+            return false;
+        }
+        let word = hay[..start - 1]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            .count();
+        word >= 2
+            && hay[start - 1 - word..start - 1]
+                .iter()
+                .any(u8::is_ascii_uppercase)
+            && (start - 1 - word == 0 || !is_word(hay[start - 2 - word]))
+    }
+
+    /// Pushes a phone number ending at `end`, with its extension if one
+    /// follows (`x2201`, ` ext. 42`).
+    fn push_phone(&mut self, start: usize, end: usize, validator: &'static str) {
+        let end = end + extension_len(&self.hay[end..]);
+        self.push(DetectedKind::Phone, start, end, validator);
+    }
+
+    /// Whether what is glued to a token at `end` may follow a phone
+    /// number: an extension (`x2201`) or a dash and a word (`-Fax`,
+    /// `-Office`) that ends there.
+    fn phone_tail(&self, end: usize) -> bool {
+        let hay = self.hay;
+        if extension_len(&hay[end..]) > 0 {
+            return true;
+        }
+        if hay.get(end) != Some(&b'-') {
+            return false;
+        }
+        let word = &hay[end + 1..];
+        let letters = word.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        // Three letters or more, not all hex digits: `-BA` may be the end
+        // of a MAC address (`34-28-73-91-32-BA`).
+        letters >= 3
+            && !word[..letters].iter().all(u8::is_ascii_hexdigit)
+            && hay
+                .get(end + 1 + letters)
+                .is_none_or(|&b| !is_word(b) && b != b'-')
     }
 
     /// How the token ends at `end`.
@@ -896,9 +1013,7 @@ impl Scanner<'_> {
                 // `10.0.0.1:8080` is an address with a port; `09:25` a time.
                 Right::Port
             }
-            Some(b'.' | b'-' | b'/' | b':' | b',')
-                if hay.get(end + 1).is_some_and(|&c| is_word(c)) =>
-            {
+            Some(b'.' | b'-' | b'/' | b':') if hay.get(end + 1).is_some_and(|&c| is_word(c)) => {
                 Right::Glued
             }
             Some(b'+') if hay.get(end + 1).is_some_and(u8::is_ascii_digit) => Right::Glued,
@@ -913,6 +1028,26 @@ impl Scanner<'_> {
         context::PHONE_AFTER
             .iter()
             .any(|p| rest.starts_with(p.as_bytes()))
+    }
+
+    /// Whether the valid date at `start..end` in `year` is a date of birth:
+    /// a possible year of birth, and a label right before it, "born" after
+    /// it, or a label in an earlier clause or sentence.
+    fn birth_date(&self, start: usize, end: usize, year: u32) -> bool {
+        if !self.patterns.birth_year(year) {
+            return false;
+        }
+        if self.patterns.dob_label(self.context(start)) || self.born_after(end) {
+            return true;
+        }
+        let lo = start.saturating_sub(context::FAR_WINDOW);
+        let found_after = |label_end: usize| {
+            self.out
+                .last()
+                .is_some_and(|r| r.kind == DetectedKind::Dob && r.start >= lo + label_end)
+        };
+        self.patterns
+            .dob_label_far(&self.hay[lo..start], found_after)
     }
 
     /// Whether a German or Dutch "born" follows the date (`Ich bin am
@@ -939,8 +1074,7 @@ impl Scanner<'_> {
         if let Some(rest) = hay[end..].strip_prefix("年".as_bytes()) {
             if let Some((month, day, used)) = kanji_month_day(rest) {
                 let date_end = end + 3 + used;
-                if validate::date_valid(year, month, day)
-                    && self.patterns.dob_label(self.context(start))
+                if validate::date_valid(year, month, day) && self.birth_date(start, date_end, year)
                 {
                     self.push(DetectedKind::Dob, start, date_end, "calendar+label");
                 }
@@ -966,7 +1100,7 @@ impl Scanner<'_> {
         let day = digits_value(day.as_bytes());
         let date_start = lo + whole.start();
         if month.is_some_and(|m| validate::date_valid(year, m, day))
-            && (self.patterns.dob_label(self.context(date_start)) || self.born_after(end))
+            && self.birth_date(date_start, end, year)
         {
             self.push(DetectedKind::Dob, date_start, end, "calendar+label");
         }
@@ -978,14 +1112,25 @@ impl Scanner<'_> {
     /// of four; returns its end.
     fn iban(&mut self, start: usize) -> Option<usize> {
         let hay = self.hay;
-        let want = validate::iban_length([hay[start], hay[start + 1]])?;
+        let lower = hay[start].is_ascii_lowercase();
+        let country = [hay[start], hay[start + 1]].map(|b| b.to_ascii_uppercase());
+        let want = validate::iban_length(country)?;
         let mut compact = [0u8; 34];
         let mut n = 0;
         let mut j = start;
+        // Letters in the case of the country code only: `de89…` and
+        // `nl91abna…` are IBANs, `Nl91ABNA…` is not.
+        let letter = |b: u8| {
+            if lower {
+                b.is_ascii_lowercase()
+            } else {
+                b.is_ascii_uppercase()
+            }
+        };
         while n < want {
             match hay.get(j) {
-                Some(&b) if b.is_ascii_digit() || b.is_ascii_uppercase() => {
-                    compact[n] = b;
+                Some(&b) if b.is_ascii_digit() || letter(b) => {
+                    compact[n] = b.to_ascii_uppercase();
                     n += 1;
                     j += 1;
                 }
@@ -1016,6 +1161,8 @@ struct Cand<'g> {
     end: usize,
     plus: bool,
     open_paren: bool,
+    /// The candidate is its whole token, not a part split off at a space.
+    whole: bool,
 }
 
 /// How a candidate ends.
@@ -1029,8 +1176,44 @@ enum Right {
     Glued,
 }
 
-fn hay_upper(hay: &[u8], i: usize) -> bool {
-    hay.get(i).is_some_and(u8::is_ascii_uppercase)
+/// Two ASCII letters of the same case: the country code of an IBAN.
+fn same_case_letters(a: u8, b: u8) -> bool {
+    (a.is_ascii_uppercase() && b.is_ascii_uppercase())
+        || (a.is_ascii_lowercase() && b.is_ascii_lowercase())
+}
+
+/// The length of the escaped `@` that `text` starts with, or 0: URL
+/// encoding `%40`, JSON `\u0040`, HTML `&#64;`, `&#064;`, `&#x40;` and
+/// `&commat;` (hex digits and the `x` in either case).
+pub(crate) fn escaped_at_len(text: &[u8]) -> usize {
+    const FORMS: [&[u8]; 6] = [
+        b"%40",
+        b"\\u0040",
+        b"&#64;",
+        b"&#064;",
+        b"&#x40;",
+        b"&commat;",
+    ];
+    FORMS
+        .iter()
+        .find(|form| {
+            text.get(..form.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(form))
+        })
+        .map_or(0, |form| form.len())
+}
+
+/// Where the `@` of an email finding is, plain or escaped: the last one,
+/// as a range (one byte for a plain `@`).
+pub(crate) fn at_sign(email: &[u8]) -> Option<core::ops::Range<usize>> {
+    (0..email.len()).rev().find_map(|i| {
+        let len = if email[i] == b'@' {
+            1
+        } else {
+            escaped_at_len(&email[i..])
+        };
+        (len > 0).then(|| i..i + len)
+    })
 }
 
 /// Whether some kind can have `count` digits in these groups; the checks
@@ -1052,6 +1235,69 @@ fn plausible_shape(groups: &[Group], count: usize, plus: bool, open_paren: bool)
     }
 }
 
+/// Whether a national number with no label may be a phone number by its
+/// grouping alone, before its digits are read against the numbering plans
+/// ([`crate::pii::valid_national`]): 8 to 12 digits in groups of 2
+/// to 4 with one kind of separator (a first group of 5 and an area code in
+/// parentheses allowed: `07700 900 123`, `(41) 3555-0199`), or two groups
+/// after a trunk `0` (`030 901820`, `06 12345678`). Order numbers
+/// (`112-4471903-2290715`), ISBNs, thousands (`1 234 567`) and dates do
+/// not have this shape.
+fn national_shape(groups: &[Group], open_paren: bool, count: usize) -> bool {
+    if !(8..=12).contains(&count) || groups.len() < 2 {
+        return false;
+    }
+    let rest = if open_paren && groups[1].sep == Sep::Paren {
+        &groups[2..]
+    } else {
+        &groups[1..]
+    };
+    let sep = rest.first().map_or(Sep::Space, |g| g.sep);
+    if !matches!(sep, Sep::Space | Sep::Dash | Sep::Dot) || rest.iter().any(|g| g.sep != sep) {
+        return false;
+    }
+    // The SSN layout (3-2-4) and dotted triples (`100.100.10.•`, the mask
+    // of an IPv4 address) are not read as phone numbers.
+    let ssn_layout = matches!(groups, [a, b, c] if a.len() == 3 && b.len() == 2 && c.len() == 4);
+    if ssn_layout || (sep == Sep::Dot && groups.len() < 4) {
+        return false;
+    }
+    let first = groups[0].len();
+    match groups {
+        [_, second] if !open_paren => (2..=5).contains(&first) && (6..=8).contains(&second.len()),
+        _ => (2..=5).contains(&first) && groups[1..].iter().all(|g| (2..=4).contains(&g.len())),
+    }
+}
+
+/// The length of the phone extension that `text` starts with, or 0: an
+/// optional space, `x`, `ext`, `ext.` or `extension` (any case), an
+/// optional space, and 1 to 6 digits that end there.
+fn extension_len(text: &[u8]) -> usize {
+    let lead = usize::from(text.first() == Some(&b' '));
+    let rest = &text[lead..];
+    let marker = ["extension", "ext.", "ext", "x"]
+        .into_iter()
+        .find(|m| {
+            rest.get(..m.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(m.as_bytes()))
+        })
+        .map_or(0, str::len);
+    if marker == 0 || (lead == 0 && marker > 1) {
+        return 0;
+    }
+    let gap = usize::from(rest.get(marker) == Some(&b' '));
+    let digits = rest[marker + gap..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let ends = rest.get(marker + gap + digits).is_none_or(|&b| !is_word(b));
+    if (1..=6).contains(&digits) && ends {
+        lead + marker + gap + digits
+    } else {
+        0
+    }
+}
+
 /// Whether the group lengths are a card layout: fours with a shorter last
 /// group (`4-4-4-4`, `4-4-4-4-3`), or the 4-6-5 and 4-6-4 layouts of
 /// American Express and Diners Club.
@@ -1064,10 +1310,15 @@ fn card_grouping(groups: &[Group]) -> bool {
     }
 }
 
-/// If the groups have a date layout, whether the date is real:
+/// If the groups have a date layout, its year when the date is real:
 /// `YYYY-MM-DD` (also with `/` or `.`), `DD.MM.YYYY`, `MM/DD/YYYY` or
 /// `DD/MM/YYYY` (either reading), `DD-MM-YYYY`, and `YYYYMMDD`.
-fn numeric_date(hay: &[u8], groups: &[Group]) -> Option<bool> {
+///
+/// Which reading of `3/4/1988` is meant does not matter here: a date is
+/// found when either reading is a real date. The redactor's normal form
+/// (for pseudonyms) reads dots day first, and slashes and dashes month
+/// first (US order) unless only the day-first reading is a real date.
+fn numeric_date(hay: &[u8], groups: &[Group]) -> Option<Option<u32>> {
     let value = |g: &Group| digits_value(&hay[usize::from(g.start)..usize::from(g.end)]);
     match groups {
         [g] if g.len() == 8 => {
@@ -1076,18 +1327,20 @@ fn numeric_date(hay: &[u8], groups: &[Group]) -> Option<bool> {
             // Only a plausible year makes eight digits a date at all.
             (1880..=2099)
                 .contains(&y)
-                .then(|| validate::date_valid(y, m, d))
+                .then(|| validate::date_valid(y, m, d).then_some(y))
         }
         [a, b, c] if b.sep == c.sep && matches!(b.sep, Sep::Dash | Sep::Slash | Sep::Dot) => {
             let short = |g: &Group| (1..=2).contains(&g.len());
             if a.len() == 4 && short(b) && short(c) {
-                Some(validate::date_valid(value(a), value(b), value(c)))
+                let year = value(a);
+                Some(validate::date_valid(year, value(b), value(c)).then_some(year))
             } else if short(a) && short(b) && c.len() == 4 {
                 let (x, y, year) = (value(a), value(b), value(c));
-                Some(match b.sep {
+                let real = match b.sep {
                     Sep::Dot => validate::date_valid(year, y, x),
                     _ => validate::date_valid(year, x, y) || validate::date_valid(year, y, x),
-                })
+                };
+                Some(real.then_some(year))
             } else {
                 None
             }
@@ -1338,6 +1591,105 @@ mod tests {
             Dob,
             "1990-01-01",
         );
+    }
+
+    #[test]
+    fn escaped_emails() {
+        use DetectedKind::Email;
+        one("email=ada%40example.com&x=1", Email, "ada%40example.com");
+        one("to ADA%40EXAMPLE.COM.", Email, "ADA%40EXAMPLE.COM");
+        one(
+            r#""m":"ada\u0040example.com""#,
+            Email,
+            r"ada\u0040example.com",
+        );
+        one("ada&#64;example.com", Email, "ada&#64;example.com");
+        one("ada&#x40;example.com", Email, "ada&#x40;example.com");
+        one("sam&commat;example.com;", Email, "sam&commat;example.com");
+        none("100%40 off, &#64; alone, \\u0040 and &amp;");
+        none("x=%40example.com");
+    }
+
+    #[test]
+    fn lower_case_ibans() {
+        use DetectedKind::Iban;
+        one(
+            "to de89 3704 0044 0532 0130 00.",
+            Iban,
+            "de89 3704 0044 0532 0130 00",
+        );
+        one("nl91abna0417164300;", Iban, "nl91abna0417164300");
+        none("Nl91ABNA0417164300");
+        none("nl91abna0417164301");
+    }
+
+    #[test]
+    fn phone_extensions_and_glued_words() {
+        use DetectedKind::Phone;
+        one("Tel. 212-555-0143x2201 —", Phone, "212-555-0143x2201");
+        one(
+            "desk: +1-303-555-0188 ext. 42 if",
+            Phone,
+            "+1-303-555-0188 ext. 42",
+        );
+        one("Fax: 07700 900 123-Fax", Phone, "07700 900 123");
+        // A MAC address ends in hex letters, a date in a word: neither is
+        // a number with a word glued to it.
+        none("device=34-28-73-91-32-BA");
+        none("backup 2025-03-14-nightly");
+        none("1920x1080");
+    }
+
+    #[test]
+    fn unlabelled_national_numbers_by_plan() {
+        use DetectedKind::Phone;
+        one("messages to 612 345 678 are best", Phone, "612 345 678");
+        one("or 06 12 34 56 78 tonight", Phone, "06 12 34 56 78");
+        one("Festnetz 030 901820", Phone, "030 901820");
+        // Not phone-shaped, or not in any plan, or labelled as a reference.
+        none("ISBN 978-3-16-148410-0 batch 1 234 567");
+        none("order 612 345 678");
+        none("ssn=666-50-3986");
+        none("iban_input=\"NL39 IOEW 6290 4478 72\"");
+        none("100.100.10.•");
+        none("order=112-4471903-2290715");
+    }
+
+    #[test]
+    fn dates_of_birth_labelled_in_an_earlier_sentence() {
+        use DetectedKind::Dob;
+        one(
+            "I need to confirm my date of birth. It's 3/14/1988",
+            Dob,
+            "3/14/1988",
+        );
+        one(
+            "ma date de naissance est fausse sur le compte, c'est le 2 mai 1985",
+            Dob,
+            "2 mai 1985",
+        );
+        // A date too recent to be a customer's birth date, a label in
+        // another field, and a second date after a birth date.
+        none("Your date of birth was updated on 2025-03-14.");
+        none("birth_country=DE signup=2009-03-01");
+        one("born 1960-01-01, married 1985-06-01", Dob, "1960-01-01");
+    }
+
+    #[test]
+    fn comma_separated_fields() {
+        assert_eq!(
+            scan("P-1,6011 0009 9013 9424,09/27,401-33-8217"),
+            [
+                (DetectedKind::CreditCard, "6011 0009 9013 9424".to_string()),
+                (DetectedKind::Ssn, "401-33-8217".to_string())
+            ]
+        );
+        assert_eq!(
+            scan("2025,+44 20 7946 0958,129.90").len(),
+            1,
+            "a phone before a comma"
+        );
+        none("SKU-88121,2,19.99,2.14.3.1");
     }
 
     #[test]

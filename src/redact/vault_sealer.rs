@@ -118,6 +118,8 @@ fn target(kind: DetectedKind) -> (Category, FieldLabel) {
         DetectedKind::IpAddress => (Category::Engagement, FieldLabel::new("redact.IP_ADDRESS")),
         DetectedKind::Ssn => (Category::Identity, FieldLabel::new("redact.SSN")),
         DetectedKind::Dob => (Category::Identity, FieldLabel::new("redact.DOB")),
+        DetectedKind::Person => (Category::Identity, FieldLabel::new("redact.PERSON")),
+        DetectedKind::Address => (Category::Location, FieldLabel::new("redact.ADDRESS")),
         DetectedKind::Custom(_) => (Category::Engagement, FieldLabel::new("redact.CUSTOM")),
     }
 }

@@ -1,0 +1,589 @@
+//! Key-aware detection: the values of fields whose key names personal data.
+//!
+//! Names and street addresses have no shape a scanner could find, but in
+//! logs they mostly sit in fields that say what they are:
+//! `"firstName":"Ada"`, `recipient_name="Kofi Mensah"`, `street: 221B Baker
+//! Street`. For JSON members (`"key": "value"`, also Ruby's `"key"=>"value"`)
+//! and `key=value` / `key: value` text, a field whose key is in the
+//! [`FieldKeys`] set has its value found whole, as the kind the key names.
+//!
+//! # Keys
+//!
+//! A key is compared in a normal form: ASCII letters in lower case, `_`,
+//! `-` and spaces dropped, and only the last segment of a dotted path kept,
+//! so `first_name`, `firstName`, `First-Name` and `customer.first_name` are
+//! all `firstname`. Keys are matched whole: `masked_email` is not `email`,
+//! `username` and `service_name` are not `name`.
+//!
+//! # Values
+//!
+//! - JSON strings: the text between the quotes, escapes included (the
+//!   replacement goes between the same quotes, so the line stays valid
+//!   JSON). Numbers, `null`, objects and arrays are not values here (the
+//!   keys inside an object are read on their own).
+//! - Quoted text values (`key="…"`, `key='…'`): the text between the
+//!   quotes.
+//! - Bare values after `=` (logfmt, query strings): up to the next space,
+//!   `&`, `,`, `;` or closing bracket.
+//! - Bare values after `: ` (headers, YAML, prose forms): up to the end of
+//!   the line, a ` | `, `;` or tab, or the next `key:` / `key=`; a name
+//!   also ends at a comma.
+//!
+//! A value longer than 256 bytes is left to the other detectors.
+//! For keys of kinds the scanner knows (email, phone, date of birth), the
+//! scanner's own findings inside the value win (their spans are exact); the
+//! whole value is taken only when the scanner found nothing in it and it
+//! has letters (a free-form value the scanner cannot parse: `0800
+//! FLOWERS`); values of digits it rejected stay (`dob=1990-02-30`). Values
+//! already masked (`*`, `•`, `xxx`), empty or `null` stay too.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::finding::{DetectedKind, KindSet};
+use super::scan::Raw;
+
+/// Longest value taken whole, in bytes.
+pub(crate) const MAX_VALUE: usize = 256;
+
+/// Longest key looked up, in bytes (after the last `.`).
+const MAX_KEY: usize = 40;
+
+/// The default keys and the kinds they name (in normal form).
+const DEFAULT_KEYS: &[(&str, DetectedKind)] = {
+    use DetectedKind::{Address, Dob, Email, Person, Phone};
+    &[
+        ("name", Person),
+        ("fullname", Person),
+        ("firstname", Person),
+        ("lastname", Person),
+        ("middlename", Person),
+        ("givenname", Person),
+        ("familyname", Person),
+        ("surname", Person),
+        ("customername", Person),
+        ("recipient", Person),
+        ("recipientname", Person),
+        ("billingname", Person),
+        ("shippingname", Person),
+        ("buyername", Person),
+        ("contactname", Person),
+        ("legalname", Person),
+        ("cardholder", Person),
+        ("cardholdername", Person),
+        ("accountholder", Person),
+        ("holder", Person),
+        ("holdername", Person),
+        ("vorname", Person),
+        ("nachname", Person),
+        ("kontoinhaber", Person),
+        ("nombre", Person),
+        ("apellidos", Person),
+        ("prenom", Person),
+        ("address", Address),
+        ("street", Address),
+        ("streetaddress", Address),
+        ("address1", Address),
+        ("address2", Address),
+        ("addressline", Address),
+        ("addressline1", Address),
+        ("addressline2", Address),
+        ("addressline3", Address),
+        ("line1", Address),
+        ("line2", Address),
+        ("shippingaddress", Address),
+        ("billingaddress", Address),
+        ("deliveryaddress", Address),
+        ("homeaddress", Address),
+        ("postaladdress", Address),
+        ("registeredaddress", Address),
+        ("shipto", Address),
+        ("strasse", Address),
+        ("adresse", Address),
+        ("direccion", Address),
+        ("email", Email),
+        ("emailaddress", Email),
+        ("mail", Email),
+        ("customeremail", Email),
+        ("buyeremail", Email),
+        ("contactemail", Email),
+        ("useremail", Email),
+        ("phone", Phone),
+        ("phonenumber", Phone),
+        ("telephone", Phone),
+        ("tel", Phone),
+        ("mobile", Phone),
+        ("mobilephone", Phone),
+        ("cellphone", Phone),
+        ("msisdn", Phone),
+        ("contactphone", Phone),
+        ("customerphone", Phone),
+        ("fax", Phone),
+        ("dob", Dob),
+        ("birthdate", Dob),
+        ("dateofbirth", Dob),
+        ("birthday", Dob),
+    ]
+};
+
+/// The field keys whose values are personal data, each with the kind of
+/// finding its value becomes (a configurable set; [`FieldKeys::default`]
+/// holds names, addresses, emails, phones and dates of birth in English and
+/// a few marketplace languages).
+///
+/// ```
+/// use custodian::redact::{DetectedKind, Detector, FieldKeys};
+///
+/// let keys = FieldKeys::default().with("consignee", DetectedKind::Person);
+/// let detector = Detector::builder().field_keys(keys).build()?;
+/// let found = detector.find(r#"{"consignee":"Ada Lovelace","name":"Ada"}"#);
+/// assert_eq!(found.len(), 2);
+/// assert_eq!(found[0].kind(), DetectedKind::Person);
+/// # Ok::<(), custodian::redact::RedactError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct FieldKeys {
+    keys: HashMap<Vec<u8>, DetectedKind, BuildHasherDefault<Fnv>>,
+    /// A Bloom filter over the keys' (length, first, last byte): a cheap
+    /// first test for the many `key=` and `"key":` of a log line that are
+    /// no candidates, before any hashing.
+    filter: [u64; 64],
+}
+
+impl PartialEq for FieldKeys {
+    fn eq(&self, other: &Self) -> bool {
+        // The filter may keep bits of removed keys: the keys decide.
+        self.keys == other.keys
+    }
+}
+
+impl Eq for FieldKeys {}
+
+/// FNV-1a: keys are a few bytes long and not chosen by an attacker who
+/// could also see the table, so a simple hash beats SipHash here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The filter bit of a key in normal form (never empty).
+fn filter_bit(normal: &[u8]) -> usize {
+    let first = usize::from(normal[0]);
+    let last = usize::from(normal[normal.len() - 1]);
+    (normal.len() * 131 + first * 31 + last * 7) % 4096
+}
+
+impl Default for FieldKeys {
+    fn default() -> Self {
+        DEFAULT_KEYS
+            .iter()
+            .fold(Self::empty(), |keys, &(key, kind)| keys.with(key, kind))
+    }
+}
+
+impl FieldKeys {
+    /// A set without keys: no value is found by its key.
+    pub fn empty() -> Self {
+        Self {
+            keys: HashMap::default(),
+            filter: [0; 64],
+        }
+    }
+
+    /// Adds `key` (compared in normal form, see the module docs) for values
+    /// of `kind`. A key whose normal form is empty or longer than 40 bytes
+    /// is ignored.
+    pub fn with(mut self, key: &str, kind: DetectedKind) -> Self {
+        let mut buf = [0u8; MAX_KEY];
+        if let Some(normal) = normal_form(key.as_bytes(), &mut buf) {
+            let bit = filter_bit(normal);
+            self.filter[bit / 64] |= 1 << (bit % 64);
+            self.keys.insert(normal.to_vec(), kind);
+        }
+        self
+    }
+
+    /// Removes `key` (in any spelling with the same normal form).
+    pub fn without(mut self, key: &str) -> Self {
+        let mut buf = [0u8; MAX_KEY];
+        if let Some(normal) = normal_form(key.as_bytes(), &mut buf) {
+            self.keys.remove(normal);
+        }
+        self
+    }
+
+    /// The kind that values of `key` are, if the key is in the set.
+    pub fn kind(&self, key: &str) -> Option<DetectedKind> {
+        let mut buf = [0u8; MAX_KEY];
+        self.lookup(key.as_bytes(), &mut buf)
+    }
+
+    /// Whether the set has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn lookup(&self, key: &[u8], buf: &mut [u8; MAX_KEY]) -> Option<DetectedKind> {
+        let normal = normal_form(key, buf)?;
+        let bit = filter_bit(normal);
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return None;
+        }
+        self.keys.get(normal).copied()
+    }
+}
+
+/// The normal form of `key` in `buf`: the last dotted segment, ASCII
+/// lower case, without `_`, `-` and spaces. `None` when empty or too long.
+fn normal_form<'b>(key: &[u8], buf: &'b mut [u8; MAX_KEY]) -> Option<&'b [u8]> {
+    let last = key.rsplit(|&b| b == b'.').next().unwrap_or(key);
+    let mut n = 0;
+    for &b in last {
+        if matches!(b, b'_' | b'-' | b' ') {
+            continue;
+        }
+        *buf.get_mut(n)? = b.to_ascii_lowercase();
+        n += 1;
+    }
+    (n > 0).then(|| &buf[..n])
+}
+
+/// Bytes a bare key is made of.
+const fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80
+}
+
+/// How a key is tied to its value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tie {
+    /// `"key": …` or `"key"=>…`.
+    Json,
+    /// `key=…`.
+    Equals,
+    /// `key: …`.
+    Colon,
+}
+
+/// Appends the values of `keys` in `hay` (those starting at or after
+/// `from`) to `out`, for the kinds in `kinds`. Runs after the scanner,
+/// whose findings `out` holds.
+pub(crate) fn scan(hay: &[u8], from: usize, keys: &FieldKeys, kinds: KindSet, out: &mut Vec<Raw>) {
+    let scanned = out.len();
+    let mut buf = [0u8; MAX_KEY];
+    let mut at = 0;
+    while let Some(pos) = memchr::memchr2(b':', b'=', &hay[at..]) {
+        let tie_at = at + pos;
+        at = tie_at + 1;
+        // Clock times and ports (`10:22:01`, `:8080`) are most of the
+        // colons in a log line: no key ends in a digit right before one.
+        if hay[tie_at] == b':' && tie_at > 0 && hay[tie_at - 1].is_ascii_digit() {
+            continue;
+        }
+        let Some((key, tie)) = key_before(hay, tie_at) else {
+            continue;
+        };
+        let Some(kind) = keys.lookup(key, &mut buf).filter(|&k| kinds.has(k)) else {
+            continue;
+        };
+        let value_from = match (tie, hay.get(tie_at + 1)) {
+            (Tie::Json | Tie::Equals, Some(b'>')) => tie_at + 2,
+            _ => tie_at + 1,
+        };
+        let Some((start, end)) = value_after(hay, value_from, tie, kind) else {
+            continue;
+        };
+        at = at.max(end);
+        if start < from || end - start > MAX_VALUE || !takes_whole(hay, start, end, kind) {
+            continue;
+        }
+        // For the kinds the scanner knows, its exact findings win, and a
+        // value of digits and separators it rejected (`dob=1990-02-30`, a
+        // Luhn failure) was rejected for a reason: only free-form values
+        // (`0800 FLOWERS`, `3rd of May '88`) are taken whole.
+        let inside = |r: &Raw| r.start >= start && r.end <= end;
+        let free_form = hay[start..end].iter().any(u8::is_ascii_alphabetic);
+        if scanner_kind(kind) && (!free_form || out[..scanned].iter().any(inside)) {
+            continue;
+        }
+        out.push(Raw {
+            kind,
+            start,
+            end,
+            validator: "field-key",
+        });
+    }
+}
+
+/// The kinds the scanner finds by their shape.
+fn scanner_kind(kind: DetectedKind) -> bool {
+    !matches!(kind, DetectedKind::Person | DetectedKind::Address)
+}
+
+/// Whether the value `hay[start..end]` is taken whole: it has a letter or
+/// digit, and is not already masked.
+fn takes_whole(hay: &[u8], start: usize, end: usize, kind: DetectedKind) -> bool {
+    let value = &hay[start..end];
+    let masked = value.contains(&b'*')
+        || value
+            .windows(3)
+            .any(|w| w == "•".as_bytes() || w.eq_ignore_ascii_case(b"xxx"));
+    let null = [&b"null"[..], b"none", b"n/a", b"-", b"redacted"]
+        .iter()
+        .any(|n| value.eq_ignore_ascii_case(n));
+    let has_content = value
+        .iter()
+        .any(|b| b.is_ascii_alphanumeric() || *b >= 0x80);
+    let tagged = value.first() == Some(&b'[') && value.last() == Some(&b']');
+    has_content
+        && !masked
+        && !null
+        && !tagged
+        && (kind != DetectedKind::Dob || value.iter().any(u8::is_ascii_digit))
+}
+
+/// The key that ends right before the tie at `tie_at` (a `:` or `=`), if
+/// any: a quoted JSON key or a bare identifier.
+fn key_before(hay: &[u8], tie_at: usize) -> Option<(&[u8], Tie)> {
+    let mut end = tie_at;
+    while end > 0 && hay[end - 1] == b' ' {
+        end -= 1;
+    }
+    if end > 0 && hay[end - 1] == b'"' {
+        // `"key":` — the key is the string before; no quote inside it.
+        let close = end - 1;
+        let lo = close.saturating_sub(MAX_KEY * 2);
+        let open = memchr::memrchr(b'"', &hay[lo..close])? + lo;
+        let key = &hay[open + 1..close];
+        return (!key.is_empty() && !key.contains(&b'\\')).then_some((key, Tie::Json));
+    }
+    if end != tie_at && hay[tie_at] == b'=' {
+        // `key = value` is rare in logs; `a == b` and `x = 3` in code are not.
+        return None;
+    }
+    let mut start = end;
+    while start > 0 && end - start < MAX_KEY * 2 && is_key_byte(hay[start - 1]) {
+        start -= 1;
+    }
+    let key = &hay[start..end];
+    let standalone = start == 0 || !is_key_byte(hay[start - 1]);
+    let starts_with_letter = key
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b >= 0x80);
+    let tie = if hay[tie_at] == b'=' {
+        Tie::Equals
+    } else {
+        Tie::Colon
+    };
+    (standalone && starts_with_letter).then_some((key, tie))
+}
+
+/// The value after a tie, from `from`: its byte range.
+fn value_after(hay: &[u8], from: usize, tie: Tie, kind: DetectedKind) -> Option<(usize, usize)> {
+    let mut i = from;
+    while hay.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    match (tie, hay.get(i)?) {
+        (_, b'"') => json_string(hay, i + 1).map(|end| (i + 1, end)),
+        (Tie::Json, _) => None,
+        (_, b'\'') => {
+            let len = memchr::memchr(b'\'', hay.get(i + 1..)?)?;
+            Some((i + 1, i + 1 + len))
+        }
+        (Tie::Equals, _) => {
+            let len = hay[i..]
+                .iter()
+                .position(|&b| matches!(b, b' ' | b'\t' | b'&' | b',' | b';' | b')' | b']' | b'}'))
+                .unwrap_or(hay.len() - i);
+            Some((i, i + len))
+        }
+        (Tie::Colon, _) if i == from => None,
+        (Tie::Colon, _) => Some((i, bare_end(hay, i, kind))),
+    }
+}
+
+/// The end of a JSON string whose text starts at `from`: the position of
+/// its closing quote (escapes skipped), or `None` if it does not close
+/// within [`MAX_VALUE`] bytes.
+fn json_string(hay: &[u8], from: usize) -> Option<usize> {
+    let limit = hay.len().min(from + MAX_VALUE + 1);
+    let mut i = from;
+    while i < limit {
+        match hay[i] {
+            b'"' => return Some(i),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The end of a bare value after `key: ` that starts at `start`.
+fn bare_end(hay: &[u8], start: usize, kind: DetectedKind) -> usize {
+    let limit = hay.len().min(start + MAX_VALUE + 1);
+    let mut end = start;
+    while end < limit {
+        let b = hay[end];
+        let stop = matches!(b, b'|' | b';' | b'\t' | b'\r' | b'\n' | b'"' | b'}')
+            || (b == b',' && kind == DetectedKind::Person)
+            || (b == b' ' && next_is_key(&hay[end + 1..]))
+            || sentence_end(hay, start, end);
+        if stop {
+            break;
+        }
+        end += 1;
+    }
+    while end > start && matches!(hay[end - 1], b' ' | b'.') {
+        end -= 1;
+    }
+    end
+}
+
+/// Whether `hay[end]` ends a sentence of a bare value that started at
+/// `start` (`Adresse : 80, boulevard Mallet, 42427 Perrotdan. Appelez-moi
+/// …` in a ticket): `.`, `!` or `?` before a space or the end, after a word
+/// longer than an abbreviation of up to three characters (`St.`, `ul.`,
+/// `Bât.` go on).
+fn sentence_end(hay: &[u8], start: usize, end: usize) -> bool {
+    if !matches!(hay[end], b'.' | b'!' | b'?') || hay.get(end + 1).is_some_and(|&b| b != b' ') {
+        return false;
+    }
+    let word = hay[start..end]
+        .iter()
+        .rev()
+        .take_while(|b| !b.is_ascii_whitespace() && **b != b',')
+        .filter(|&&b| b & 0xc0 != 0x80)
+        .count();
+    hay[end] != b'.' || word > 3
+}
+
+/// Whether `rest` starts with a bare key and its tie (`city: `, `id=`).
+fn next_is_key(rest: &[u8]) -> bool {
+    let len = rest.iter().take_while(|&&b| is_key_byte(b)).count();
+    len > 0
+        && rest[0].is_ascii_alphabetic()
+        && match rest.get(len) {
+            Some(b'=') => true,
+            Some(b':') => rest.get(len + 1).is_none_or(|&b| b == b' '),
+            _ => false,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(text: &str) -> Vec<(DetectedKind, &str)> {
+        let mut out = Vec::new();
+        scan(
+            text.as_bytes(),
+            0,
+            &FieldKeys::default(),
+            KindSet::ALL,
+            &mut out,
+        );
+        out.iter()
+            .map(|r| (r.kind, &text[r.start..r.end]))
+            .collect()
+    }
+
+    #[test]
+    fn keys_compare_in_normal_form() {
+        let keys = FieldKeys::default();
+        for key in [
+            "first_name",
+            "firstName",
+            "First-Name",
+            "customer.first_name",
+        ] {
+            assert_eq!(keys.kind(key), Some(DetectedKind::Person), "{key}");
+        }
+        for key in ["masked_email", "username", "service_name", "", "."] {
+            assert_eq!(keys.kind(key), None, "{key}");
+        }
+        let keys = keys.without("NAME").with("consignee", DetectedKind::Person);
+        assert_eq!(keys.kind("name"), None);
+        assert_eq!(keys.kind("Consignee"), Some(DetectedKind::Person));
+        assert!(FieldKeys::empty().is_empty());
+        assert_eq!(
+            FieldKeys::empty().with(&"k".repeat(41), DetectedKind::Person),
+            FieldKeys::empty()
+        );
+    }
+
+    #[test]
+    fn json_members() {
+        use DetectedKind::{Address, Person};
+        assert_eq!(
+            values(r#"{"firstName":"Ada","lastName" : "Love\"lace","n":1}"#),
+            [(Person, "Ada"), (Person, r#"Love\"lace"#)]
+        );
+        assert_eq!(
+            values(r#"{"address":{"street":"Rua Augusta 1500, apto 52"},"name":null}"#),
+            [(Address, "Rua Augusta 1500, apto 52")]
+        );
+        assert_eq!(
+            values(r#"{"user"=>{"name"=>"Sam Carter"}}"#),
+            [(Person, "Sam Carter")]
+        );
+        // Masked, empty, tagged and non-string values stay.
+        assert_eq!(
+            values(r#"{"name":"","email":"m***@x.com","street":"[ADDRESS]","phone":42}"#),
+            []
+        );
+    }
+
+    #[test]
+    fn text_fields() {
+        use DetectedKind::{Address, Person, Phone};
+        assert_eq!(
+            values("level=info name=Ana trace=00-4bf9 shipping_address=\"14 Harbour Road, Cork\""),
+            [(Person, "Ana"), (Address, "14 Harbour Road, Cork")]
+        );
+        assert_eq!(
+            values("street: 221B Baker Street | city: London | recipient: Sherlock Holmes"),
+            [(Address, "221B Baker Street"), (Person, "Sherlock Holmes")]
+        );
+        assert_eq!(
+            values("Name: Ada Lovelace, phone: call me"),
+            [(Person, "Ada Lovelace"), (Phone, "call me")]
+        );
+        assert_eq!(values("GET /u?name=Ada%20L&x=1"), [(Person, "Ada%20L")]);
+        assert_eq!(
+            values("body=\"Adresse : 80, bd Mallet, 42427 Perrotdan. Appelez-moi\""),
+            [(Address, "80, bd Mallet, 42427 Perrotdan")]
+        );
+        assert_eq!(
+            values("address: 12 Main St. Apt 4"),
+            [(Address, "12 Main St. Apt 4")]
+        );
+        // Not fields: a word glued before the key, a spaced `=`, a clock.
+        assert_eq!(values("hostname=web-1 x = name y name = z 10:22:01"), []);
+    }
+
+    #[test]
+    fn hostile_lines_are_quiet() {
+        let _ = values(&"\"name\":".repeat(20_000));
+        let _ = values(&"name=\"".repeat(20_000));
+        let _ = values(&"{\"a\":".repeat(20_000));
+        let _ = values(&":".repeat(100_000));
+        let long = format!("{{\"name\":\"{}\"}}", "a".repeat(100_000));
+        assert_eq!(values(&long), []);
+    }
+}
