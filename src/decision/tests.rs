@@ -54,7 +54,7 @@ fn schedule(with_v2: bool) -> PolicySchedule {
             ));
         let mut b = marketplace().recipient(carrier).recipient(ads);
         if v == V2 {
-            b = b.material_change(Marketing);
+            b = b.material_change(Marketing).announced(t(0));
         }
         b.build(v, at).unwrap()
     };
@@ -62,7 +62,8 @@ fn schedule(with_v2: bool) -> PolicySchedule {
     if with_v2 {
         versions.push(build(V2, t(1000)));
     }
-    PolicySchedule::new(versions).unwrap()
+    // The tests switch versions within seconds: no notice period.
+    PolicySchedule::with_notice_period(versions, std::time::Duration::ZERO).unwrap()
 }
 
 fn system(s: &SubjectId, categories: &'static [Category], purpose: Purpose, at: u64) -> Decision {
