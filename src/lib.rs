@@ -106,6 +106,9 @@
 //!   ([`BlindIndex::slow`](vault::BlindIndex)) for low-entropy fields.
 //! - `toml`: read policy documents written in TOML
 //!   ([`policy::load`]`::from_toml`).
+//! - `tracing`: `tracing-subscriber` field and JSON event formatters that
+//!   redact PII from every field and message before it is written
+//!   (`trace`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
@@ -130,6 +133,8 @@ mod string_form;
 mod subject;
 mod swar;
 pub mod time;
+#[cfg(feature = "tracing")]
+pub mod trace;
 pub mod validate;
 pub mod vault;
 

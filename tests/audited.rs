@@ -622,7 +622,7 @@ mod front_door {
         });
         step("set_policy", &[Action::PolicyActivated], &mut |c| {
             let v2 = PolicyVersion::new("2");
-            let next = marketplace().build(v2, t(10)).unwrap();
+            let next = marketplace().announced(t(10)).build(v2, t(10)).unwrap();
             c.set_policy(PolicySchedule::new(vec![policy(), next]).unwrap())
                 .unwrap();
         });
@@ -683,6 +683,7 @@ mod front_door {
             PolicySchedule::new([
                 policy(),
                 marketplace()
+                    .announced(t(1000))
                     .build(v2, t(1000))
                     .expect("the default policy builds"),
             ])

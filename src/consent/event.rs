@@ -253,8 +253,11 @@ impl Collection {
 /// optional expiry and proof reference.
 ///
 /// Serialized with these snake_case member names; `recipient`, `expires`
-/// and `proof` are omitted when absent. Purposes serialize as their key;
-/// host purposes deserialize only through a store that knows them.
+/// and `proof` are omitted when absent, `gpc_conflict` and
+/// `lifts_objection` when false (so events written before
+/// `lifts_objection` existed read back unchanged). Purposes serialize as
+/// their key; host purposes deserialize only through a store that knows
+/// them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentEvent {
@@ -275,6 +278,8 @@ pub struct ConsentEvent {
     proof: Option<Reference>,
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     gpc_conflict: bool,
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    lifts_objection: bool,
 }
 
 impl ConsentEvent {
@@ -301,7 +306,25 @@ impl ConsentEvent {
             expires: how.expires,
             proof: how.proof.clone(),
             gpc_conflict: false,
+            lifts_objection: false,
         }
+    }
+
+    /// Marks a consent that lifts the subject's earlier objection to the
+    /// purpose, as the policy in force allowed
+    /// ([`Policy::consent_lifts_objection`](crate::policy::Policy::consent_lifts_objection)).
+    /// The [`ConsentLedger`](super::ConsentLedger) sets it; without it a
+    /// consent after an objection to direct marketing changes nothing
+    /// (see [`fold`](super::fold)).
+    #[must_use]
+    pub fn with_lifted_objection(mut self) -> Self {
+        self.lifts_objection = true;
+        self
+    }
+
+    /// Whether this consent lifts an earlier objection.
+    pub fn lifts_objection(&self) -> bool {
+        self.lifts_objection
     }
 
     /// Marks a GPC refusal that overrode an explicit opt-in.

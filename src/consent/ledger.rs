@@ -8,8 +8,10 @@ use super::store::{ConsentStore, MemoryStore, StoreError};
 use super::{Collection, CollectionMethod, ConsentEvent, ConsentStatus};
 use crate::SubjectId;
 use crate::audit::{Action, Actor, AuditEvent, Auditor, CorrelationId, Outcome, SinkError};
-use crate::ids::{ConsentEventId, RandomnessError, RecipientId};
+use crate::ids::{ConsentEventId, PolicyVersion, RandomnessError, RecipientId};
+use crate::policy::PolicySchedule;
 use crate::purpose::Purpose;
+use crate::time::Timestamp;
 
 /// Recording or reading consent failed.
 #[derive(Debug, Error)]
@@ -28,6 +30,31 @@ pub enum ConsentError {
     /// A receipt was asked for, but the subject has no valid consent.
     #[error("the subject has no valid consent to put on a receipt")]
     NothingToReceipt,
+    /// A consent names a notice version that was not in force at its
+    /// time (nor announced by then as the next one): the subject cannot
+    /// have seen it. Nothing is written.
+    #[error(
+        "consent under policy version {version} at {at}, when {} was in force",
+        in_force.map_or_else(|| "no version".to_owned(), |v| format!("version {v}"))
+    )]
+    VersionNotInForce {
+        /// The version the consent names.
+        version: PolicyVersion,
+        /// The consent's time.
+        at: Timestamp,
+        /// The version in force then, if any.
+        in_force: Option<PolicyVersion>,
+    },
+    /// A consent for a purpose the subject objected to, which the policy
+    /// does not let a consent lift (GDPR Art. 21(3) for direct
+    /// marketing). Nothing is written; the objection stands.
+    #[error("the subject objected to purpose {purpose}; a consent does not lift the objection")]
+    Objected {
+        /// The purpose.
+        purpose: Purpose,
+        /// The objection in force.
+        objection: ConsentEventId,
+    },
 }
 
 /// How often [`ConsentLedger::record`] goes after writers that appended
@@ -69,6 +96,7 @@ const SKEW_RETRIES: usize = 8;
 pub struct ConsentLedger<S = MemoryStore> {
     store: S,
     audit: Auditor,
+    schedule: Option<PolicySchedule>,
 }
 
 /// Neither the store nor the sink: a host store's `Debug` may list events.
@@ -87,8 +115,41 @@ impl ConsentLedger<MemoryStore> {
 
 impl<S: ConsentStore> ConsentLedger<S> {
     /// A ledger over `store`, audited by `audit`.
+    ///
+    /// Without a [schedule](Self::with_schedule) the ledger cannot check
+    /// a consent's notice version, and no consent lifts an objection to
+    /// direct marketing.
     pub fn new(store: S, audit: Auditor) -> Self {
-        Self { store, audit }
+        Self {
+            store,
+            audit,
+            schedule: None,
+        }
+    }
+
+    /// The same ledger, checking consents against `schedule`: a consent
+    /// (given or renewed) must name the version in force at its time, or a
+    /// later one already announced by then, else it is refused with
+    /// [`ConsentError::VersionNotInForce`]; and the version it names says
+    /// whether it may lift an objection
+    /// ([`Policy::consent_lifts_objection`](crate::policy::Policy::consent_lifts_objection)).
+    /// Withdrawals, refusals and objections are never refused for their
+    /// version.
+    #[must_use]
+    pub fn with_schedule(mut self, schedule: PolicySchedule) -> Self {
+        self.schedule = Some(schedule);
+        self
+    }
+
+    /// Replaces the schedule consents are checked against (a new version
+    /// published).
+    pub fn set_schedule(&mut self, schedule: PolicySchedule) {
+        self.schedule = Some(schedule);
+    }
+
+    /// The schedule consents are checked against, if any.
+    pub fn schedule(&self) -> Option<&PolicySchedule> {
+        self.schedule.as_ref()
     }
 
     /// The auditor every write (and every reveal and disclosure decided
@@ -104,13 +165,23 @@ impl<S: ConsentStore> ConsentLedger<S> {
 
     /// Records that `subject` gave consent for `purpose`.
     ///
+    /// # Objections
+    ///
+    /// After an objection to direct marketing (purpose-wide, or for the
+    /// recipient of a [`give_to`](Self::give_to)), a consent is refused
+    /// with [`ConsentError::Objected`], unless the policy version the
+    /// consent names lets consent lift the objection; then the event is
+    /// recorded with [`ConsentEvent::lifts_objection`] set, and it is the
+    /// new state.
+    ///
     /// # Errors
     ///
     /// [`ConsentError::Audit`] if the audit event cannot be recorded
     /// (nothing is written); [`ConsentError`] if the store fails or no id
-    /// can be drawn. An event stamped earlier than the subject's latest
-    /// (clock skew between servers) is recorded, not refused: see
-    /// [`record`](Self::record).
+    /// can be drawn; [`ConsentError::VersionNotInForce`] and
+    /// [`ConsentError::Objected`] as above. An event stamped earlier than
+    /// the subject's latest (clock skew between servers) is recorded, not
+    /// refused: see [`record`](Self::record).
     pub fn give(
         &self,
         subject: &SubjectId,
@@ -254,12 +325,16 @@ impl<S: ConsentStore> ConsentLedger<S> {
     }
 
     /// Appends a complete event (an import from another system, a GPC
-    /// refusal with its conflict flag), at its own time.
+    /// refusal with its conflict flag), at its own time. A consent is
+    /// checked as [`give`](Self::give) checks it, and its
+    /// `lifts_objection` flag is set or refused by the policy, whatever
+    /// the event said.
     ///
     /// # Errors
     ///
     /// As [`give`](Self::give), without the randomness case.
     pub fn append(&self, event: ConsentEvent) -> Result<ConsentEventId, ConsentError> {
+        let event = self.admit(event)?;
         let id = event.id();
         // Audit first: a consent change the log does not show must not
         // take effect.
@@ -272,6 +347,45 @@ impl<S: ConsentStore> ConsentLedger<S> {
             return Err(e.into());
         }
         Ok(id)
+    }
+
+    /// Checks a consent against the schedule and the subject's objections;
+    /// other events pass unchanged.
+    fn admit(&self, event: ConsentEvent) -> Result<ConsentEvent, ConsentError> {
+        if !event.status().is_valid_for_processing() {
+            return Ok(event);
+        }
+        let policy = match &self.schedule {
+            Some(schedule) => Some(
+                schedule
+                    .admits_consent(event.version(), event.time())
+                    .map_err(|in_force| ConsentError::VersionNotInForce {
+                        version: *event.version(),
+                        at: event.time(),
+                        in_force,
+                    })?,
+            ),
+            None => None,
+        };
+        let scope = Scope {
+            purpose: event.purpose(),
+            recipient: event.recipient(),
+        };
+        let objection = self
+            .store
+            .state(event.subject(), scope)?
+            .filter(|s| s.status == ConsentStatus::Objected)
+            .filter(|_| super::state::objection_is_absolute(event.purpose()));
+        let Some(objection) = objection else {
+            return Ok(event);
+        };
+        if policy.is_some_and(|p| p.consent_lifts_objection(event.purpose())) {
+            return Ok(event.with_lifted_objection());
+        }
+        Err(ConsentError::Objected {
+            purpose: event.purpose(),
+            objection: objection.event,
+        })
     }
 
     /// The audit event of a consent event: closed values and pseudonyms

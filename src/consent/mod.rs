@@ -9,7 +9,12 @@
 //! - [`ConsentLedger`]: one call per event (`give`, `withdraw`, `object`,
 //!   ..., all taking the same arguments), reads of the current
 //!   [`ConsentState`] and of the history.
-//! - [`fold`] and [`Scope`]: what "current state" means, precisely.
+//! - [`fold`] and [`Scope`]: what "current state" means, precisely,
+//!   including why an objection to direct marketing outlasts later
+//!   consents (GDPR Art. 21(3)) unless the policy lets a consent lift it.
+//! - [`ConsentLedger::with_schedule`]: consents must name a notice version
+//!   in force (or announced) at their time
+//!   ([`ConsentError::VersionNotInForce`]).
 //! - [`GpcSignal`] and [`ConsentLedger::apply_gpc`]: Global Privacy
 //!   Control opt-outs, with conflicts recorded.
 //! - [`Receipt`]: Kantara v1.1-shaped receipts signed with Ed25519.

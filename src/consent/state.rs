@@ -102,15 +102,107 @@ impl ConsentState {
 /// consent for that purpose, while a purpose-wide consent does not extend
 /// to recipients the subject did not name. Withdrawal therefore takes one
 /// event, exactly like granting.
+///
+/// # Objections to direct marketing
+///
+/// An objection to direct marketing is absolute (GDPR Art. 21(3)). For a
+/// direct-marketing purpose ([`Purpose::Marketing`], or a host purpose
+/// mapped to DPV `DirectMarketing`), once an applicable objection is the
+/// state, only two kinds of event move it:
+///
+/// - a further applicable objection (the state becomes that one);
+/// - a consent (given or renewed) that carries
+///   [`lifts_objection`](ConsentEvent::lifts_objection): if it applies,
+///   it becomes the state; a purpose-wide one seen from a recipient's
+///   scope ends the objection there but the state stays the objection
+///   until the subject consents for that recipient (a purpose-wide
+///   consent never extends to recipients).
+///
+/// Every other event (a plain consent, a withdrawal, an expiry) leaves
+/// the objection standing. The ledger sets `lifts_objection` only when the
+/// policy allows it ([`Policy::consent_lifts_objection`](crate::policy::Policy::consent_lifts_objection)).
 pub fn fold<'e>(
     events: impl IntoIterator<Item = &'e ConsentEvent>,
     scope: Scope<'_>,
 ) -> Option<ConsentState> {
-    events
-        .into_iter()
-        .filter(|e| scope.applies(e))
-        .last()
-        .map(ConsentState::of)
+    let absolute = objection_is_absolute(scope.purpose);
+    let mut state = None;
+    let mut objected = false;
+    for e in events.into_iter().filter(|e| e.purpose() == scope.purpose) {
+        let step = step(objected, absolute, facts(e, scope.applies(e)));
+        if step.set {
+            state = Some(ConsentState::of(e));
+        }
+        objected = step.objected;
+    }
+    state
+}
+
+/// Whether an objection to `purpose` is absolute: direct marketing
+/// (GDPR Art. 21(3)).
+pub(crate) fn objection_is_absolute(purpose: Purpose) -> bool {
+    purpose == Purpose::Marketing || purpose.dpv() == Some("DirectMarketing")
+}
+
+/// What the fold needs to know of one event of the scope's purpose.
+#[derive(Clone, Copy)]
+pub(crate) struct Facts {
+    pub(crate) status: ConsentStatus,
+    pub(crate) lifts_objection: bool,
+    /// Whether [`Scope::applies`] holds.
+    pub(crate) applies: bool,
+    /// Whether the event is for the purpose as a whole.
+    pub(crate) wide: bool,
+}
+
+fn facts(e: &ConsentEvent, applies: bool) -> Facts {
+    Facts {
+        status: e.status(),
+        lifts_objection: e.lifts_objection(),
+        applies,
+        wide: e.recipient().is_none(),
+    }
+}
+
+/// One step of the fold: whether the event becomes the state, and whether
+/// an absolute objection stands after it.
+#[derive(Clone, Copy)]
+pub(crate) struct Step {
+    pub(crate) set: bool,
+    pub(crate) objected: bool,
+}
+
+/// The fold's rule for one event; shared with the in-memory store, which
+/// applies it slot by slot.
+pub(crate) fn step(objected: bool, absolute: bool, e: Facts) -> Step {
+    let objection = e.status == ConsentStatus::Objected;
+    if !absolute {
+        return Step {
+            set: e.applies,
+            objected: false,
+        };
+    }
+    if !objected {
+        return Step {
+            set: e.applies,
+            objected: e.applies && objection,
+        };
+    }
+    let lifts = e.lifts_objection && e.status.is_valid_for_processing();
+    match () {
+        () if e.applies && objection => Step {
+            set: true,
+            objected: true,
+        },
+        () if lifts && (e.applies || e.wide) => Step {
+            set: e.applies,
+            objected: false,
+        },
+        () => Step {
+            set: false,
+            objected: true,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use thiserror::Error;
 
-use super::state::{ConsentState, Scope, fold};
+use super::state::{ConsentState, Facts, Scope, fold, objection_is_absolute, step};
 use super::{Collection, ConsentEvent, ConsentStatus};
 use crate::SubjectId;
 use crate::ids::{ConsentEventId, Jurisdiction, PolicyVersion, RecipientId};
@@ -363,6 +363,8 @@ struct Slot {
     purpose: u16,
     recipient: u32,
     state: CompactState,
+    /// Whether an absolute objection stands (see [`fold`]).
+    objected: bool,
 }
 
 impl Slot {
@@ -377,6 +379,7 @@ impl Slot {
             expires: NEVER,
             event: ConsentEventId::from_bytes([0; 16]),
         },
+        objected: false,
     };
 }
 
@@ -396,6 +399,7 @@ struct StoredEvent {
     jurisdiction: u16,
     method: super::CollectionMethod,
     gpc_conflict: bool,
+    lifts_objection: bool,
     proof: Option<crate::ids::Reference>,
 }
 
@@ -486,6 +490,7 @@ impl Shard {
             jurisdiction: u16::try_from(jurisdiction).map_err(|_| StoreError::Full)?,
             method: event.method(),
             gpc_conflict: event.gpc_conflict(),
+            lifts_objection: event.lifts_objection(),
             proof: event.proof().cloned(),
         };
         let record = match self.subjects.get_mut(key(event.subject())) {
@@ -495,7 +500,7 @@ impl Shard {
                 .entry(SubjectKey::new(key(event.subject())))
                 .or_default(),
         };
-        record.apply(&stored);
+        record.apply(&stored, objection_is_absolute(event.purpose()));
         record.events.push(stored);
         Ok(())
     }
@@ -573,8 +578,13 @@ impl Shard {
             full.status,
             &how,
         );
-        if e.gpc_conflict {
+        let event = if e.gpc_conflict {
             event.with_gpc_conflict()
+        } else {
+            event
+        };
+        if e.lifts_objection {
+            event.with_lifted_objection()
         } else {
             event
         }
@@ -589,33 +599,92 @@ impl Record {
             .find(|s| s.purpose == purpose && s.recipient == recipient)
     }
 
-    fn set(&mut self, purpose: u16, recipient: u32, state: CompactState) {
-        match self
-            .slots
-            .as_mut_slice()
-            .iter_mut()
-            .find(|s| s.purpose == purpose && s.recipient == recipient)
-        {
-            Some(slot) => slot.state = state,
-            None => self.slots.push(Slot {
-                purpose,
-                recipient,
-                state,
-            }),
+    /// Keeps the slots equal to [`fold`] of the events: the event's own
+    /// scope, and for a purpose-wide event every recipient scope of the
+    /// purpose, including [`WIDE_NEGATIVE`] (the recipients never named).
+    fn apply(&mut self, e: &StoredEvent, absolute: bool) {
+        let wide = e.recipient == PURPOSE_WIDE;
+        let facts = |applies| Facts {
+            status: e.state.status,
+            lifts_objection: e.lifts_objection,
+            applies,
+            wide,
+        };
+        // A recipient named for the first time starts from the state of
+        // the recipients never named.
+        let seed = (!wide)
+            .then(|| self.slot(e.purpose, WIDE_NEGATIVE).copied())
+            .flatten();
+        self.fold_into(e.purpose, e.recipient, e.state, facts(true), absolute, seed);
+        if !wide {
+            return;
+        }
+        let applies = e.state.status.is_negative();
+        // Slots are never removed and existing ones are updated in place,
+        // so indexing stays valid (no allocation on the append path).
+        let mut has_never_named = false;
+        for i in 0..self.slots.as_slice().len() {
+            let slot = self.slots.as_slice()[i];
+            if slot.purpose == e.purpose && slot.recipient != PURPOSE_WIDE {
+                has_never_named |= slot.recipient == WIDE_NEGATIVE;
+                self.fold_into(
+                    e.purpose,
+                    slot.recipient,
+                    e.state,
+                    facts(applies),
+                    absolute,
+                    None,
+                );
+            }
+        }
+        if !has_never_named {
+            self.fold_into(
+                e.purpose,
+                WIDE_NEGATIVE,
+                e.state,
+                facts(applies),
+                absolute,
+                None,
+            );
         }
     }
 
-    /// Keeps the slots equal to [`fold`] of the events.
-    fn apply(&mut self, e: &StoredEvent) {
-        self.set(e.purpose, e.recipient, e.state);
-        if e.recipient == PURPOSE_WIDE && e.state.status.is_negative() {
-            self.set(e.purpose, WIDE_NEGATIVE, e.state);
-            for slot in self.slots.as_mut_slice() {
-                if slot.purpose == e.purpose && slot.recipient != PURPOSE_WIDE {
-                    slot.state = e.state;
-                }
+    /// One [`step`] of the fold for the slot of `purpose` × `recipient`,
+    /// which starts as `seed` (or empty) if it does not exist yet.
+    fn fold_into(
+        &mut self,
+        purpose: u16,
+        recipient: u32,
+        state: CompactState,
+        facts: Facts,
+        absolute: bool,
+        seed: Option<Slot>,
+    ) {
+        let slots = self.slots.as_mut_slice();
+        if let Some(slot) = slots
+            .iter_mut()
+            .find(|s| s.purpose == purpose && s.recipient == recipient)
+        {
+            let step = step(slot.objected, absolute, facts);
+            if step.set {
+                slot.state = state;
             }
+            slot.objected = step.objected;
+            return;
         }
+        let step = step(seed.is_some_and(|s| s.objected), absolute, facts);
+        let state = match (step.set, seed) {
+            (true, _) => state,
+            (false, Some(seed)) => seed.state,
+            // Nothing applies yet: the scope has no state.
+            (false, None) => return,
+        };
+        self.slots.push(Slot {
+            purpose,
+            recipient,
+            state,
+            objected: step.objected,
+        });
     }
 }
 

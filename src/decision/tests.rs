@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::consent::{Collection, CollectionMethod, ConsentEvent, StoreError};
+use crate::consent::{Collection, CollectionMethod, ConsentError, ConsentEvent, StoreError};
 use crate::disclosure::{Agreement, Recipient, RecipientKind};
 use crate::ids::{Jurisdiction, Reference};
 use crate::pii::Category::{Contact, Credential, Engagement, Financial, Identity, Location};
@@ -54,7 +54,7 @@ fn schedule(with_v2: bool) -> PolicySchedule {
             ));
         let mut b = marketplace().recipient(carrier).recipient(ads);
         if v == V2 {
-            b = b.material_change(Marketing);
+            b = b.material_change(Marketing).announced(t(0));
         }
         b.build(v, at).unwrap()
     };
@@ -62,7 +62,8 @@ fn schedule(with_v2: bool) -> PolicySchedule {
     if with_v2 {
         versions.push(build(V2, t(1000)));
     }
-    PolicySchedule::new(versions).unwrap()
+    // The tests switch versions within seconds: no notice period.
+    PolicySchedule::with_notice_period(versions, std::time::Duration::ZERO).unwrap()
 }
 
 fn system(s: &SubjectId, categories: &'static [Category], purpose: Purpose, at: u64) -> Decision {
@@ -263,8 +264,20 @@ fn every_negative_status_has_its_reason() {
         f.record(ConsentStatus::Given, Marketing, &how(V1, 1));
         f.record(status, Marketing, &how(V1, 2));
         assert_eq!(f.marketing(3).denial_reason(), Some(reason), "{status}");
-        f.record(ConsentStatus::Renewed, Marketing, &how(V1, 4));
-        assert!(f.marketing(5).is_allowed(), "{status} then renewed");
+        let renewed = f.ledger.record(
+            &f.ada,
+            Scope::purpose(Marketing),
+            ConsentStatus::Renewed,
+            &how(V1, 4),
+        );
+        if status == ConsentStatus::Objected {
+            // An objection to direct marketing outlasts a later consent.
+            assert!(matches!(renewed, Err(ConsentError::Objected { .. })));
+            assert_eq!(f.marketing(5).denial_reason(), Some(reason));
+        } else {
+            renewed.unwrap();
+            assert!(f.marketing(5).is_allowed(), "{status} then renewed");
+        }
     }
 }
 
@@ -603,6 +616,9 @@ fn reference(
     recipient: Option<&RecipientId>,
 ) -> Option<ConsentEvent> {
     let mut last = None;
+    // An objection to marketing stands against every later event but a
+    // further objection (these tests never lift one).
+    let mut objected = false;
     for e in events {
         let same_purpose = e.subject() == subject && e.purpose() == purpose;
         let applies = match (recipient, e.recipient()) {
@@ -611,11 +627,27 @@ fn reference(
             (Some(_), None) => !matches!(e.status(), ConsentStatus::Given | ConsentStatus::Renewed),
             (None, Some(_)) => false,
         };
-        if same_purpose && applies {
+        let objection = e.status() == ConsentStatus::Objected;
+        if same_purpose && applies && (!objected || objection) {
             last = Some(e.clone());
+            objected |= objection && purpose == Marketing;
         }
     }
     last
+}
+
+/// Every ledger call succeeds, except a consent after an objection to
+/// marketing, which is refused.
+fn refused_only_by_objection(
+    result: Result<ConsentEventId, ConsentError>,
+) -> Result<(), TestCaseError> {
+    match result {
+        Ok(_)
+        | Err(ConsentError::Objected {
+            purpose: Marketing, ..
+        }) => Ok(()),
+        Err(e) => Err(TestCaseError::fail(format!("{e:?}"))),
+    }
 }
 
 proptest! {
@@ -632,7 +664,7 @@ proptest! {
             let mut c = how([V1, V2][s.version], now);
             if let Some(d) = s.expires_in { c = c.expires(t(now + d)); }
             let scope = Scope { purpose: PURPOSES[s.purpose], recipient: RECIPIENTS[s.recipient].as_ref() };
-            ledger.record(&subjects[s.subject], scope, s.status, &c).unwrap();
+            refused_only_by_objection(ledger.record(&subjects[s.subject], scope, s.status, &c))?;
         }
         for s in &subjects {
             all.extend(ledger.history(s).unwrap());
@@ -663,7 +695,7 @@ proptest! {
             now += s.gap;
             let mut c = how([V1, V2][s.version], now);
             if let Some(d) = s.expires_in { c = c.expires(t(now + d)); }
-            f.ledger.record(&f.ada, Scope::purpose(PURPOSES[s.purpose]), s.status, &c).unwrap();
+            refused_only_by_objection(f.ledger.record(&f.ada, Scope::purpose(PURPOSES[s.purpose]), s.status, &c))?;
             events = f.ledger.history(&f.ada).unwrap();
 
             // After a withdrawal, every check denies until a new grant.

@@ -13,17 +13,20 @@ use crate::time::Timestamp;
 
 /// Collects the parts of a [`Policy`]; see the [module docs](super) for an
 /// example.
+// Fields are open to the policy module so its tests can vary one part.
 #[derive(Clone, Debug, Default)]
 pub struct PolicyBuilder {
-    controller: Controller,
-    subject_categories: Vec<String>,
-    security_measures: Vec<String>,
-    host_categories: Vec<Category>,
-    purposes: Vec<PurposeTerms>,
-    rules: Vec<(Category, Purpose, Rule)>,
-    roles: Vec<RoleGrant>,
-    recipients: Vec<Recipient>,
-    material_changes: Vec<Purpose>,
+    pub(super) controller: Controller,
+    pub(super) subject_categories: Vec<String>,
+    pub(super) security_measures: Vec<String>,
+    pub(super) host_categories: Vec<Category>,
+    pub(super) purposes: Vec<PurposeTerms>,
+    pub(super) rules: Vec<(Category, Purpose, Rule)>,
+    pub(super) roles: Vec<RoleGrant>,
+    pub(super) recipients: Vec<Recipient>,
+    pub(super) material_changes: Vec<Purpose>,
+    pub(super) announced: Option<Timestamp>,
+    pub(super) objection_lifted_by_consent: Vec<Purpose>,
 }
 
 impl PolicyBuilder {
@@ -133,6 +136,31 @@ impl PolicyBuilder {
         self
     }
 
+    /// Records when this version was announced to the subjects. A
+    /// [`PolicySchedule`](super::PolicySchedule) refuses a version after
+    /// the first without one, and one that takes effect before the
+    /// announcement plus the notice period unless it only adds
+    /// protections.
+    #[must_use]
+    pub fn announced(mut self, at: Timestamp) -> Self {
+        self.announced = Some(at);
+        self
+    }
+
+    /// Lets a consent given after an objection to `purpose` lift that
+    /// objection. Without this an objection stays in force whatever the
+    /// subject consents to later (GDPR Art. 21(3) for direct marketing),
+    /// and the ledger refuses the consent. When a consent does lift an
+    /// objection, the ledger records it on the event
+    /// ([`ConsentEvent::lifts_objection`](crate::consent::ConsentEvent::lifts_objection)).
+    #[must_use]
+    pub fn consent_lifts_objection(mut self, purpose: Purpose) -> Self {
+        if !self.objection_lifted_by_consent.contains(&purpose) {
+            self.objection_lifted_by_consent.push(purpose);
+        }
+        self
+    }
+
     /// Checks the parts and builds the policy.
     ///
     /// # Errors
@@ -144,7 +172,8 @@ impl PolicyBuilder {
     /// change of an undeclared purpose; a role declared twice or granted
     /// a pair the rules do not allow; a recipient declared twice, or an
     /// agreement that is empty, ends before it starts, or covers a pair
-    /// the rules do not allow.
+    /// the rules do not allow; an objection override of an undeclared
+    /// purpose; an announcement after `effective_from`.
     pub fn build(
         self,
         version: PolicyVersion,
@@ -154,6 +183,7 @@ impl PolicyBuilder {
         let mut policy = Policy {
             version,
             effective_from,
+            announced: self.announced,
             controller: self.controller,
             subject_categories: self.subject_categories,
             security_measures: self.security_measures,
@@ -163,6 +193,7 @@ impl PolicyBuilder {
             roles: Vec::new(),
             recipients: Vec::new(),
             material_changes: Vec::new(),
+            objection_lifted_by_consent: Vec::new(),
         };
         policy.rules = matrix(&policy, self.rules)?;
         for purpose in self.material_changes {
@@ -175,6 +206,19 @@ impl PolicyBuilder {
         policy.roles = self.roles;
         check_recipients(&policy, &self.recipients)?;
         policy.recipients = self.recipients;
+        if let Some(&purpose) = self
+            .objection_lifted_by_consent
+            .iter()
+            .find(|&&p| policy.purpose_slot(p).is_none())
+        {
+            return Err(PolicyError::UndeclaredObjectionOverride { purpose });
+        }
+        policy.objection_lifted_by_consent = self.objection_lifted_by_consent;
+        if policy.announced.is_some_and(|a| a > policy.effective_from) {
+            return Err(PolicyError::AnnouncedAfterEffect {
+                version: policy.version,
+            });
+        }
         Ok(policy)
     }
 }

@@ -151,6 +151,40 @@ pub enum PolicyError {
         /// The other.
         second: PolicyVersion,
     },
+    /// An objection override names a purpose the policy does not declare.
+    #[error("consent lifting objections to purpose {purpose}: the purpose is not declared")]
+    UndeclaredObjectionOverride {
+        /// The purpose.
+        purpose: Purpose,
+    },
+    /// A version takes effect before it is announced.
+    #[error("policy version {version} takes effect before it is announced")]
+    AnnouncedAfterEffect {
+        /// The version.
+        version: PolicyVersion,
+    },
+    /// A version replaces another but records no announcement.
+    #[error("policy version {version} replaces {previous} but records no announcement")]
+    NotAnnounced {
+        /// The new version.
+        version: PolicyVersion,
+        /// The version it replaces.
+        previous: PolicyVersion,
+    },
+    /// A version takes effect before its announcement plus the notice
+    /// period, and does not only add protections.
+    #[error(
+        "policy version {version} takes effect {given_hours} hours after its announcement, \
+         but it does not only add protections and needs {notice_hours} hours of notice"
+    )]
+    NoticeTooShort {
+        /// The new version.
+        version: PolicyVersion,
+        /// Hours from announcement to effect (rounded down).
+        given_hours: u64,
+        /// The schedule's notice period, in hours (rounded down).
+        notice_hours: u64,
+    },
     /// A schedule without versions.
     #[error("a policy schedule needs at least one version")]
     EmptySchedule,

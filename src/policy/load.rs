@@ -12,12 +12,14 @@
 //! {
 //!   "version": "2025-06",
 //!   "effective_from": "2025-06-01T00:00:00Z",
+//!   "announced": "2025-05-01T00:00:00Z",
 //!   "controller": {"name": "Example Marketplace GmbH", "contact": "privacy@example.com",
 //!                  "policy_url": "https://example.com/privacy"},
 //!   "subject_categories": ["customers"],
 //!   "security_measures": ["field-level encryption"],
 //!   "host_categories": [],
 //!   "material_changes": ["marketing"],
+//!   "consent_lifts_objection": [],
 //!   "purposes": [
 //!     {"purpose": "shipping", "retention": {"days": 90}, "processor_disclosure": true},
 //!     {"purpose": "dpv:DirectMarketing", "retention": "until_withdrawn",
@@ -174,6 +176,8 @@ fn sanitize(message: &str) -> String {
 struct Document {
     version: String,
     effective_from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    announced: Option<String>,
     #[serde(default)]
     controller: Controller,
     #[serde(default)]
@@ -184,6 +188,8 @@ struct Document {
     host_categories: Vec<String>,
     #[serde(default)]
     material_changes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    consent_lifts_objection: Vec<String>,
     purposes: Vec<PurposeDoc>,
     #[serde(default)]
     rules: Vec<RuleDoc>,
@@ -318,6 +324,9 @@ impl Document {
             categories: Vec::new(),
         };
         let mut b = PolicyBuilder::default().controller(self.controller);
+        if let Some(announced) = &self.announced {
+            b = b.announced(time("announced", announced)?);
+        }
         for (i, name) in self.host_categories.iter().enumerate() {
             let at = format!("host_categories[{i}]");
             let c = host
@@ -357,6 +366,10 @@ impl Document {
         }
         for (i, s) in self.material_changes.iter().enumerate() {
             b = b.material_change(reader.purpose(&format!("material_changes[{i}]"), s)?);
+        }
+        for (i, s) in self.consent_lifts_objection.iter().enumerate() {
+            let at = format!("consent_lifts_objection[{i}]");
+            b = b.consent_lifts_objection(reader.purpose(&at, s)?);
         }
         for (i, role) in self.roles.iter().enumerate() {
             let at = format!("roles[{i}]");
@@ -403,6 +416,7 @@ impl Document {
         Document {
             version: policy.version().to_string(),
             effective_from: policy.effective_from().to_string(),
+            announced: policy.announced().map(|t| t.to_string()),
             controller: policy.controller().clone(),
             subject_categories: policy.subject_categories().to_vec(),
             security_measures: policy.security_measures().to_vec(),
@@ -412,6 +426,7 @@ impl Document {
                 .map(|c| c.name().to_owned())
                 .collect(),
             material_changes: keys(policy.material_changes()),
+            consent_lifts_objection: keys(&policy.objection_lifted_by_consent),
             purposes: policy
                 .purposes()
                 .iter()
@@ -535,6 +550,33 @@ mod tests {
             "invalid type: string <not a key>, expected u32"
         );
         assert_eq!(sanitize("dangling \"quote"), "dangling <not a key>");
+    }
+
+    #[test]
+    fn announcements_and_objection_overrides_round_trip() {
+        let at = Timestamp::parse("2025-05-01T00:00:00Z").unwrap();
+        let policy = marketplace()
+            .announced(at)
+            .consent_lifts_objection(Purpose::Marketing)
+            .build(PolicyVersion::new("2"), at)
+            .unwrap();
+        let json = to_json(&policy).unwrap();
+        assert!(
+            json.contains(r#""announced": "2025-05-01T00:00:00.000Z""#),
+            "{json}"
+        );
+        let back = from_json(&json).unwrap();
+        assert_eq!(back.announced(), Some(at));
+        assert!(back.consent_lifts_objection(Purpose::Marketing));
+        assert!(!back.consent_lifts_objection(Purpose::Shipping));
+        let bad = json.replace(
+            r#""announced": "2025-05-01T00:00:00.000Z""#,
+            r#""announced": "soon""#,
+        );
+        assert_eq!(
+            from_json(&bad).unwrap_err().to_string(),
+            "announced: invalid timestamp"
+        );
     }
 
     #[test]

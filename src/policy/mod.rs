@@ -27,6 +27,12 @@
 //! one is in force at a given time: before a new version's effective time
 //! the previous one stays in force (the privacy policy's "Policy Revisions"
 //! section), and the switch happens at that instant without a reload.
+//! Each version after the first records when it was announced, and the
+//! schedule refuses one that takes effect before its announcement plus a
+//! notice period, unless it only adds protections ([`diff`]).
+//!
+//! [`PolicyDiff`] is the typed difference between two versions, rendered
+//! as Markdown and JSON for the announcements page.
 //!
 //! Policies are built in code with [`Policy::builder`] (or from the
 //! marketplace default, [`marketplace`]), or loaded from JSON with
@@ -72,6 +78,7 @@
 
 mod builder;
 mod default_policy;
+pub mod diff;
 mod error;
 pub mod load;
 pub mod record;
@@ -84,8 +91,9 @@ use serde::{Deserialize, Serialize};
 
 pub use builder::PolicyBuilder;
 pub use default_policy::marketplace;
+pub use diff::PolicyDiff;
 pub use error::PolicyError;
-pub use schedule::PolicySchedule;
+pub use schedule::{DEFAULT_NOTICE_PERIOD, PolicySchedule};
 
 use crate::disclosure::Recipient;
 use crate::ids::{PolicyVersion, RecipientId, Role};
@@ -339,6 +347,7 @@ pub struct Controller {
 pub struct Policy {
     version: PolicyVersion,
     effective_from: Timestamp,
+    announced: Option<Timestamp>,
     controller: Controller,
     subject_categories: Vec<String>,
     security_measures: Vec<String>,
@@ -349,6 +358,7 @@ pub struct Policy {
     roles: Vec<RoleGrant>,
     recipients: Vec<Recipient>,
     material_changes: Vec<Purpose>,
+    objection_lifted_by_consent: Vec<Purpose>,
 }
 
 impl Policy {
@@ -365,6 +375,24 @@ impl Policy {
     /// When this version takes effect.
     pub fn effective_from(&self) -> Timestamp {
         self.effective_from
+    }
+
+    /// When this version was announced (the privacy policy's §5: a new
+    /// version takes effect only after an official announcement), if
+    /// recorded. [`PolicySchedule`] requires it of every version but the
+    /// first.
+    pub fn announced(&self) -> Option<Timestamp> {
+        self.announced
+    }
+
+    /// Whether a later consent for `purpose` lifts the subject's earlier
+    /// objection to it. `false` unless the policy says so with
+    /// [`PolicyBuilder::consent_lifts_objection`]: an objection to direct
+    /// marketing is absolute (GDPR Art. 21(3)), so by default the
+    /// [consent ledger](crate::consent::ConsentLedger) refuses such a
+    /// consent.
+    pub fn consent_lifts_objection(&self, purpose: Purpose) -> bool {
+        self.objection_lifted_by_consent.contains(&purpose)
     }
 
     /// The controller.

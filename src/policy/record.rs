@@ -142,10 +142,7 @@ impl ProcessingRecord {
     /// The record as Markdown: a heading per activity, a table of
     /// categories, lists of recipients and transfers.
     pub fn to_markdown(&self) -> String {
-        let mut out = String::new();
-        // Writing to a String cannot fail.
-        let _ = self.write_markdown(&mut out);
-        out
+        markdown(|out| self.write_markdown(out))
     }
 
     fn write_markdown(&self, out: &mut String) -> std::fmt::Result {
@@ -230,12 +227,20 @@ fn write_recipients(out: &mut String, heading: &str, list: &[RecipientEntry]) ->
     Ok(())
 }
 
+/// The text `write` produces.
+pub(super) fn markdown(write: impl FnOnce(&mut String) -> std::fmt::Result) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write(&mut out);
+    out
+}
+
 fn or_dash(s: &str) -> &str {
     if s.is_empty() { "-" } else { s }
 }
 
 /// `order_fulfilment` → `Order fulfilment`.
-fn title(key: &str) -> String {
+pub(super) fn title(key: &str) -> String {
     let spaced = key.replace('_', " ");
     let mut chars = spaced.chars();
     chars
