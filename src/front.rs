@@ -229,9 +229,11 @@ impl<S: ConsentStore> CustodianBuilder<PolicySchedule, Vault, S, Arc<dyn AuditSi
         self.vault.audit_into(Arc::clone(&self.audit))?;
         let auditor = Auditor::shared(self.audit, pseudonyms);
         record_activations(&auditor, &self.policy, None)?;
+        // Consents are checked against the versions in force.
+        let ledger = ConsentLedger::new(self.ledger, auditor).with_schedule(self.policy.clone());
         Ok(Custodian {
             schedule: self.policy,
-            ledger: ConsentLedger::new(self.ledger, auditor),
+            ledger,
             vault: self.vault,
         })
     }
@@ -385,7 +387,8 @@ impl<S: ConsentStore> Custodian<S> {
 
     /// Replaces the policy schedule (a new version published), recording
     /// a `policy_activated` event for each version the old schedule did
-    /// not hold.
+    /// not hold. Consents are checked against the new schedule from then
+    /// on.
     ///
     /// # Errors
     ///
@@ -393,6 +396,7 @@ impl<S: ConsentStore> Custodian<S> {
     /// schedule then stays in force.
     pub fn set_policy(&mut self, schedule: PolicySchedule) -> Result<(), SinkError> {
         record_activations(self.ledger.auditor(), &schedule, Some(&self.schedule))?;
+        self.ledger.set_schedule(schedule.clone());
         self.schedule = schedule;
         Ok(())
     }

@@ -222,6 +222,72 @@ fn consents_name_a_version_in_force_or_announced() {
     assert_eq!(ledger.history(&ada()).unwrap().len(), 3);
 }
 
+/// The front door checks consents against its schedule, keeps it current
+/// through `set_policy`, and a durable store keeps an objection standing
+/// across a restart.
+#[test]
+#[cfg(feature = "sqlite")]
+fn the_front_door_checks_versions_and_keeps_objections_across_a_restart() {
+    use std::sync::Arc;
+
+    use custodian::Custodian;
+    use custodian::store::Store;
+    use custodian::vault::{RootKey, RootKeyRing};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("custodian.db");
+    let root = Arc::new(RootKeyRing::new(1, RootKey::from_bytes(&[3; 32]).unwrap()));
+    let open = |schedule: PolicySchedule| {
+        let store = Store::sqlite(&db).unwrap();
+        Custodian::builder()
+            .policy(schedule)
+            .store(&store, root.clone())
+            .unwrap()
+            .build()
+            .unwrap()
+    };
+    let mut front = open(schedule(false));
+    // Version 2 is not in the schedule yet: a consent naming it is refused.
+    let err = front
+        .give_consent(&ada(), Purpose::Marketing, &how(V2, 200))
+        .unwrap_err();
+    assert!(
+        matches!(err, ConsentError::VersionNotInForce { .. }),
+        "{err:?}"
+    );
+    front
+        .give_consent(&ada(), Purpose::Marketing, &how(V1, 200))
+        .unwrap();
+    front
+        .ledger()
+        .object(&ada(), Purpose::Marketing, &how(V1, 300))
+        .unwrap();
+    drop(front);
+
+    // After a restart the objection still stands against a plain consent.
+    let mut front = open(schedule(false));
+    let err = front
+        .give_consent(&ada(), Purpose::Marketing, &how(V1, 400))
+        .unwrap_err();
+    assert!(matches!(err, ConsentError::Objected { .. }), "{err:?}");
+    assert_eq!(
+        front.decide(&mail(&ada(), t(500))).denial_reason(),
+        Some(DenialReason::Objection)
+    );
+    // Version 2 lets a consent lift it; `set_policy` hands it to the ledger.
+    front.set_policy(schedule(true)).unwrap();
+    let in_force = 1000 + 30 * 86_400;
+    front
+        .give_consent(&ada(), Purpose::Marketing, &how(V2, in_force + 10))
+        .unwrap();
+    drop(front);
+    let front = open(schedule(true));
+    assert!(
+        front.decide(&mail(&ada(), t(in_force + 20))).is_allowed(),
+        "the lifting consent reads back as such"
+    );
+}
+
 #[test]
 fn a_short_notice_period_is_the_hosts_choice() {
     let v1 = marketplace().build(V1, t(0)).unwrap();

@@ -7,7 +7,7 @@ use super::sql::{self, Cells, Param, Row, Sql, row_digest};
 use crate::SubjectId;
 use crate::consent::{
     Collection, CollectionMethod, ConsentEvent, ConsentState, ConsentStatus, ConsentStore, Scope,
-    StoreError,
+    StoreError, fold, objection_is_absolute,
 };
 use crate::ids::{ConsentEventId, Jurisdiction, PolicyVersion, RecipientId, Reference};
 use crate::purpose::Purpose;
@@ -17,7 +17,7 @@ const EVENTS: &str = "custodian_consent_events";
 const SUBJECTS: &str = "custodian_consent_subjects";
 
 /// Event columns before the digest.
-const CELLS: std::ops::Range<usize> = 0..14;
+const CELLS: std::ops::Range<usize> = 0..15;
 
 const ENSURE_SUBJECT: &str = "INSERT INTO custodian_consent_subjects (subject, last_time, events) VALUES ($1, -1, 0) ON CONFLICT DO NOTHING";
 const HEAD: &str = "SELECT last_time, events FROM custodian_consent_subjects WHERE subject = $1";
@@ -25,12 +25,15 @@ const HEAD_LOCKED: &str =
     "SELECT last_time, events FROM custodian_consent_subjects WHERE subject = $1 FOR UPDATE";
 const SET_HEAD: &str =
     "UPDATE custodian_consent_subjects SET last_time = $2, events = $3 WHERE subject = $1";
-const INSERT: &str = "INSERT INTO custodian_consent_events (subject, seq, id, purpose, recipient, status, negative, version, time, expires, method, jurisdiction, proof, gpc_conflict, digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
-const HISTORY: &str = "SELECT subject, seq, id, purpose, recipient, status, negative, version, time, expires, method, jurisdiction, proof, gpc_conflict, digest FROM custodian_consent_events WHERE subject = $1 ORDER BY seq";
+const INSERT: &str = "INSERT INTO custodian_consent_events (subject, seq, id, purpose, recipient, status, negative, version, time, expires, method, jurisdiction, proof, gpc_conflict, lifts_objection, digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+const HISTORY: &str = "SELECT subject, seq, id, purpose, recipient, status, negative, version, time, expires, method, jurisdiction, proof, gpc_conflict, lifts_objection, digest FROM custodian_consent_events WHERE subject = $1 ORDER BY seq";
+/// Every event of one purpose, for purposes whose state is not simply the
+/// last applicable event (an objection to direct marketing stands).
+const PURPOSE_HISTORY: &str = "SELECT subject, seq, id, purpose, recipient, status, negative, version, time, expires, method, jurisdiction, proof, gpc_conflict, lifts_objection, digest FROM custodian_consent_events WHERE subject = $1 AND purpose = $2 ORDER BY seq";
 /// The last event that applies to a scope (see [`Scope::applies`]): for
 /// the purpose and the recipient, or for the purpose as a whole and (when
 /// a recipient is asked about) negative.
-const STATE: &str = "SELECT subject, seq, id, purpose, recipient, status, negative, version, time, expires, method, jurisdiction, proof, gpc_conflict, digest FROM custodian_consent_events WHERE subject = $1 AND purpose = $2 AND (recipient = $3 OR (recipient IS NULL AND ($3 IS NULL OR negative = 1))) ORDER BY seq DESC LIMIT 1";
+const STATE: &str = "SELECT subject, seq, id, purpose, recipient, status, negative, version, time, expires, method, jurisdiction, proof, gpc_conflict, lifts_objection, digest FROM custodian_consent_events WHERE subject = $1 AND purpose = $2 AND (recipient = $3 OR (recipient IS NULL AND ($3 IS NULL OR negative = 1))) ORDER BY seq DESC LIMIT 1";
 
 handle!(
     /// The [`ConsentStore`] of a [`Store`](super::Store): the append-only
@@ -44,7 +47,10 @@ handle!(
     ///
     /// [`state`](ConsentStore::state) asks the database for the deciding event
     /// (an indexed query), every time: nothing is cached, so a withdrawal in
-    /// one process takes effect in every other at once.
+    /// one process takes effect in every other at once. For direct
+    /// marketing it folds the purpose's events instead
+    /// ([`fold`](crate::consent::fold)), so that an objection outlasts the
+    /// events after it.
     ///
     /// Host purposes (see [`Purpose::host`]) read back only if the store was
     /// opened knowing them ([`StoreOptions::host_purposes`](super::StoreOptions::host_purposes));
@@ -116,6 +122,21 @@ impl ConsentStore for StoreConsent {
         subject: &SubjectId,
         scope: Scope<'_>,
     ) -> Result<Option<ConsentState>, StoreError> {
+        if objection_is_absolute(scope.purpose) {
+            // An objection outlasts later events: fold the purpose's history.
+            let rows = sql::read(&*self.shared.backend, |sql| {
+                let params = [
+                    Param::Text(subject.as_str()),
+                    Param::Text(scope.purpose.key()),
+                ];
+                sql.query(PURPOSE_HISTORY, &params)
+            })?;
+            let events = rows
+                .iter()
+                .map(|row| self.decode(row))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(fold(&events, scope));
+        }
         let rows = sql::read(&*self.shared.backend, |sql| {
             let params = [
                 Param::Text(subject.as_str()),
@@ -150,6 +171,7 @@ fn insert(sql: &mut dyn Sql, event: &ConsentEvent, seq: i64) -> Result<(), Stora
         Param::Text(event.jurisdiction().as_str()),
         Param::opt_text(event.proof().map(Reference::as_str)),
         Param::Int(i64::from(event.gpc_conflict())),
+        Param::Int(i64::from(event.lifts_objection())),
     ];
     let digest = row_digest(EVENTS, &cells);
     let mut params = cells.to_vec();
@@ -185,10 +207,21 @@ fn decode_event(cells: Cells<'_>, host: &[Purpose]) -> Result<ConsentEvent, Stor
     if let Some(proof) = cells.opt_text(12)? {
         how = how.proof(Reference::parse(proof).map_err(|_| bad())?);
     }
-    let event = ConsentEvent::new(id, subject, purpose, recipient, status, &how);
-    match cells.int(13)? {
-        0 => Ok(event),
-        1 => Ok(event.with_gpc_conflict()),
+    let mut event = ConsentEvent::new(id, subject, purpose, recipient, status, &how);
+    if flag(cells, 13)? {
+        event = event.with_gpc_conflict();
+    }
+    if flag(cells, 14)? {
+        event = event.with_lifted_objection();
+    }
+    Ok(event)
+}
+
+/// A 0/1 column.
+fn flag(cells: Cells<'_>, i: usize) -> Result<bool, StorageError> {
+    match cells.int(i)? {
+        0 => Ok(false),
+        1 => Ok(true),
         _ => Err(cells.corrupt()),
     }
 }

@@ -78,7 +78,7 @@ pub(crate) fn event(
         &how,
     );
     if full {
-        event.with_gpc_conflict()
+        event.with_gpc_conflict().with_lifted_objection()
     } else {
         event
     }
