@@ -82,6 +82,7 @@ pub struct Custodian<S = MemoryStore> {
     schedule: PolicySchedule,
     vault: Vault,
     ledger: ConsentLedger<S>,
+    pub(crate) rights: crate::rights::Parts,
 }
 
 /// The policy versions and the vault's settings; no keys, subject ids or
@@ -98,6 +99,7 @@ impl<S> std::fmt::Debug for Custodian<S> {
             .field("policy_versions", &versions)
             .field("vault", &self.vault)
             .field("ledger", &self.ledger)
+            .field("rights", &self.rights)
             .finish()
     }
 }
@@ -207,6 +209,7 @@ impl<S: ConsentStore> CustodianBuilder<PolicySchedule, Vault, S, Arc<dyn AuditSi
             schedule: self.policy,
             ledger: ConsentLedger::new(self.ledger, auditor),
             vault: self.vault,
+            rights: crate::rights::Parts::default(),
         })
     }
 }
@@ -261,9 +264,11 @@ pub enum ForgetError {
 }
 
 impl<S: ConsentStore> Custodian<S> {
-    /// The decider over this custodian's policy and ledger.
+    /// The decider over this custodian's policy and ledger, which also
+    /// denies uses of held data for any purpose but its hold's
+    /// ([`DenialReason::Restricted`](crate::decision::DenialReason::Restricted)).
     pub fn decider(&self) -> Decider<'_, S> {
-        Decider::new(&self.schedule, &self.ledger)
+        Decider::new(&self.schedule, &self.ledger).restricted_by(&self.rights.restrictions)
     }
 
     /// Decides a use without acting on it; not audited (see
@@ -287,11 +292,16 @@ impl<S: ConsentStore> Custodian<S> {
         self.decider().reveal(ctx, subject, value, at)
     }
 
-    /// Decides and audits a disclosure; see [`Decider::disclose`].
+    /// Decides and audits a disclosure; see [`Decider::disclose`]. An
+    /// allowed disclosure is also recorded in the
+    /// [disclosure log](crate::disclosure::DisclosureLog), for the
+    /// subject's access export and the notices of later rectifications
+    /// and erasures (GDPR Art. 15(1)(c), 19).
     ///
     /// # Errors
     ///
-    /// As [`Decider::disclose`]: refused, or not audited (fail closed).
+    /// As [`Decider::disclose`]: refused, or not audited (fail closed);
+    /// [`UseError::Unrecorded`] if the log failed (do not send).
     pub fn disclose(
         &self,
         subject: &SubjectId,
@@ -300,8 +310,20 @@ impl<S: ConsentStore> Custodian<S> {
         purpose: Purpose,
         at: Timestamp,
     ) -> Result<Allowance, UseError> {
-        self.decider()
-            .disclose(subject, recipient, categories, purpose, at)
+        let allowance = self
+            .decider()
+            .disclose(subject, recipient, categories, purpose, at)?;
+        let disclosed = crate::disclosure::Disclosed {
+            recipient: recipient.clone(),
+            categories: categories.to_vec(),
+            purpose,
+            at,
+        };
+        self.rights
+            .disclosures
+            .record(subject, disclosed)
+            .map_err(|_| UseError::Unrecorded)?;
+        Ok(allowance)
     }
 
     /// Records a consent; see [`ConsentLedger::give`].
