@@ -3,6 +3,11 @@
 //! is touched, no purge is missing from the audit log, and the log itself
 //! only grows and still verifies.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test loudly too"
+)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

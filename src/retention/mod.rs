@@ -25,7 +25,7 @@
 //! # Ok::<(), custodian::time::InvalidTimestamp>(())
 //! ```
 //!
-//! A [sweep](sweep) at a time T plans, for every record the host holds,
+//! A [sweep] at a time T plans, for every record the host holds,
 //! purge or keep (with the reason), and executes the purges through the
 //! [`Host`](crate::records::Host), each one audited before it happens.
 //! [Holds](hold) (a legal hold after an erasure request, a freeze for a

@@ -1,6 +1,6 @@
 //! Retention sweeps: at a time T, plan purge or keep for every record the
 //! host holds, then carry the purges out through the
-//! [`Host`](crate::records::Host).
+//! [`Host`] trait.
 //!
 //! For one record on the day of T, in this order:
 //!

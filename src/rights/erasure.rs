@@ -1,27 +1,4 @@
 //! Erasure (GDPR Art. 17) per category, with legal holds.
-//!
-//! [`Custodian::erase`] sorts the subject's records into those erased and
-//! those the law keeps:
-//!
-//! - a record under a [freeze](crate::retention::HoldKind::Freeze)
-//!   (legal claims, a dispute) is withheld for the freeze's ground;
-//! - a record a [`Duty::Keep`](crate::retention::Duty::Keep) retention
-//!   rule still covers (an invoice for tax law) is withheld on legal
-//!   obligation until the rule's last day;
-//! - every other record is erased through the host.
-//!
-//! Withheld records go under a legal hold of kind
-//! [`Erasure`](crate::retention::HoldKind::Erasure): their fields are
-//! moved, inside the vault, from the subject's key to the hold's own key,
-//! they are restricted to legal compliance (the decider denies every
-//! other purpose), and a [sweep](crate::retention::sweep) purges them
-//! and destroys the hold's key when the hold ends. Then the subject's key
-//! is destroyed, so every other copy of the subject's values (backups,
-//! exports) no longer opens. Recipients of erased categories are told
-//! (Art. 19).
-//!
-//! Erasing again is harmless: held records stay held, nothing else is
-//! left, and the report says it was a repeat.
 
 use std::borrow::Cow;
 
@@ -67,6 +44,29 @@ pub enum CategoryOutcome {
 }
 
 /// The outcome of an erasure request, per category.
+///
+/// [`Custodian::erase`] sorts the subject's records into those erased and
+/// those the law keeps:
+///
+/// - a record under a [freeze](crate::retention::HoldKind::Freeze)
+///   (legal claims, a dispute) is withheld for the freeze's ground;
+/// - a record a [`Duty::Keep`](crate::retention::Duty::Keep) retention
+///   rule still covers (an invoice for tax law) is withheld on legal
+///   obligation until the rule's last day;
+/// - every other record is erased through the host.
+///
+/// Withheld records go under a legal hold of kind
+/// [`Erasure`](crate::retention::HoldKind::Erasure): their fields are
+/// moved, inside the vault, from the subject's key to the hold's own key,
+/// they are restricted to legal compliance (the decider denies every
+/// other purpose), and a [sweep](crate::retention::sweep) purges them
+/// and destroys the hold's key when the hold ends. Then the subject's key
+/// is destroyed, so every other copy of the subject's values (backups,
+/// exports) no longer opens. Recipients of erased categories are told
+/// (Art. 19).
+///
+/// Erasing again is harmless: held records stay held, nothing else is
+/// left, and the report says it was a repeat.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErasureReport {
     /// Each category the subject had records of, ordered by code.
@@ -98,7 +98,7 @@ enum Fate {
 }
 
 impl<S: ConsentStore> Custodian<S> {
-    /// Carries out an erasure request (see the [module docs](self)): the
+    /// Carries out an erasure request (see [`ErasureReport`] for which records are kept): the
     /// `erasure` audit event (categories erased, withheld with their
     /// grounds; outcome `partial` when something is withheld) is recorded
     /// first, then holds are placed, held fields moved under the holds'

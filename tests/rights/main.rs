@@ -1,6 +1,11 @@
 //! The rights workflow through the public API: one lifecycle per request
 //! kind, deadlines, erasure with and without holds, bad input.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test loudly too"
+)]
+
 mod common;
 
 use common::*;
