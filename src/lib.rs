@@ -32,6 +32,8 @@
 //! | encrypted storage: values sealed (AES-256-GCM, HKDF-SHA256 subkeys) whenever serialized | [`vault`], [`seal`] |
 //! | masking in transfers: a masked serialization mode | [`seal::masked`] |
 //! | erasure: crypto-shredding of a subject's key | [`vault::Vault::forget`] |
+//! | rights to access, rectify, erase, restrict, object, withdraw consent and complain, within legal deadlines | [`rights`] (requests, deadlines, exports, holds) over the host's [`records`] |
+//! | purge obsolete records, keep the audit trail | [`retention`] (rules, holds, sweeps) |
 //! | lookups without plaintext | [`vault::BlindIndex`] |
 //! | each kind of data for named purposes, on a lawful basis | [`purpose`], [`policy`] (category × purpose → basis, versions, Art. 30 record) |
 //! | collection grounded in consent; withdrawal at any time | [`consent`] (ledger, GPC, signed receipts) |
