@@ -329,18 +329,21 @@ impl<S: ConsentStore> Custodian<S> {
         match decision {
             Decision::Allowed(_) => auditor.record(&event)?,
             refused => {
-                let reason = refused
-                    .into_result()
-                    .err()
-                    .map(|r| crate::audit::RefusalReason::of(&r));
+                let refusal = refused.into_result().err();
                 let mut denied = event.with_outcome(Outcome::Denied);
-                if let Some(reason) = reason {
-                    denied = denied.with_reason(reason);
+                if let Some(r) = &refusal {
+                    denied = denied.with_reason(crate::audit::RefusalReason::of(r));
                 }
                 auditor.record(&denied)?;
-                return Err(RightsError::Restricted {
-                    allowed: hold.purpose,
-                    asked: purpose,
+                return Err(match refusal {
+                    Some(r) if refused_as_restricted(&r) || purpose != hold.purpose => {
+                        RightsError::Restricted {
+                            allowed: hold.purpose,
+                            asked: purpose,
+                        }
+                    }
+                    Some(r) => RightsError::Refused(r),
+                    None => RightsError::NotHeld,
                 });
             }
         }
@@ -348,6 +351,10 @@ impl<S: ConsentStore> Custodian<S> {
             .open_bytes(&field.envelope, &hold.scope(), stored.category, label)?
             .ok_or(RightsError::NotHeld)
     }
+}
+
+fn refused_as_restricted(refusal: &crate::decision::Refusal) -> bool {
+    matches!(refusal, crate::decision::Refusal::Denied(d) if d.reason == crate::decision::DenialReason::Restricted)
 }
 
 /// One new hold per legal ground, source and end date.

@@ -96,6 +96,10 @@ pub enum RightsError {
         /// The purpose asked for.
         asked: Purpose,
     },
+    /// The policy refused the hold's own purpose for this data (the
+    /// decision's reason says why).
+    #[error(transparent)]
+    Refused(#[from] crate::decision::Refusal),
     /// No hold keeps this record (it was released and purged, or never
     /// held).
     #[error("the record is not held")]

@@ -144,3 +144,67 @@ impl RequestStore for MemoryRequests {
         Ok((n - all.len()) as u64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rights::{Profile, RequestKind, Status, Weekdays};
+    use crate::time::Date;
+
+    fn request(n: u128, closed_at: Option<Timestamp>) -> Request {
+        let at = Timestamp::from_unix_secs(1_700_000_000).unwrap();
+        let deadlines = Profile::Gdpr.deadlines(Date::of(at), &Weekdays).unwrap();
+        let mut r = Request::new(
+            RequestId::from_u128(n),
+            SubjectId::new("cus_1"),
+            RequestKind::Access,
+            Profile::Gdpr,
+            at,
+            deadlines,
+        );
+        if let Some(closed) = closed_at {
+            r.become_(Status::Unfulfilled, closed).unwrap_err();
+            r.become_(Status::Rejected, closed).unwrap();
+        }
+        r
+    }
+
+    #[test]
+    fn inserts_are_unique_and_updates_compare_and_set() {
+        let store = MemoryRequests::new();
+        let mut r = request(1, None);
+        store.insert(&r).unwrap();
+        assert_eq!(store.insert(&r), Err(RequestStoreError::Duplicate));
+        // Same revision as stored: a lost update.
+        assert_eq!(store.update(&r), Err(RequestStoreError::Conflict));
+        r.revision = 1;
+        store.update(&r).unwrap();
+        assert_eq!(store.update(&r), Err(RequestStoreError::Conflict));
+        assert_eq!(store.load(r.id).unwrap(), Some(r.clone()));
+        assert_eq!(store.open().unwrap().len(), 1);
+        assert_eq!(store.of_subject(&SubjectId::new("cus_2")).unwrap().len(), 0);
+        // An update of a request never inserted is a conflict too.
+        assert_eq!(
+            store.update(&request(9, None)),
+            Err(RequestStoreError::Conflict)
+        );
+    }
+
+    #[test]
+    fn only_closed_requests_before_the_cutoff_are_purged() {
+        let store = MemoryRequests::new();
+        let t = |s| Timestamp::from_unix_secs(s).unwrap();
+        store.insert(&request(1, None)).unwrap();
+        store.insert(&request(2, Some(t(1_700_000_100)))).unwrap();
+        store.insert(&request(3, Some(t(1_800_000_000)))).unwrap();
+        assert_eq!(store.purge_closed_before(t(1_750_000_000)).unwrap(), 1);
+        let left: Vec<_> = store
+            .of_subject(&SubjectId::new("cus_1"))
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(left, [RequestId::from_u128(1), RequestId::from_u128(3)]);
+        assert!(format!("{store:?}").contains('2'));
+    }
+}

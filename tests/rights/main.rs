@@ -1007,3 +1007,82 @@ fn audit_events_of_the_workflow_hold_no_personal_data() {
         }
     }
 }
+
+mod sweeps {
+    use custodian::pii::Category;
+    use custodian::purpose::LawfulBasis;
+    use custodian::records::{Host, MemoryHost, Record, RecordClass, RecordId};
+    use custodian::retention::{Planned, Schedule};
+    use custodian::time::{Date, Timestamp};
+    use proptest::prelude::*;
+
+    use super::World;
+
+    const CLASSES: [RecordClass; 4] = [
+        RecordClass::INVOICE,
+        RecordClass::BOOKS,
+        RecordClass::COMMERCIAL_LETTER,
+        RecordClass::ACCOUNT,
+    ];
+
+    fn years(class: RecordClass) -> Option<u32> {
+        match class.as_str() {
+            "invoice" => Some(8),
+            "books" => Some(10),
+            "commercial_letter" => Some(6),
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Whatever the records' dates, a sweep purges exactly the records
+        /// whose German period ran out (31 December of the year made plus
+        /// the period), keeps the rest and those with no rule, and a second
+        /// sweep does nothing.
+        #[test]
+        fn sweeps_purge_exactly_what_expired_and_are_idempotent(
+            made in proptest::collection::vec((0usize..4, 0u32..20_000), 1..25),
+            sweep_day in 10_000u32..25_000,
+        ) {
+            let w = World::new().with_no_retention();
+            let custodian = w.custodian.with_retention(Schedule::germany());
+            let host = MemoryHost::new();
+            let subject = custodian::SubjectId::new("cus_p");
+            for (i, (class, day)) in made.iter().enumerate() {
+                let created = Date::MIN.plus_days(*day).unwrap().start();
+                host.insert(&subject, Record {
+                    id: RecordId::parse(&format!("r{i}")).unwrap(),
+                    category: Category::Transaction,
+                    class: CLASSES[*class],
+                    basis: LawfulBasis::LegalObligation,
+                    provided: false,
+                    created,
+                    last_activity: created,
+                    completed: None,
+                    fields: Vec::new(),
+                }).unwrap();
+            }
+            let today = Date::MIN.plus_days(sweep_day).unwrap();
+            let at = Timestamp::from_unix_millis(today.start().unix_millis() + 3_600_000).unwrap();
+            let plan = custodian.sweep_plan(&host, at).unwrap();
+            for item in &plan.items {
+                let (class, day) = made[item.record.as_str()[1..].parse::<usize>().unwrap()];
+                let created = Date::MIN.plus_days(day).unwrap();
+                let expired = years(CLASSES[class]).is_some_and(|n| {
+                    let (y, _, _) = created.ymd();
+                    let last = Date::from_ymd(y + n, 12, 31).unwrap();
+                    today > last
+                });
+                prop_assert_eq!(matches!(item.planned, Planned::Purge { .. }), expired, "{:?}", item);
+            }
+            let purges = plan.purges().count() as u64;
+            let report = custodian.execute(&host, &plan).unwrap();
+            prop_assert_eq!(report.purged, purges);
+            prop_assert_eq!(host.records(&subject).unwrap().len() as u64, made.len() as u64 - purges);
+            let again = custodian.sweep(&host, at).unwrap();
+            prop_assert_eq!(again.purged, 0);
+        }
+    }
+}
