@@ -54,7 +54,8 @@ pub const SCHEMA_ID: &str = "custodian.export.v1";
 ///
 /// The document holds plaintext personal data. Hand it to the subject
 /// over an authenticated channel and do not store it; it is zeroized on
-/// drop. `Debug` shows its kind and size only.
+/// drop (the JSON encoder's own growing buffer, and the host's copies,
+/// are not). `Debug` shows its kind and size only.
 pub struct Export {
     kind: RequestKind,
     json: Zeroizing<String>,
