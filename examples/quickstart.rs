@@ -1,10 +1,12 @@
 //! Builds a customer from raw sign-up input, prints it (masked), and shows
 //! how bad input is refused with a typed error that does not echo it.
 //!
-//! Then the vault: seals the customer to JSON (no plaintext in it), loads it
-//! back, finds the customer by a blind index on their email, rotates their
-//! key, forgets them, and shows that a backup taken before can no longer be
-//! opened while a record kept for legal reasons still loads, erased.
+//! Then the vault, over a SQLite store in a temporary directory: seals the
+//! customer to JSON (no plaintext in it), loads it back, finds the customer
+//! by a blind index on their email, rotates their key and forgets them.
+//! The store is closed and reopened (a restart): a customer sealed before it
+//! still opens, while the forgotten customer's backup no longer does and a
+//! record kept for legal reasons still loads, erased.
 //!
 //! Run: `cargo run --example quickstart`.
 
@@ -15,9 +17,8 @@ use custodian::pii::{
     CallingCode, CardNumber, DateOfBirth, Email, Iban, PersonName, Phone, PiiError, PiiKind,
     PostalAddress, Reason,
 };
-use custodian::vault::{
-    BlindIndex, Erasable, KeyScope, MemoryKeyStore, RootKey, RootKeyRing, Vault,
-};
+use custodian::store::Store;
+use custodian::vault::{BlindIndex, Erasable, KeyScope, RootKey, RootKeyRing};
 use custodian::{SealError, SubjectId};
 use serde::{Deserialize, Serialize};
 
@@ -107,13 +108,21 @@ struct Invoice {
 const BY_EMAIL: BlindIndex = BlindIndex::new("customer.email");
 
 fn vault_flow() -> Result<(), Box<dyn Error>> {
-    // A vault: an in-process root key (a KMS in production) and a key store.
-    let vault = Vault::builder().build(
-        Arc::new(RootKeyRing::new(1, RootKey::generate()?)),
-        Arc::new(MemoryKeyStore::new()),
-    )?;
+    // A vault: an in-process root key (a KMS in production) and a durable
+    // store keeping every wrapped key, consent event and audit entry.
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("custodian.db");
+    let root = Arc::new(RootKeyRing::new(1, RootKey::generate()?));
+    let store = Store::sqlite(&db)?;
+    let vault = store.vault(root.clone())?;
     let ada = SubjectId::new("cust_1815");
     let customer = sign_up()?;
+
+    // Grace is another customer, sealed now and kept.
+    let grace = SubjectId::new("cust_1906");
+    let grace_json = vault
+        .subject(&grace)
+        .run(|| serde_json::to_string(&customer))?;
 
     // Seal on serialize: every PII field becomes a `cst1:` envelope.
     let json = vault
@@ -170,6 +179,19 @@ fn vault_flow() -> Result<(), Box<dyn Error>> {
     // Erasure: forget Ada. Her key is destroyed, a tombstone remains.
     let tombstone = vault.forget(&ada)?.expect("Ada had a key");
     println!("forgot {ada}: key {:?} destroyed", tombstone.id);
+
+    // A restart: close the store and open the file again.
+    drop((vault, store));
+    let store = Store::sqlite(&db)?;
+    let vault = store.vault(root)?;
+    println!("reopened {}", db.display());
+
+    // Grace, sealed before the restart, still opens.
+    let loaded: Customer = vault
+        .subject(&grace)
+        .run(|| serde_json::from_str(&grace_json))?;
+    assert_eq!(loaded.email, customer.email);
+    println!("{grace} still opens after the restart");
 
     // The backup no longer opens, with an outcome distinct from tampering.
     let err = vault

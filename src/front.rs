@@ -166,6 +166,32 @@ impl<P, V, A> CustodianBuilder<P, V, Missing, A> {
     }
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl<P> CustodianBuilder<P, Missing, Missing, Missing> {
+    /// The vault, the consent ledger and the audit trail, all kept in
+    /// `store` (see [`Store::vault`](crate::store::Store::vault)): one
+    /// line for a host.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::vault`](crate::store::Store::vault).
+    pub fn store(
+        self,
+        store: &crate::store::Store,
+        root: Arc<dyn crate::vault::RootKeyProvider>,
+    ) -> Result<
+        CustodianBuilder<P, Vault, crate::store::StoreConsent, Arc<dyn AuditSink>>,
+        VaultError,
+    > {
+        Ok(CustodianBuilder {
+            policy: self.policy,
+            vault: store.vault(root)?,
+            ledger: store.consent(),
+            audit: Arc::new(store.audit()),
+        })
+    }
+}
+
 impl<P, V, L> CustodianBuilder<P, V, L, Missing> {
     /// Where audit events go.
     pub fn audit(

@@ -44,6 +44,7 @@
 //! | subjects, roles, recipients, versions as checked identifiers | [`ids`], [`time`] |
 //! | mask personal data in logs, tickets and other free text | [`redact`] |
 //! | all of it behind one door that cannot be built unaudited | [`Custodian`] ([`front`]) |
+//! | robust preservation: keys, consent, audit log and evidence survive restarts, shared by several servers | `store` (SQLite, PostgreSQL) |
 //!
 //! Uses of personal data are decided at run time against a versioned policy
 //! and the subject's consents:
@@ -96,6 +97,10 @@
 //!
 //! # Crate features
 //!
+//! - `sqlite` (default): `store::Store::sqlite`, durable storage of keys,
+//!   consent, the audit log and evidence in an embedded SQLite file.
+//! - `postgres`: `store::Store::postgres`, the same in PostgreSQL (or a
+//!   compatible distributed engine) shared by several app servers.
 //! - `argon2`: Argon2id "slow" blind indexes
 //!   ([`BlindIndex::slow`](vault::BlindIndex)) for low-entropy fields.
 //! - `toml`: read policy documents written in TOML
@@ -121,6 +126,8 @@ pub mod redact;
 pub mod retention;
 pub mod rights;
 pub mod seal;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod store;
 mod string_form;
 mod subject;
 mod swar;

@@ -92,7 +92,7 @@ mod error;
 mod event;
 mod evidence;
 mod file_log;
-mod frame;
+pub(crate) mod frame;
 pub mod merkle;
 mod pseudonym;
 mod sink;

@@ -36,6 +36,19 @@ pub enum StoreError {
     /// policy versions, jurisdictions or host purposes in one shard).
     #[error("consent store is full")]
     Full,
+    /// Another writer held the store past its busy timeout; nothing was
+    /// written.
+    #[error("consent store busy: another writer held it too long")]
+    Busy,
+    /// A stored event does not decode (damaged or edited): the table and
+    /// the subject's pseudonym say where. Other subjects keep working.
+    #[error("a consent row of {table} is corrupt{}", subject.map_or(String::new(), |s| format!(" (subject {s})")))]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// The subject's pseudonym, if the row's subject was readable.
+        subject: Option<crate::audit::SubjectPseudonym>,
+    },
 }
 
 /// Storage for the consent ledger.

@@ -897,5 +897,25 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// A handle that does not keep a vault alive, for background work that
+/// should end with the vault (the store's cache watch).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) struct WeakVault(std::sync::Weak<Inner>);
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl Vault {
+    pub(crate) fn downgrade(&self) -> WeakVault {
+        WeakVault(Arc::downgrade(&self.inner))
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl WeakVault {
+    /// The vault, unless every clone of it was dropped.
+    pub(crate) fn upgrade(&self) -> Option<Vault> {
+        self.0.upgrade().map(|inner| Vault { inner })
+    }
+}
+
 #[cfg(test)]
 mod tests;
