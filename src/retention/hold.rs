@@ -137,6 +137,86 @@ impl Hold {
     }
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+/// The JSON form durable stores keep of a hold.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stored {
+    id: HoldId,
+    kind: StoredKind,
+    subject: String,
+    records: Vec<String>,
+    categories: Vec<u16>,
+    reason: HoldReason,
+    purpose: Purpose,
+    source: String,
+    until: Option<Date>,
+    placed: Timestamp,
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StoredKind {
+    Erasure,
+    Restriction,
+    Freeze,
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl Hold {
+    /// The document a durable store keeps.
+    pub(crate) fn to_stored(&self) -> Vec<u8> {
+        let stored = Stored {
+            id: self.id,
+            kind: match self.kind {
+                HoldKind::Erasure => StoredKind::Erasure,
+                HoldKind::Restriction => StoredKind::Restriction,
+                HoldKind::Freeze => StoredKind::Freeze,
+            },
+            subject: self.subject.as_str().to_owned(),
+            records: self.records.iter().map(|r| r.as_str().to_owned()).collect(),
+            categories: self.categories.iter().map(|c| c.code()).collect(),
+            reason: self.reason,
+            purpose: self.purpose,
+            source: self.source.to_string(),
+            until: self.until,
+            placed: self.placed,
+        };
+        // Every member is a string, number, or a list of them.
+        serde_json::to_vec(&stored).unwrap_or_default()
+    }
+
+    /// A hold from its stored document; `None` if it does not decode.
+    pub(crate) fn from_stored(bytes: &[u8]) -> Option<Self> {
+        let s: Stored = serde_json::from_slice(bytes).ok()?;
+        Some(Self {
+            id: s.id,
+            kind: match s.kind {
+                StoredKind::Erasure => HoldKind::Erasure,
+                StoredKind::Restriction => HoldKind::Restriction,
+                StoredKind::Freeze => HoldKind::Freeze,
+            },
+            subject: SubjectId::try_new(s.subject).ok()?,
+            records: s
+                .records
+                .iter()
+                .map(|r| RecordId::parse(r).ok())
+                .collect::<Option<_>>()?,
+            categories: s
+                .categories
+                .into_iter()
+                .map(Category::from_code)
+                .collect::<Option<_>>()?,
+            reason: s.reason,
+            purpose: s.purpose,
+            source: Cow::Owned(s.source),
+            until: s.until,
+            placed: s.placed,
+        })
+    }
+}
+
 /// Where holds are kept.
 pub trait HoldStore: Send + Sync + fmt::Debug {
     /// Stores a hold (replacing one with the same id).

@@ -543,6 +543,107 @@ impl Request {
     }
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+/// The JSON form durable stores keep of a request (one document per
+/// request; subject as the host's id, envelopes in their text form,
+/// categories as their codes).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stored {
+    id: RequestId,
+    subject: String,
+    kind: RequestKind,
+    profile: Profile,
+    received: Timestamp,
+    deadlines: Deadlines,
+    status: Status,
+    history: Vec<Transition>,
+    extension: Option<Extension>,
+    rejection: Option<Rejection>,
+    refusal: Option<UnfoundedRefusal>,
+    complaint: Option<StoredComplaint>,
+    revision: u64,
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredComplaint {
+    description: String,
+    category: Option<u16>,
+    purpose: Option<Purpose>,
+    notes: Vec<(Timestamp, String)>,
+    outcome: Option<ComplaintOutcome>,
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl Request {
+    /// The document a durable store keeps.
+    pub(crate) fn to_stored(&self) -> Vec<u8> {
+        let complaint = self.complaint.as_ref().map(|c| StoredComplaint {
+            description: c.description.to_text(),
+            category: c.category.map(Category::code),
+            purpose: c.purpose,
+            notes: c.notes.iter().map(|(t, e)| (*t, e.to_text())).collect(),
+            outcome: c.outcome,
+        });
+        let stored = Stored {
+            id: self.id,
+            subject: self.subject.as_str().to_owned(),
+            kind: self.kind,
+            profile: self.profile,
+            received: self.received,
+            deadlines: self.deadlines,
+            status: self.status,
+            history: self.history.clone(),
+            extension: self.extension,
+            rejection: self.rejection.clone(),
+            refusal: self.refusal.clone(),
+            complaint,
+            revision: self.revision,
+        };
+        // Every member is a string, number, or a struct of them.
+        serde_json::to_vec(&stored).unwrap_or_default()
+    }
+
+    /// A request from its stored document; `None` if it does not decode.
+    pub(crate) fn from_stored(bytes: &[u8]) -> Option<Self> {
+        let s: Stored = serde_json::from_slice(bytes).ok()?;
+        let complaint = match s.complaint {
+            None => None,
+            Some(c) => Some(Complaint {
+                description: Envelope::from_text(&c.description).ok()?,
+                category: match c.category {
+                    Some(code) => Some(Category::from_code(code)?),
+                    None => None,
+                },
+                purpose: c.purpose,
+                notes: c
+                    .notes
+                    .iter()
+                    .map(|(t, e)| Envelope::from_text(e).ok().map(|e| (*t, e)))
+                    .collect::<Option<_>>()?,
+                outcome: c.outcome,
+            }),
+        };
+        Some(Self {
+            id: s.id,
+            subject: SubjectId::try_new(s.subject).ok()?,
+            kind: s.kind,
+            profile: s.profile,
+            received: s.received,
+            deadlines: s.deadlines,
+            status: s.status,
+            history: s.history,
+            extension: s.extension,
+            rejection: s.rejection,
+            refusal: s.refusal,
+            complaint,
+            revision: s.revision,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -580,6 +681,30 @@ mod tests {
         assert!(!Status::IdentityUnverified.may_become(Status::Fulfilled));
         assert!(Status::Accepted.may_become(Status::Fulfilled));
         assert!(Status::RequiresAction.may_become(Status::Accepted));
+    }
+
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    #[test]
+    fn stored_documents_round_trip() {
+        let at = Timestamp::from_unix_secs(1_700_000_000).unwrap();
+        let deadlines = Profile::Gdpr
+            .deadlines(Date::of(at), &super::super::Weekdays)
+            .unwrap();
+        let mut r = Request::new(
+            RequestId::from_u128(5),
+            SubjectId::new("cus_1"),
+            RequestKind::Erasure,
+            Profile::Gdpr,
+            at,
+            deadlines,
+        );
+        r.extend(ExtensionReason::Complexity, at).unwrap();
+        r.revision = 3;
+        assert_eq!(Request::from_stored(&r.to_stored()), Some(r.clone()));
+        assert_eq!(Request::from_stored(b"{}"), None);
+        let mut text = r.to_stored();
+        text.pop();
+        assert_eq!(Request::from_stored(&text), None);
     }
 
     #[test]

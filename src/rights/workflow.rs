@@ -48,14 +48,16 @@ const COMPLAINT_DESCRIPTION: FieldLabel = FieldLabel::new("custodian.complaint.d
 const COMPLAINT_NOTE: FieldLabel = FieldLabel::new("custodian.complaint.note");
 
 impl<S: ConsentStore> Custodian<S> {
-    /// Keeps rights requests in `store` (memory by default).
+    /// Keeps rights requests in `store` (memory by default; durable:
+    /// `Store::requests` of the `store` module).
     #[must_use]
     pub fn with_request_store(mut self, store: Arc<dyn RequestStore>) -> Self {
         self.rights.requests = store;
         self
     }
 
-    /// Keeps legal holds in `store` (memory by default).
+    /// Keeps legal holds in `store` (memory by default; durable:
+    /// `Store::holds` of the `store` module).
     #[must_use]
     pub fn with_hold_store(mut self, store: Arc<dyn HoldStore>) -> Self {
         self.rights.restrictions = HeldData(Arc::clone(&store));

@@ -38,7 +38,7 @@ macro_rules! durable {
     ($fresh:expr) => {
         $crate::durable!(@each $fresh; restart_keeps_everything, newer_schema_is_refused,
             corrupt_rows_are_typed, tombstones_keep_no_subject_id,
-            audit_tampering_is_located, front_door);
+            audit_tampering_is_located, front_door, version_1_databases_migrate);
     };
     (@each $fresh:expr; $($name:ident),*) => {
         $(
@@ -168,6 +168,25 @@ pub(crate) fn restart_keeps_everything(db: &dyn Database) {
     assert_eq!(store.evidence().get(&evidence).unwrap(), b"sealed evidence");
 }
 
+pub(crate) fn version_1_databases_migrate(db: &dyn Database) {
+    let (open, raw) = (|| db.try_open(), |sql| db.raw(sql));
+    drop(open().unwrap());
+    // The state a database of migration 1 is in.
+    raw("DROP TABLE custodian_rights_requests");
+    raw("DROP TABLE custodian_holds");
+    raw("UPDATE custodian_schema SET version = 1");
+    let store = open().unwrap();
+    assert_eq!(raw("SELECT version FROM custodian_schema"), ["2"]);
+    use custodian::retention::HoldStore as _;
+    assert!(
+        store
+            .holds()
+            .of_subject(&subject("cust_ada"))
+            .unwrap()
+            .is_empty()
+    );
+}
+
 pub(crate) fn newer_schema_is_refused(db: &dyn Database) {
     let (open, raw) = (|| db.try_open(), |sql| db.raw(sql));
     drop(open().unwrap());
@@ -176,7 +195,7 @@ pub(crate) fn newer_schema_is_refused(db: &dyn Database) {
         match open() {
             Err(StorageError::SchemaTooNew {
                 found: 99,
-                supported: 1,
+                supported: 2,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }
