@@ -392,7 +392,11 @@ impl DisclosureLog for MemoryDisclosures {
             .log
             .lock()
             .map_err(|_| RequestStoreError::Unavailable)?;
-        log.entry(subject.clone()).or_default().push(disclosed);
+        let of_subject = log.entry(subject.clone()).or_default();
+        // Oldest first, whatever order they are recorded in (clock skew
+        // between servers); equal times keep their recording order.
+        let at = of_subject.partition_point(|d| d.at <= disclosed.at);
+        of_subject.insert(at, disclosed);
         Ok(())
     }
 

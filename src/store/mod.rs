@@ -14,6 +14,7 @@
 //! | [`EvidenceStore`](crate::audit::EvidenceStore) | [`StoreEvidence`] | `custodian_evidence` |
 //! | [`RequestStore`](crate::rights::RequestStore) | [`StoreRequests`] | `custodian_rights_requests` |
 //! | [`HoldStore`](crate::retention::HoldStore) | [`StoreHolds`] | `custodian_holds` |
+//! | [`DisclosureLog`](crate::disclosure::DisclosureLog) | [`StoreDisclosures`] | `custodian_disclosures` |
 //!
 //! ```
 //! # #[cfg(feature = "sqlite")] {
@@ -172,7 +173,7 @@ pub use consent::StoreConsent;
 pub use error::StorageError;
 pub use evidence::StoreEvidence;
 pub use keys::StoreKeys;
-pub use rights::{StoreHolds, StoreRequests};
+pub use rights::{StoreDisclosures, StoreHolds, StoreRequests};
 
 use self::sql::Backend;
 use crate::SubjectId;
@@ -390,6 +391,11 @@ impl Store {
     /// The store of legal holds.
     pub fn holds(&self) -> StoreHolds {
         StoreHolds::new(Arc::clone(&self.shared))
+    }
+
+    /// The log of disclosures that went ahead.
+    pub fn disclosures(&self) -> StoreDisclosures {
+        StoreDisclosures::new(Arc::clone(&self.shared))
     }
 
     /// How this store's errors name `subject`

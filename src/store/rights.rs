@@ -1,16 +1,22 @@
-//! Rights requests and legal holds in the database; documented on
-//! [`StoreRequests`] and [`StoreHolds`].
+//! Rights requests, legal holds and disclosures in the database;
+//! documented on [`StoreRequests`], [`StoreHolds`] and
+//! [`StoreDisclosures`].
 
 use super::error::StorageError;
 use super::sql::{self, Param, Row};
 use crate::SubjectId;
 use crate::audit::{HoldId, RequestId};
+use crate::disclosure::{Disclosed, DisclosureLog};
+use crate::ids::RecipientId;
+use crate::pii::Category;
+use crate::purpose::Purpose;
 use crate::retention::{Hold, HoldStore};
 use crate::rights::{Request, RequestStore, RequestStoreError};
 use crate::time::Timestamp;
 
 const REQUESTS: &str = "custodian_rights_requests";
 const HOLDS: &str = "custodian_holds";
+const DISCLOSURES: &str = "custodian_disclosures";
 
 const INSERT: &str = "INSERT INTO custodian_rights_requests (id, subject, closed_at, revision, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
 const REVISION: &str = "SELECT revision FROM custodian_rights_requests WHERE id = $1";
@@ -44,6 +50,23 @@ handle!(
     /// As the trait; [`RequestStoreError::Unavailable`] when the database
     /// fails or a row does not decode.
     StoreRequests
+);
+
+const RECORD_DISCLOSURE: &str = "INSERT INTO custodian_disclosures (id, subject, at, recipient, purpose, categories) VALUES ($1, $2, $3, $4, $5, $6)";
+const DISCLOSURES_OF: &str = "SELECT at, recipient, purpose, categories FROM custodian_disclosures WHERE subject = $1 ORDER BY at, id";
+
+handle!(
+    /// The [`DisclosureLog`] of a [`Store`](super::Store): one row per
+    /// disclosure that went ahead in `custodian_disclosures` (a random id,
+    /// subject, time, recipient, purpose key, and the category codes
+    /// comma-separated). Host purposes read back only if the store was
+    /// opened knowing them; host categories are not stored.
+    ///
+    /// # Errors
+    ///
+    /// As the trait; [`RequestStoreError::Unavailable`] when the database
+    /// fails or a row does not decode.
+    StoreDisclosures
 );
 
 handle!(
@@ -195,6 +218,61 @@ impl HoldStore for StoreHolds {
             .map(|row| {
                 let body = row.at(HOLDS).blob(0)?;
                 Hold::from_stored(body).ok_or(RequestStoreError::Unavailable)
+            })
+            .collect()
+    }
+}
+
+impl DisclosureLog for StoreDisclosures {
+    fn record(&self, subject: &SubjectId, disclosed: Disclosed) -> Result<(), RequestStoreError> {
+        let id = RequestId::random().map_err(|_| RequestStoreError::Unavailable)?;
+        let at = sql::int(disclosed.at.unix_millis(), "disclosure time")?;
+        let categories: Vec<String> = disclosed
+            .categories
+            .iter()
+            .map(|c| c.code().to_string())
+            .collect();
+        let categories = categories.join(",");
+        sql::write(&*self.shared.backend, |sql| {
+            sql.execute(
+                RECORD_DISCLOSURE,
+                &[
+                    Param::Blob(id.as_bytes()),
+                    Param::Text(subject.as_str()),
+                    Param::Int(at),
+                    Param::Text(disclosed.recipient.as_str()),
+                    Param::Text(disclosed.purpose.key()),
+                    Param::Text(&categories),
+                ],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn of_subject(&self, subject: &SubjectId) -> Result<Vec<Disclosed>, RequestStoreError> {
+        let rows = sql::read(&*self.shared.backend, |sql| {
+            sql.query(DISCLOSURES_OF, &[Param::Text(subject.as_str())])
+        })?;
+        rows.iter()
+            .map(|row| {
+                let cells = row.at(DISCLOSURES);
+                let bad = RequestStoreError::Unavailable;
+                let at = u64::try_from(cells.int(0)?)
+                    .ok()
+                    .and_then(Timestamp::from_unix_millis);
+                let categories = cells
+                    .text(3)?
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(|c| c.parse().ok().and_then(Category::from_code))
+                    .collect::<Option<Vec<_>>>();
+                Ok(Disclosed {
+                    recipient: RecipientId::parse(cells.text(1)?).map_err(|_| bad)?,
+                    purpose: Purpose::parse_with(cells.text(2)?, &self.shared.host_purposes)
+                        .map_err(|_| bad)?,
+                    categories: categories.ok_or(bad)?,
+                    at: at.ok_or(bad)?,
+                })
             })
             .collect()
     }

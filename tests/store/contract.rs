@@ -78,6 +78,10 @@ macro_rules! conformance {
             $crate::contract::requests(stores!($open).requests);
         }
         #[test]
+        fn disclosures_come_back_in_time_order() {
+            $crate::contract::disclosures(&*stores!($open).disclosures);
+        }
+        #[test]
         fn holds_put_replace_remove() {
             $crate::contract::holds(&*stores!($open).holds);
         }
@@ -97,6 +101,7 @@ pub(crate) struct Stores {
     pub(crate) audit: Box<dyn AuditSink>,
     pub(crate) requests: std::sync::Arc<dyn custodian::rights::RequestStore>,
     pub(crate) holds: Box<dyn custodian::retention::HoldStore>,
+    pub(crate) disclosures: Box<dyn custodian::disclosure::DisclosureLog>,
     /// The events the sink holds, oldest first.
     pub(crate) read_back: Box<dyn Fn() -> Vec<AuditEvent>>,
     /// What must outlive the stores (a temporary directory).
@@ -114,6 +119,7 @@ impl Stores {
             audit: Box::new(store.audit()),
             requests: std::sync::Arc::new(store.requests()),
             holds: Box::new(store.holds()),
+            disclosures: Box::new(store.disclosures()),
             read_back: Box::new(move || crate::durable::read_back(&audit)),
             _guard: guard,
         }
@@ -682,4 +688,29 @@ pub(crate) fn holds(store: &dyn custodian::retention::HoldStore) {
     assert!(store.remove(freeze.id).unwrap());
     assert!(!store.remove(freeze.id).unwrap());
     assert_eq!(store.of_subject(&ada).unwrap(), [held]);
+}
+
+pub(crate) fn disclosures(log: &dyn custodian::disclosure::DisclosureLog) {
+    use custodian::disclosure::Disclosed;
+    use custodian::pii::Category;
+    let (ada, bob) = (subject("cust_ada"), subject("cust_bob"));
+    let sent = |ms, categories: &[Category], purpose| Disclosed {
+        recipient: RecipientId::new("dhl"),
+        categories: categories.to_vec(),
+        purpose,
+        at: crate::millis(ms),
+    };
+    let later = sent(
+        2_000,
+        &[Category::Location, Category::Contact],
+        Purpose::Shipping,
+    );
+    let earlier = sent(1_000, &[Category::Financial], Purpose::PaymentProcessing);
+    log.record(&ada, later.clone()).unwrap();
+    log.record(&ada, earlier.clone()).unwrap();
+    log.record(&bob, sent(1_500, &[], Purpose::Shipping))
+        .unwrap();
+    assert_eq!(log.of_subject(&ada).unwrap(), [earlier, later]);
+    assert_eq!(log.of_subject(&bob).unwrap()[0].categories, []);
+    assert!(log.of_subject(&subject("cust_eve")).unwrap().is_empty());
 }

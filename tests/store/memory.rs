@@ -18,6 +18,7 @@ fn open() -> Option<Stores> {
         audit: Box::new(sink),
         requests: Arc::new(custodian::rights::MemoryRequests::new()),
         holds: Box::new(custodian::retention::MemoryHolds::new()),
+        disclosures: Box::new(custodian::disclosure::MemoryDisclosures::new()),
         read_back: Box::new(move || read.events()),
         _guard: None,
     })
