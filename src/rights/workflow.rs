@@ -65,6 +65,19 @@ impl<S: ConsentStore> Custodian<S> {
         self
     }
 
+    /// Keeps rights requests, holds and disclosures in `store`'s database
+    /// ([`with_request_store`](Self::with_request_store),
+    /// [`with_hold_store`](Self::with_hold_store) and
+    /// [`with_disclosure_log`](Self::with_disclosure_log) in one call), so
+    /// they survive restarts and are shared by every app server on it.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    #[must_use]
+    pub fn with_store_rights(self, store: &crate::store::Store) -> Self {
+        self.with_request_store(Arc::new(store.requests()))
+            .with_hold_store(Arc::new(store.holds()))
+            .with_disclosure_log(Arc::new(store.disclosures()))
+    }
+
     /// Records disclosures in `log` (memory by default).
     #[must_use]
     pub fn with_disclosure_log(mut self, log: Arc<dyn DisclosureLog>) -> Self {
