@@ -698,6 +698,7 @@ mod tests {
             at,
             deadlines,
         );
+        r.become_(Status::Accepted, at).unwrap();
         r.extend(ExtensionReason::Complexity, at).unwrap();
         r.revision = 3;
         assert_eq!(Request::from_stored(&r.to_stored()), Some(r.clone()));
