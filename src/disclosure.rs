@@ -72,6 +72,7 @@ use crate::decision::{Actor, Allowance, Decider, Use, UseError};
 use crate::ids::{Jurisdiction, RecipientId, Reference};
 use crate::pii::Category;
 use crate::purpose::Purpose;
+use crate::rights::RequestStoreError;
 use crate::time::Timestamp;
 
 /// What kind of organisation a recipient is.
@@ -322,6 +323,89 @@ impl<S: ConsentStore> Decider<'_, S> {
             at,
         );
         self.decide_audited(Action::Disclosure, &request, audit::Actor::system())
+    }
+}
+
+/// One disclosure that went ahead: who received which categories of a
+/// subject's data, and when. Kept so that the subject can be told whom
+/// their data went to (GDPR Art. 15(1)(c)) and the recipients can be told
+/// of rectifications and erasures (Art. 19).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disclosed {
+    /// The recipient.
+    pub recipient: RecipientId,
+    /// The categories sent.
+    pub categories: Vec<Category>,
+    /// The purpose.
+    pub purpose: Purpose,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Where disclosures that went ahead are recorded
+/// ([`Custodian::disclose`](crate::Custodian::disclose) records each one
+/// before it answers).
+pub trait DisclosureLog: Send + Sync + fmt::Debug {
+    /// Records a disclosure.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn record(&self, subject: &SubjectId, disclosed: Disclosed) -> Result<(), RequestStoreError>;
+
+    /// Every disclosure of `subject`'s data, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// Backend failures.
+    fn of_subject(&self, subject: &SubjectId) -> Result<Vec<Disclosed>, RequestStoreError>;
+}
+
+/// Disclosures in memory. `Debug` shows the count only.
+#[derive(Default)]
+pub struct MemoryDisclosures {
+    log: std::sync::Mutex<std::collections::BTreeMap<SubjectId, Vec<Disclosed>>>,
+}
+
+impl MemoryDisclosures {
+    /// No disclosures.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl fmt::Debug for MemoryDisclosures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self
+            .log
+            .lock()
+            .map_or(0, |l| l.values().map(Vec::len).sum());
+        f.debug_struct("MemoryDisclosures")
+            .field("disclosures", &count)
+            .finish()
+    }
+}
+
+impl DisclosureLog for MemoryDisclosures {
+    fn record(&self, subject: &SubjectId, disclosed: Disclosed) -> Result<(), RequestStoreError> {
+        let mut log = self
+            .log
+            .lock()
+            .map_err(|_| RequestStoreError::Unavailable)?;
+        let of_subject = log.entry(subject.clone()).or_default();
+        // Oldest first, whatever order they are recorded in (clock skew
+        // between servers); equal times keep their recording order.
+        let at = of_subject.partition_point(|d| d.at <= disclosed.at);
+        of_subject.insert(at, disclosed);
+        Ok(())
+    }
+
+    fn of_subject(&self, subject: &SubjectId) -> Result<Vec<Disclosed>, RequestStoreError> {
+        let log = self
+            .log
+            .lock()
+            .map_err(|_| RequestStoreError::Unavailable)?;
+        Ok(log.get(subject).cloned().unwrap_or_default())
     }
 }
 

@@ -82,6 +82,7 @@ pub struct Custodian<S = MemoryStore> {
     schedule: PolicySchedule,
     vault: Vault,
     ledger: ConsentLedger<S>,
+    pub(crate) rights: crate::rights::Parts,
 }
 
 /// The policy versions and the vault's settings; no keys, subject ids or
@@ -98,6 +99,7 @@ impl<S> std::fmt::Debug for Custodian<S> {
             .field("policy_versions", &versions)
             .field("vault", &self.vault)
             .field("ledger", &self.ledger)
+            .field("rights", &self.rights)
             .finish()
     }
 }
@@ -113,6 +115,7 @@ pub struct CustodianBuilder<P, V, L, A> {
     vault: V,
     ledger: L,
     audit: A,
+    rights: crate::rights::Parts,
 }
 
 impl Custodian {
@@ -123,6 +126,7 @@ impl Custodian {
             vault: Missing,
             ledger: Missing,
             audit: Missing,
+            rights: crate::rights::Parts::default(),
         }
     }
 }
@@ -135,6 +139,7 @@ impl<V, L, A> CustodianBuilder<Missing, V, L, A> {
             vault: self.vault,
             ledger: self.ledger,
             audit: self.audit,
+            rights: self.rights,
         }
     }
 }
@@ -148,6 +153,7 @@ impl<P, L, A> CustodianBuilder<P, Missing, L, A> {
             vault,
             ledger: self.ledger,
             audit: self.audit,
+            rights: self.rights,
         }
     }
 }
@@ -160,15 +166,17 @@ impl<P, V, A> CustodianBuilder<P, V, Missing, A> {
             vault: self.vault,
             ledger: store,
             audit: self.audit,
+            rights: self.rights,
         }
     }
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl<P> CustodianBuilder<P, Missing, Missing, Missing> {
-    /// The vault, the consent ledger and the audit trail, all kept in
-    /// `store` (see [`Store::vault`](crate::store::Store::vault)): one
-    /// line for a host.
+    /// The vault, the consent ledger, the audit trail, and the rights
+    /// workflow's requests, holds and disclosures, all kept in `store`
+    /// (see [`Store::vault`](crate::store::Store::vault)): one line for a
+    /// host.
     ///
     /// # Errors
     ///
@@ -186,6 +194,7 @@ impl<P> CustodianBuilder<P, Missing, Missing, Missing> {
             vault: store.vault(root)?,
             ledger: store.consent(),
             audit: Arc::new(store.audit()),
+            rights: self.rights.in_store(store),
         })
     }
 }
@@ -201,6 +210,7 @@ impl<P, V, L> CustodianBuilder<P, V, L, Missing> {
             vault: self.vault,
             ledger: self.ledger,
             audit: Arc::new(sink),
+            rights: self.rights,
         }
     }
 }
@@ -235,6 +245,7 @@ impl<S: ConsentStore> CustodianBuilder<PolicySchedule, Vault, S, Arc<dyn AuditSi
             schedule: self.policy,
             ledger,
             vault: self.vault,
+            rights: self.rights,
         })
     }
 }
@@ -289,9 +300,11 @@ pub enum ForgetError {
 }
 
 impl<S: ConsentStore> Custodian<S> {
-    /// The decider over this custodian's policy and ledger.
+    /// The decider over this custodian's policy and ledger, which also
+    /// denies uses of held data for any purpose but its hold's
+    /// ([`DenialReason::Restricted`](crate::decision::DenialReason::Restricted)).
     pub fn decider(&self) -> Decider<'_, S> {
-        Decider::new(&self.schedule, &self.ledger)
+        Decider::new(&self.schedule, &self.ledger).restricted_by(&self.rights.restrictions)
     }
 
     /// Decides a use without acting on it; not audited (see
@@ -315,11 +328,16 @@ impl<S: ConsentStore> Custodian<S> {
         self.decider().reveal(ctx, subject, value, at)
     }
 
-    /// Decides and audits a disclosure; see [`Decider::disclose`].
+    /// Decides and audits a disclosure; see [`Decider::disclose`]. An
+    /// allowed disclosure is also recorded in the
+    /// [disclosure log](crate::disclosure::DisclosureLog), for the
+    /// subject's access export and the notices of later rectifications
+    /// and erasures (GDPR Art. 15(1)(c), 19).
     ///
     /// # Errors
     ///
-    /// As [`Decider::disclose`]: refused, or not audited (fail closed).
+    /// As [`Decider::disclose`]: refused, or not audited (fail closed);
+    /// [`UseError::Unrecorded`] if the log failed (do not send).
     pub fn disclose(
         &self,
         subject: &SubjectId,
@@ -328,8 +346,20 @@ impl<S: ConsentStore> Custodian<S> {
         purpose: Purpose,
         at: Timestamp,
     ) -> Result<Allowance, UseError> {
-        self.decider()
-            .disclose(subject, recipient, categories, purpose, at)
+        let allowance = self
+            .decider()
+            .disclose(subject, recipient, categories, purpose, at)?;
+        let disclosed = crate::disclosure::Disclosed {
+            recipient: recipient.clone(),
+            categories: categories.to_vec(),
+            purpose,
+            at,
+        };
+        self.rights
+            .disclosures
+            .record(subject, disclosed)
+            .map_err(|_| UseError::Unrecorded)?;
+        Ok(allowance)
     }
 
     /// Records a consent; see [`ConsentLedger::give`].

@@ -33,6 +33,8 @@
 //! | know what personal data each record holds, for whom | [`seal::DataMap`] (from `#[derive(Personal)]`) |
 //! | masking in transfers: a masked serialization mode | [`seal::masked`] |
 //! | erasure: crypto-shredding of a subject's key | [`vault::Vault::forget`] |
+//! | rights to access, rectify, erase, restrict, object, withdraw consent and complain, within legal deadlines | [`rights`] (requests, deadlines, exports, holds) over the host's [`records`] |
+//! | purge obsolete records, keep the audit trail | [`retention`] (rules, holds, sweeps) |
 //! | lookups without plaintext | [`vault::BlindIndex`] |
 //! | each kind of data for named purposes, on a lawful basis | [`purpose`], [`policy`] (category × purpose → basis, versions, Art. 30 record) |
 //! | collection grounded in consent; withdrawal at any time | [`consent`] (ledger, GPC, signed receipts) |
@@ -125,7 +127,10 @@ pub mod ids;
 pub mod pii;
 pub mod policy;
 pub mod purpose;
+pub mod records;
 pub mod redact;
+pub mod retention;
+pub mod rights;
 pub mod seal;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod store;

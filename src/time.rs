@@ -188,6 +188,179 @@ impl Timestamp {
     }
 }
 
+/// A calendar date (proleptic Gregorian, 1970-01-01 to 9999-12-31): the
+/// unit of legal time limits, which run in days, months and years, not in
+/// milliseconds.
+///
+/// Month and year arithmetic follows Regulation (EEC, Euratom) No 1182/71,
+/// Art. 3(2)(c): a period of months ends on the day of the last month
+/// with the same date as the start, or on that month's last day when it
+/// has none.
+///
+/// ```
+/// use custodian::time::Date;
+///
+/// let receipt = Date::from_ymd(2025, 1, 31)?;
+/// assert_eq!(receipt.plus_months(1).unwrap().to_string(), "2025-02-28");
+/// assert_eq!(Date::from_ymd(2024, 1, 31)?.plus_months(1).unwrap().to_string(), "2024-02-29");
+/// assert_eq!(receipt.end_of_year().to_string(), "2025-12-31");
+/// assert_eq!("2025-02-28".parse::<Date>()?, receipt.plus_months(1).unwrap());
+/// # Ok::<(), custodian::time::InvalidTimestamp>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(u32);
+
+impl Date {
+    /// The first date, 1970-01-01.
+    pub const MIN: Date = Date(0);
+
+    /// The last date, 9999-12-31.
+    pub const MAX: Date = Date((Timestamp::MAX.0 / MILLIS_PER_DAY) as u32);
+
+    /// The date of `year`-`month`-`day`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidTimestamp`] if the date does not exist or is outside
+    /// 1970..=9999.
+    pub fn from_ymd(year: u32, month: u32, day: u32) -> Result<Self, InvalidTimestamp> {
+        let (y, m, d) = (u64::from(year), u64::from(month), u64::from(day));
+        if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > 31 {
+            return Err(InvalidTimestamp);
+        }
+        let days = days_from_civil(y, m, d);
+        if civil_from_days(days) != (y, m, d) {
+            return Err(InvalidTimestamp);
+        }
+        // 9999-12-31 is day 2_932_896: it fits a u32.
+        Ok(Date(days as u32))
+    }
+
+    /// The UTC calendar date of an instant.
+    pub const fn of(at: Timestamp) -> Self {
+        Date((at.0 / MILLIS_PER_DAY) as u32)
+    }
+
+    /// The first instant of the day (00:00:00.000 UTC).
+    pub const fn start(self) -> Timestamp {
+        Timestamp(self.0 as u64 * MILLIS_PER_DAY)
+    }
+
+    /// Days since 1970-01-01.
+    pub const fn days_since_epoch(self) -> u32 {
+        self.0
+    }
+
+    /// Year, month (1–12) and day (1–31).
+    pub fn ymd(self) -> (u32, u32, u32) {
+        let (y, m, d) = civil_from_days(u64::from(self.0));
+        // Years are at most 9999, months 12, days 31.
+        (y as u32, m as u32, d as u32)
+    }
+
+    /// The day of the week, 0 = Monday to 6 = Sunday.
+    pub const fn weekday(self) -> u8 {
+        // 1970-01-01 was a Thursday (3).
+        ((self.0 + 3) % 7) as u8
+    }
+
+    /// `self` plus `days`, or `None` past [`Date::MAX`].
+    pub fn plus_days(self, days: u32) -> Option<Self> {
+        let d = self.0.checked_add(days)?;
+        (d <= Self::MAX.0).then_some(Date(d))
+    }
+
+    /// The day after, or `None` after [`Date::MAX`].
+    pub fn next(self) -> Option<Self> {
+        self.plus_days(1)
+    }
+
+    /// The date `months` calendar months later, counted as Reg. 1182/71
+    /// counts months: the same day of the month, or the last day of the
+    /// target month when it is shorter. `None` past [`Date::MAX`].
+    pub fn plus_months(self, months: u32) -> Option<Self> {
+        let (y, m, d) = self.ymd();
+        let index = (y * 12 + (m - 1)).checked_add(months)?;
+        let (year, month) = (index / 12, index % 12 + 1);
+        if year > 9999 {
+            return None;
+        }
+        let day = d.min(days_in_month(year, month));
+        Self::from_ymd(year, month, day).ok()
+    }
+
+    /// The date `months` calendar months earlier (the same day, or the
+    /// last day of the target month when it is shorter), or `None` before
+    /// [`Date::MIN`].
+    pub fn minus_months(self, months: u32) -> Option<Self> {
+        let (y, m, d) = self.ymd();
+        let index = (y * 12 + (m - 1)).checked_sub(months)?;
+        let (year, month) = (index / 12, index % 12 + 1);
+        let day = d.min(days_in_month(year, month));
+        Self::from_ymd(year, month, day).ok()
+    }
+
+    /// The date `years` later (29 February becomes 28 February in a common
+    /// year), or `None` past [`Date::MAX`].
+    pub fn plus_years(self, years: u32) -> Option<Self> {
+        self.plus_months(years.checked_mul(12)?)
+    }
+
+    /// 31 December of the date's year.
+    pub fn end_of_year(self) -> Self {
+        let (y, _, _) = self.ymd();
+        Date(days_from_civil(u64::from(y), 12, 31) as u32)
+    }
+
+    /// The last day of the date's month.
+    pub fn end_of_month(self) -> Self {
+        let (y, m, _) = self.ymd();
+        Date(days_from_civil(u64::from(y), u64::from(m), u64::from(days_in_month(y, m))) as u32)
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidTimestamp`] for any other form or a date that does not
+    /// exist.
+    pub fn parse(s: &str) -> Result<Self, InvalidTimestamp> {
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(InvalidTimestamp);
+        }
+        let num = |from: usize, to: usize| -> Result<u32, InvalidTimestamp> {
+            b[from..to].iter().try_fold(0u32, |acc, &c| {
+                if c.is_ascii_digit() {
+                    Ok(acc * 10 + u32::from(c - b'0'))
+                } else {
+                    Err(InvalidTimestamp)
+                }
+            })
+        };
+        Self::from_ymd(num(0, 4)?, num(5, 7)?, num(8, 10)?)
+    }
+}
+
+/// The number of days in `month` of `year`.
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (year, month, day) = civil_from_days(u64::from(self.0));
+        DateText { year, month, day }.fmt(f)
+    }
+}
+
+crate::string_form::string_form!(Date, InvalidTimestamp);
+
 struct DateText {
     year: u64,
     month: u64,
@@ -309,7 +482,39 @@ mod tests {
         assert!(Timestamp::now() > Timestamp::parse("2024-01-01T00:00:00Z").unwrap());
     }
 
+    #[test]
+    fn dates_count_months_as_regulation_1182_71() {
+        let d = |y, m, day| Date::from_ymd(y, m, day).unwrap();
+        assert_eq!(d(2025, 1, 31).plus_months(1), Some(d(2025, 2, 28)));
+        assert_eq!(d(2024, 1, 31).plus_months(1), Some(d(2024, 2, 29)));
+        assert_eq!(d(2025, 1, 15).plus_months(1), Some(d(2025, 2, 15)));
+        assert_eq!(d(2025, 12, 31).plus_months(2), Some(d(2026, 2, 28)));
+        assert_eq!(d(2024, 2, 29).plus_years(1), Some(d(2025, 2, 28)));
+        assert_eq!(d(9999, 12, 1).plus_months(1), None);
+        assert_eq!(d(2027, 3, 31).minus_months(25), Some(d(2025, 2, 28)));
+        assert_eq!(d(1970, 1, 31).minus_months(1), None);
+        assert_eq!(d(2026, 12, 3).weekday(), 3);
+        assert_eq!(d(2025, 6, 7).end_of_month(), d(2025, 6, 30));
+        assert!(Date::from_ymd(2023, 2, 29).is_err());
+        assert!(Date::from_ymd(1969, 12, 31).is_err());
+        assert!(Date::parse("2025-2-01").is_err());
+        assert_eq!(Date::MAX.to_string(), "9999-12-31");
+        assert_eq!(
+            Date::of(Timestamp::parse("2024-02-29T23:59:59Z").unwrap()),
+            d(2024, 2, 29)
+        );
+    }
+
     proptest! {
+        #[test]
+        fn dates_round_trip(days in 0..=Date::MAX.days_since_epoch()) {
+            let date = Date::MIN.plus_days(days).unwrap();
+            prop_assert_eq!(Date::parse(&date.to_string()), Ok(date));
+            prop_assert_eq!(Date::of(date.start()), date);
+            let (y, m, d) = date.ymd();
+            prop_assert_eq!(Date::from_ymd(y, m, d), Ok(date));
+        }
+
         #[test]
         fn text_round_trips(millis in 0..=Timestamp::MAX.unix_millis()) {
             let t = Timestamp::from_unix_millis(millis).unwrap();

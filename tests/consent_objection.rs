@@ -246,7 +246,7 @@ fn the_front_door_checks_versions_and_keeps_objections_across_a_restart() {
             .build()
             .unwrap()
     };
-    let mut front = open(schedule(false));
+    let front = open(schedule(false));
     // Version 2 is not in the schedule yet: a consent naming it is refused.
     let err = front
         .give_consent(&ada(), Purpose::Marketing, &how(V2, 200))

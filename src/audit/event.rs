@@ -135,6 +135,15 @@ key_enum! {
         ComplaintFiled => "complaint_filed",
         /// A complaint was resolved.
         ComplaintResolved => "complaint_resolved",
+        /// An investigation note was added to a complaint.
+        ComplaintNoted => "complaint_noted",
+        /// Records were put under a legal hold (GDPR Art. 17(3)) and
+        /// restricted to its purpose (Art. 18).
+        HoldPlaced => "hold_placed",
+        /// A legal hold ended: its key was destroyed.
+        HoldReleased => "hold_released",
+        /// Held records were opened for the hold's purpose.
+        HeldOpened => "held_opened",
     }
 }
 
@@ -198,6 +207,11 @@ key_enum! {
         Fulfilled => "fulfilled",
         /// Closed without being done (`dpv:RequestUnfulfilled`).
         Unfulfilled => "unfulfilled",
+        /// The requester's identity is not confirmed yet (GDPR Art. 12(6)).
+        IdentityUnverified => "identity_unverified",
+        /// Refused as manifestly unfounded or excessive, with evidence
+        /// (GDPR Art. 12(5)).
+        RefusedUnfounded => "refused_unfounded",
     }
 }
 
@@ -214,6 +228,8 @@ key_enum! {
         Archiving => "archiving",
         /// Establishing, exercising or defending legal claims (Art. 17(3)(e)).
         LegalClaims => "legal_claims",
+        /// The subject asked for processing to be restricted (Art. 18(1)).
+        Restriction => "restriction",
     }
 }
 
@@ -297,6 +313,12 @@ id_type!(
     /// The id of a rights request or complaint.
     RequestId,
     "request id"
+);
+
+id_type!(
+    /// The id of a legal hold or freeze.
+    HoldId,
+    "hold id"
 );
 
 id_type!(
@@ -398,7 +420,9 @@ pub struct Withheld {
 /// | `key_rotated`, `key_retired`, `resealed` | subject (subject keys), key version, categories and count (reseal) |
 /// | `keys_rewrapped` | root key version |
 /// | `retention_purge` | categories, count |
-/// | `complaint_filed`, `complaint_resolved` | subject, request id |
+/// | `complaint_filed`, `complaint_noted`, `complaint_resolved` | subject, request id, request status |
+/// | `hold_placed`, `hold_released` | subject, categories, withheld (category and legal ground), count of records, correlation (the hold id) |
+/// | `held_opened` | subject, categories, purpose, correlation (the hold id); `denied` with reason `restricted` for another purpose |
 ///
 /// # Examples
 ///
@@ -1097,7 +1121,7 @@ mod tests {
         for h in HoldReason::ALL {
             assert_eq!(HoldReason::parse(h.key()), Ok(*h));
         }
-        assert_eq!(Action::ALL.len(), 26);
+        assert_eq!(Action::ALL.len(), 30);
     }
 
     #[test]

@@ -111,8 +111,8 @@ pub use error::{
     CheckpointError, DecodeError, DecodeProblem, EvidenceError, LogError, ProofError, SinkError,
 };
 pub use event::{
-    Action, Actor, AuditEvent, CorrelationId, ENTRY_VERSION, HoldReason, HostTaxonomy, Outcome,
-    RefusalReason, RequestId, RequestStatus, Right, Withheld,
+    Action, Actor, AuditEvent, CorrelationId, ENTRY_VERSION, HoldId, HoldReason, HostTaxonomy,
+    Outcome, RefusalReason, RequestId, RequestStatus, Right, Withheld,
 };
 pub use evidence::{
     EvidenceFor, EvidenceRef, EvidenceSealer, EvidenceStore, FileEvidence, MemoryEvidence,

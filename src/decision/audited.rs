@@ -26,6 +26,11 @@ pub enum UseError {
     /// was checked, recorded or revealed.
     #[error("the value belongs to another subject than the one named")]
     WrongSubject,
+    /// The disclosure was allowed but could not be recorded for the
+    /// subject's access and recipient notices (GDPR Art. 15, 19): do not
+    /// send.
+    #[error("not done: the disclosure could not be recorded")]
+    Unrecorded,
 }
 
 impl UseError {
@@ -33,7 +38,7 @@ impl UseError {
     pub fn refusal(&self) -> Option<&Refusal> {
         match self {
             Self::Refused(r) => Some(r),
-            Self::Unaudited(_) | Self::WrongSubject => None,
+            Self::Unaudited(_) | Self::WrongSubject | Self::Unrecorded => None,
         }
     }
 }

@@ -199,11 +199,14 @@ pub enum DenialReason {
     AgreementExpired,
     /// The consent ledger could not be read; denied to fail closed.
     LedgerUnavailable,
+    /// The data is under a legal hold after an erasure request: it is
+    /// restricted to the hold's purpose (GDPR Art. 17(3), 18).
+    Restricted,
 }
 
 impl DenialReason {
     /// Every reason.
-    pub const ALL: [DenialReason; 12] = [
+    pub const ALL: [DenialReason; 13] = [
         Self::NoConsent,
         Self::Refused,
         Self::Withdrawn,
@@ -216,6 +219,7 @@ impl DenialReason {
         Self::NoAgreement,
         Self::AgreementExpired,
         Self::LedgerUnavailable,
+        Self::Restricted,
     ];
 
     /// The stable snake_case key.
@@ -233,6 +237,7 @@ impl DenialReason {
             Self::NoAgreement => "no_agreement",
             Self::AgreementExpired => "agreement_expired",
             Self::LedgerUnavailable => "ledger_unavailable",
+            Self::Restricted => "restricted",
         }
     }
 
@@ -250,6 +255,7 @@ impl DenialReason {
             Self::NoAgreement => "no agreement with the recipient covers this",
             Self::AgreementExpired => "the agreement with the recipient has expired",
             Self::LedgerUnavailable => "the consent ledger is unavailable",
+            Self::Restricted => "the data is restricted to the purpose of a legal hold",
         }
     }
 }
@@ -438,6 +444,21 @@ impl Decision {
 pub struct Decider<'a, S = MemoryStore> {
     schedule: &'a PolicySchedule,
     ledger: &'a ConsentLedger<S>,
+    restrictions: Option<&'a dyn Restrictions>,
+}
+
+/// Which of a subject's data is restricted to one purpose (held after an
+/// erasure request, GDPR Art. 17(3) and 18); the decider denies every
+/// other purpose with [`DenialReason::Restricted`].
+pub trait Restrictions: Sync + fmt::Debug {
+    /// The one purpose `category` of `subject`'s data may still be used
+    /// for at `at`, if it is restricted.
+    fn restricted_to(
+        &self,
+        subject: &SubjectId,
+        category: Category,
+        at: Timestamp,
+    ) -> Option<Purpose>;
 }
 
 impl<S> Clone for Decider<'_, S> {
@@ -454,7 +475,19 @@ type Step<T> = Result<T, Decision>;
 impl<'a, S: ConsentStore> Decider<'a, S> {
     /// A decider over `schedule` and `ledger`.
     pub const fn new(schedule: &'a PolicySchedule, ledger: &'a ConsentLedger<S>) -> Self {
-        Self { schedule, ledger }
+        Self {
+            schedule,
+            ledger,
+            restrictions: None,
+        }
+    }
+
+    /// The same decider, also denying uses of restricted data for any
+    /// purpose but the one it is restricted to.
+    #[must_use]
+    pub const fn restricted_by(mut self, restrictions: &'a dyn Restrictions) -> Self {
+        self.restrictions = Some(restrictions);
+        self
     }
 
     /// The schedule.
@@ -511,6 +544,14 @@ impl<'a, S: ConsentStore> Decider<'a, S> {
             return Err(gap(GapKind::UndeclaredPurpose, None, Some(version)));
         };
         let basis = strongest_basis(policy, request, version)?;
+        if let Some(&c) = self.restrictions.and_then(|r| {
+            request.categories.iter().find(|&&c| {
+                r.restricted_to(request.subject, c, request.at)
+                    .is_some_and(|allowed| allowed != request.purpose)
+            })
+        }) {
+            return Err(deny(DenialReason::Restricted, Some(c)));
+        }
         match request.actor {
             Actor::System => {}
             Actor::Staff(role) => {

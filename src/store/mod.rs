@@ -4,7 +4,7 @@
 //! PostgreSQL (feature `postgres`) for several sharing one database.
 //!
 //! A [`Store`] opens the database, applies the embedded schema migrations,
-//! and hands out the four stores the crate needs:
+//! and hands out the stores the crate needs:
 //!
 //! | trait | store | tables |
 //! |---|---|---|
@@ -12,6 +12,9 @@
 //! | [`ConsentStore`](crate::consent::ConsentStore) | [`StoreConsent`] | `custodian_consent_subjects`, `custodian_consent_events` |
 //! | [`AuditSink`](crate::audit::AuditSink) | [`StoreAudit`] (a verifiable log) | `custodian_audit_entries`, `custodian_audit_checkpoints` |
 //! | [`EvidenceStore`](crate::audit::EvidenceStore) | [`StoreEvidence`] | `custodian_evidence` |
+//! | [`RequestStore`](crate::rights::RequestStore) | [`StoreRequests`] | `custodian_rights_requests` |
+//! | [`HoldStore`](crate::retention::HoldStore) | [`StoreHolds`] | `custodian_holds` |
+//! | [`DisclosureLog`](crate::disclosure::DisclosureLog) | [`StoreDisclosures`] | `custodian_disclosures` |
 //!
 //! ```
 //! # #[cfg(feature = "sqlite")] {
@@ -155,6 +158,7 @@ mod evidence;
 mod keys;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod rights;
 mod schema;
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -169,6 +173,7 @@ pub use consent::StoreConsent;
 pub use error::StorageError;
 pub use evidence::StoreEvidence;
 pub use keys::StoreKeys;
+pub use rights::{StoreDisclosures, StoreHolds, StoreRequests};
 
 use self::sql::Backend;
 use crate::SubjectId;
@@ -376,6 +381,21 @@ impl Store {
     /// The evidence store.
     pub fn evidence(&self) -> StoreEvidence {
         StoreEvidence::new(Arc::clone(&self.shared))
+    }
+
+    /// The store of rights requests.
+    pub fn requests(&self) -> StoreRequests {
+        StoreRequests::new(Arc::clone(&self.shared))
+    }
+
+    /// The store of legal holds.
+    pub fn holds(&self) -> StoreHolds {
+        StoreHolds::new(Arc::clone(&self.shared))
+    }
+
+    /// The log of disclosures that went ahead.
+    pub fn disclosures(&self) -> StoreDisclosures {
+        StoreDisclosures::new(Arc::clone(&self.shared))
     }
 
     /// How this store's errors name `subject`

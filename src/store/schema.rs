@@ -18,6 +18,9 @@
 //! | `custodian_audit_entries` | audit log entry (index, leaf hash, bytes) | [`StoreAudit`](super::StoreAudit) |
 //! | `custodian_audit_checkpoints` | signed checkpoint | [`StoreAudit`](super::StoreAudit) |
 //! | `custodian_evidence` | sealed evidence by reference | [`StoreEvidence`](super::StoreEvidence) |
+//! | `custodian_rights_requests` | rights request (id, subject, closed time, revision, JSON document); migration 2 | [`StoreRequests`](super::StoreRequests) |
+//! | `custodian_holds` | legal hold, restriction or freeze (id, subject, JSON document); migration 2 | [`StoreHolds`](super::StoreHolds) |
+//! | `custodian_disclosures` | disclosure that went ahead (subject, time, recipient, purpose, category codes); migration 2 | [`StoreDisclosures`](super::StoreDisclosures) |
 //! | `custodian_counters` | counter: the audit log's size, the key generation | all |
 //! | `custodian_meta` | store secret (the error-pseudonym key) | opening |
 
@@ -25,10 +28,10 @@ use super::error::StorageError;
 use super::sql::{Dialect, Param, Sql};
 
 /// The newest schema version this crate knows.
-pub(crate) const LATEST: u32 = 1;
+pub(crate) const LATEST: u32 = 2;
 
 /// Migration `n + 1` is `MIGRATIONS[n]`: its statements per dialect.
-const MIGRATIONS: [Migration; LATEST as usize] = [V1];
+const MIGRATIONS: [Migration; LATEST as usize] = [V1, V2];
 
 struct Migration {
     sqlite: &'static [&'static str],
@@ -68,6 +71,28 @@ const V1: Migration = Migration {
         "CREATE TABLE IF NOT EXISTS custodian_audit_checkpoints (seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, note TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS custodian_evidence (reference BYTEA PRIMARY KEY, sealed BYTEA NOT NULL)",
         COUNTERS,
+    ],
+};
+
+/// Rights requests, holds and disclosures.
+const V2: Migration = Migration {
+    sqlite: &[
+        "CREATE TABLE IF NOT EXISTS custodian_rights_requests (id BLOB PRIMARY KEY, subject TEXT NOT NULL, closed_at INTEGER, revision INTEGER NOT NULL, body BLOB NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS custodian_rights_requests_by_subject ON custodian_rights_requests (subject)",
+        "CREATE INDEX IF NOT EXISTS custodian_rights_requests_by_closed ON custodian_rights_requests (closed_at)",
+        "CREATE TABLE IF NOT EXISTS custodian_holds (id BLOB PRIMARY KEY, subject TEXT NOT NULL, body BLOB NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS custodian_holds_by_subject ON custodian_holds (subject)",
+        "CREATE TABLE IF NOT EXISTS custodian_disclosures (id BLOB PRIMARY KEY, subject TEXT NOT NULL, at INTEGER NOT NULL, recipient TEXT NOT NULL, purpose TEXT NOT NULL, categories TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS custodian_disclosures_by_subject ON custodian_disclosures (subject, at)",
+    ],
+    postgres: &[
+        "CREATE TABLE IF NOT EXISTS custodian_rights_requests (id BYTEA PRIMARY KEY, subject TEXT NOT NULL, closed_at BIGINT, revision BIGINT NOT NULL, body BYTEA NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS custodian_rights_requests_by_subject ON custodian_rights_requests (subject)",
+        "CREATE INDEX IF NOT EXISTS custodian_rights_requests_by_closed ON custodian_rights_requests (closed_at)",
+        "CREATE TABLE IF NOT EXISTS custodian_holds (id BYTEA PRIMARY KEY, subject TEXT NOT NULL, body BYTEA NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS custodian_holds_by_subject ON custodian_holds (subject)",
+        "CREATE TABLE IF NOT EXISTS custodian_disclosures (id BYTEA PRIMARY KEY, subject TEXT NOT NULL, at BIGINT NOT NULL, recipient TEXT NOT NULL, purpose TEXT NOT NULL, categories TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS custodian_disclosures_by_subject ON custodian_disclosures (subject, at)",
     ],
 };
 

@@ -424,7 +424,13 @@ impl Vault {
     ///
     /// GDPR Art. 17 (right to erasure).
     pub fn forget(&self, subject: &SubjectId) -> Result<Option<Tombstone>, VaultError> {
-        let scope = KeyScope::subject(subject);
+        self.forget_scope(&KeyScope::subject(subject))
+    }
+
+    /// [`forget`](Self::forget) for any scope: the key of a legal hold is
+    /// a shared scope, destroyed when the hold is released.
+    pub(crate) fn forget_scope(&self, scope: &KeyScope) -> Result<Option<Tombstone>, VaultError> {
+        let scope = scope.clone();
         let Some(record) = self.inner.store.find(&scope)? else {
             self.inner
                 .cache
@@ -445,6 +451,56 @@ impl Vault {
                 Ok(Some(tombstone))
             },
         )
+    }
+
+    /// Moves a sealed value from one scope to another without handing its
+    /// plaintext out (a legal hold takes a subject's held fields under its
+    /// own key before the subject's key is destroyed). The plaintext is
+    /// zeroized on return.
+    pub(crate) fn rescope(
+        &self,
+        envelope: &Envelope,
+        from: &KeyScope,
+        to: &KeyScope,
+        category: Category,
+        label: FieldLabel,
+    ) -> Result<Envelope, SealError> {
+        match self.open_raw(envelope.as_bytes(), from, category, label)? {
+            RawOpened::Plain(plain) => self
+                .seal_raw(to, category, label, &plain)
+                .map(Envelope::from_checked),
+            RawOpened::Shredded => Err(SealError::Shredded { category }),
+        }
+    }
+
+    /// Opens a sealed value to its canonical bytes (zeroized on drop), or
+    /// `None` when its key was destroyed.
+    pub(crate) fn open_bytes(
+        &self,
+        envelope: &Envelope,
+        scope: &KeyScope,
+        category: Category,
+        label: FieldLabel,
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, SealError> {
+        Ok(
+            match self.open_raw(envelope.as_bytes(), scope, category, label)? {
+                RawOpened::Plain(plain) => Some(plain),
+                RawOpened::Shredded => None,
+            },
+        )
+    }
+
+    /// Seals canonical bytes of `category` (free text of a complaint,
+    /// for instance) for `scope`.
+    pub(crate) fn seal_bytes(
+        &self,
+        plain: &[u8],
+        scope: &KeyScope,
+        category: Category,
+        label: FieldLabel,
+    ) -> Result<Envelope, SealError> {
+        self.seal_raw(scope, category, label, plain)
+            .map(Envelope::from_checked)
     }
 
     /// Gives a forgotten subject a new data key, so values can be sealed

@@ -74,6 +74,18 @@ macro_rules! conformance {
             $crate::contract::evidence(&*stores!($open).evidence);
         }
         #[test]
+        fn requests_insert_once_update_by_revision_and_purge_closed() {
+            $crate::contract::requests(stores!($open).requests);
+        }
+        #[test]
+        fn disclosures_come_back_in_time_order() {
+            $crate::contract::disclosures(&*stores!($open).disclosures);
+        }
+        #[test]
+        fn holds_put_replace_remove() {
+            $crate::contract::holds(&*stores!($open).holds);
+        }
+        #[test]
         fn audit_keeps_every_event_in_order() {
             let stores = stores!($open);
             $crate::contract::audit(&*stores.audit, &*stores.read_back);
@@ -87,6 +99,9 @@ pub(crate) struct Stores {
     pub(crate) consent: Box<dyn ConsentStore>,
     pub(crate) evidence: Box<dyn EvidenceStore>,
     pub(crate) audit: Box<dyn AuditSink>,
+    pub(crate) requests: std::sync::Arc<dyn custodian::rights::RequestStore>,
+    pub(crate) holds: Box<dyn custodian::retention::HoldStore>,
+    pub(crate) disclosures: Box<dyn custodian::disclosure::DisclosureLog>,
     /// The events the sink holds, oldest first.
     pub(crate) read_back: Box<dyn Fn() -> Vec<AuditEvent>>,
     /// What must outlive the stores (a temporary directory).
@@ -102,6 +117,9 @@ impl Stores {
             consent: Box::new(store.consent()),
             evidence: Box::new(store.evidence()),
             audit: Box::new(store.audit()),
+            requests: std::sync::Arc::new(store.requests()),
+            holds: Box::new(store.holds()),
+            disclosures: Box::new(store.disclosures()),
             read_back: Box::new(move || crate::durable::read_back(&audit)),
             _guard: guard,
         }
@@ -538,4 +556,161 @@ pub(crate) fn audit(sink: &dyn AuditSink, read_back: &dyn Fn() -> Vec<AuditEvent
         sink.record(e).unwrap();
     }
     assert_eq!(read_back(), events);
+}
+
+/// A custodian over memory stores that keeps its rights requests in
+/// `requests`.
+fn rights_custodian(
+    requests: std::sync::Arc<dyn custodian::rights::RequestStore>,
+) -> custodian::Custodian {
+    use custodian::ids::PolicyVersion;
+    use custodian::policy::{PolicySchedule, marketplace};
+    use custodian::time::Timestamp;
+    let vault = custodian::vault::Vault::builder()
+        .build(
+            crate::root(),
+            std::sync::Arc::new(custodian::vault::MemoryKeyStore::new()),
+        )
+        .unwrap();
+    custodian::Custodian::builder()
+        .policy(PolicySchedule::single(
+            marketplace()
+                .build(PolicyVersion::new("1"), Timestamp::EPOCH)
+                .unwrap(),
+        ))
+        .vault(vault)
+        .ledger(custodian::consent::MemoryStore::new())
+        .audit(custodian::audit::MemorySink::new())
+        .build()
+        .unwrap()
+        .with_request_store(requests)
+}
+
+pub(crate) fn requests(store: std::sync::Arc<dyn custodian::rights::RequestStore>) {
+    use custodian::rights::{Profile, RequestKind, RequestStoreError, Status};
+    let custodian = rights_custodian(std::sync::Arc::clone(&store));
+    let (ada, bob) = (subject("cust_ada"), subject("cust_bob"));
+    let at = crate::millis(1_750_000_000_000);
+    let id = custodian
+        .receive_request(&ada, RequestKind::Access, Profile::Gdpr, at)
+        .unwrap();
+    let first = store.load(id).unwrap().unwrap();
+    assert_eq!((first.status(), first.revision()), (Status::Initiated, 0));
+    assert_eq!(store.insert(&first), Err(RequestStoreError::Duplicate));
+    custodian.accept(id, at).unwrap();
+    let accepted = store.load(id).unwrap().unwrap();
+    assert_eq!(
+        (accepted.status(), accepted.revision()),
+        (Status::Accepted, 1)
+    );
+    // A writer holding the old revision loses.
+    assert_eq!(store.update(&first), Err(RequestStoreError::Conflict));
+    assert_eq!(store.update(&accepted), Err(RequestStoreError::Conflict));
+    assert_eq!(store.load(id).unwrap().unwrap(), accepted);
+    // Complaints come back with their sealed description.
+    let complaint = custodian
+        .file_complaint(
+            &ada,
+            "a parcel went astray",
+            None,
+            None,
+            Profile::COMPLAINT,
+            at,
+        )
+        .unwrap();
+    assert_eq!(
+        custodian
+            .complaint_description(complaint)
+            .unwrap()
+            .unwrap()
+            .as_str(),
+        "a parcel went astray"
+    );
+    assert_eq!(store.open().unwrap().len(), 2);
+    assert_eq!(store.of_subject(&ada).unwrap().len(), 2);
+    assert!(store.of_subject(&bob).unwrap().is_empty());
+    assert!(
+        store
+            .load(custodian::audit::RequestId::from_u128(1))
+            .unwrap()
+            .is_none()
+    );
+    // Only closed requests go, and only those closed before the cutoff.
+    let closed = crate::millis(1_750_000_100_000);
+    custodian.close_unfulfilled(id, closed).unwrap();
+    assert_eq!(store.open().unwrap().len(), 1);
+    assert_eq!(store.purge_closed_before(closed).unwrap(), 0);
+    assert_eq!(
+        store
+            .purge_closed_before(crate::millis(1_750_000_100_001))
+            .unwrap(),
+        1
+    );
+    assert!(store.load(id).unwrap().is_none());
+    assert!(store.load(complaint).unwrap().is_some());
+}
+
+pub(crate) fn holds(store: &dyn custodian::retention::HoldStore) {
+    use custodian::audit::{HoldId, HoldReason};
+    use custodian::pii::Category;
+    use custodian::records::RecordId;
+    use custodian::retention::{Hold, HoldKind};
+    let ada = subject("cust_ada");
+    let freeze = Hold::freeze(
+        HoldId::from_u128(1),
+        ada.clone(),
+        HoldReason::LegalClaims,
+        "case 17",
+        None,
+        crate::millis(1_000),
+    );
+    let mut held = Hold {
+        id: HoldId::from_u128(2),
+        kind: HoldKind::Erasure,
+        subject: ada.clone(),
+        records: vec![RecordId::new("invoice-1"), RecordId::new("invoice-2")],
+        categories: vec![Category::Transaction, Category::Location],
+        reason: HoldReason::LegalObligation,
+        purpose: Purpose::LegalCompliance,
+        source: "HGB §257(4)".into(),
+        until: Some(custodian::time::Date::from_ymd(2033, 12, 31).unwrap()),
+        placed: crate::millis(2_000),
+    };
+    store.put(&freeze).unwrap();
+    store.put(&held).unwrap();
+    let mut found = store.of_subject(&ada).unwrap();
+    found.sort_by_key(|h| h.id);
+    assert_eq!(found, [freeze.clone(), held.clone()]);
+    held.until = None;
+    store.put(&held).unwrap();
+    assert!(store.of_subject(&ada).unwrap().contains(&held));
+    assert!(store.of_subject(&subject("cust_bob")).unwrap().is_empty());
+    assert!(store.remove(freeze.id).unwrap());
+    assert!(!store.remove(freeze.id).unwrap());
+    assert_eq!(store.of_subject(&ada).unwrap(), [held]);
+}
+
+pub(crate) fn disclosures(log: &dyn custodian::disclosure::DisclosureLog) {
+    use custodian::disclosure::Disclosed;
+    use custodian::pii::Category;
+    let (ada, bob) = (subject("cust_ada"), subject("cust_bob"));
+    let sent = |ms, categories: &[Category], purpose| Disclosed {
+        recipient: RecipientId::new("dhl"),
+        categories: categories.to_vec(),
+        purpose,
+        at: crate::millis(ms),
+    };
+    let later = sent(
+        2_000,
+        &[Category::Location, Category::Contact],
+        Purpose::Shipping,
+    );
+    let earlier = sent(1_000, &[Category::Financial], Purpose::PaymentProcessing);
+    log.record(&ada, later.clone()).unwrap();
+    log.record(&ada, earlier.clone()).unwrap();
+    log.record(&bob, sent(1_500, &[], Purpose::Shipping))
+        .unwrap();
+    assert_eq!(log.of_subject(&ada).unwrap(), [earlier, later]);
+    assert_eq!(log.of_subject(&bob).unwrap()[0].categories, []);
+    assert!(log.of_subject(&subject("cust_eve")).unwrap().is_empty());
 }

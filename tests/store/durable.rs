@@ -38,7 +38,8 @@ macro_rules! durable {
     ($fresh:expr) => {
         $crate::durable!(@each $fresh; restart_keeps_everything, newer_schema_is_refused,
             corrupt_rows_are_typed, tombstones_keep_no_subject_id,
-            audit_tampering_is_located, front_door);
+            audit_tampering_is_located, front_door, version_1_databases_migrate,
+            rights_survive_a_restart);
     };
     (@each $fresh:expr; $($name:ident),*) => {
         $(
@@ -168,6 +169,25 @@ pub(crate) fn restart_keeps_everything(db: &dyn Database) {
     assert_eq!(store.evidence().get(&evidence).unwrap(), b"sealed evidence");
 }
 
+pub(crate) fn version_1_databases_migrate(db: &dyn Database) {
+    let (open, raw) = (|| db.try_open(), |sql| db.raw(sql));
+    drop(open().unwrap());
+    // The state a database of migration 1 is in.
+    raw("DROP TABLE custodian_rights_requests");
+    raw("DROP TABLE custodian_holds");
+    raw("UPDATE custodian_schema SET version = 1");
+    let store = open().unwrap();
+    assert_eq!(raw("SELECT version FROM custodian_schema"), ["2"]);
+    use custodian::retention::HoldStore as _;
+    assert!(
+        store
+            .holds()
+            .of_subject(&subject("cust_ada"))
+            .unwrap()
+            .is_empty()
+    );
+}
+
 pub(crate) fn newer_schema_is_refused(db: &dyn Database) {
     let (open, raw) = (|| db.try_open(), |sql| db.raw(sql));
     drop(open().unwrap());
@@ -176,7 +196,7 @@ pub(crate) fn newer_schema_is_refused(db: &dyn Database) {
         match open() {
             Err(StorageError::SchemaTooNew {
                 found: 99,
-                supported: 1,
+                supported: 2,
             }) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }
@@ -370,6 +390,73 @@ pub(crate) fn front_door(db: &dyn Database) {
     assert_eq!(marketing(&store, &ada), Some(ConsentStatus::Given));
     let actions = actions(&store);
     assert_eq!(actions, [Action::PolicyActivated, Action::ConsentGranted]);
+}
+
+/// Requests, holds and disclosures are in the database: after a restart
+/// the overdue report still lists the request, the freeze still holds, and
+/// the carrier that received the data is still known.
+pub(crate) fn rights_survive_a_restart(db: &dyn Database) {
+    use custodian::audit::HoldReason;
+    use custodian::ids::{PolicyVersion, RecipientId, Reference};
+    use custodian::pii::Category;
+    use custodian::policy::{PolicySchedule, marketplace};
+    use custodian::rights::{Profile, RequestKind};
+    use custodian::time::{Date, Timestamp};
+
+    let custodian = |store: &Store| {
+        let carrier = custodian::disclosure::Recipient::new(
+            RecipientId::new("dhl"),
+            "DHL",
+            custodian::disclosure::RecipientKind::Carrier,
+        )
+        .agreement(custodian::disclosure::Agreement::new(
+            Reference::new("DPA-1"),
+            &[Category::Location],
+            &[Purpose::Shipping],
+        ));
+        let policy = marketplace()
+            .recipient(carrier)
+            .build(PolicyVersion::new("1"), Timestamp::EPOCH)
+            .unwrap();
+        Custodian::builder()
+            .store(store, root())
+            .unwrap()
+            .policy(PolicySchedule::single(policy))
+            .build()
+            .unwrap()
+            .with_store_rights(store)
+    };
+    let ada = subject("cust_rights");
+    let at = Timestamp::parse("2025-01-31T09:00:00Z").unwrap();
+    let id = {
+        let store = db.open();
+        let c = custodian(&store);
+        let dhl = RecipientId::new("dhl");
+        c.disclose(&ada, &dhl, &[Category::Location], Purpose::Shipping, at)
+            .unwrap();
+        c.freeze(&ada, HoldReason::LegalClaims, "case 9", None, at)
+            .unwrap();
+        c.receive_request(&ada, RequestKind::Erasure, Profile::Gdpr, at)
+            .unwrap()
+    };
+    let store = db.open();
+    let c = custodian(&store);
+    let late = c.overdue(Date::from_ymd(2025, 3, 1).unwrap()).unwrap();
+    assert_eq!(late.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+    c.accept(id, at).unwrap();
+    let host = custodian::records::MemoryHost::new();
+    let notifier = custodian::rights::MemoryNotifier::new();
+    let report = c.erase(id, &host, &notifier, at).unwrap();
+    assert!(report.categories.is_empty() && report.holds.is_empty());
+    use custodian::disclosure::DisclosureLog as _;
+    use custodian::retention::HoldStore as _;
+    assert_eq!(store.disclosures().of_subject(&ada).unwrap().len(), 1);
+    assert_eq!(store.holds().of_subject(&ada).unwrap().len(), 1);
+    assert!(
+        c.overdue(Date::from_ymd(2025, 3, 1).unwrap())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Recording into `store` while another writer holds the lock (until

@@ -16,6 +16,9 @@ fn open() -> Option<Stores> {
         consent: Box::new(MemoryStore::new()),
         evidence: Box::new(MemoryEvidence::new()),
         audit: Box::new(sink),
+        requests: Arc::new(custodian::rights::MemoryRequests::new()),
+        holds: Box::new(custodian::retention::MemoryHolds::new()),
+        disclosures: Box::new(custodian::disclosure::MemoryDisclosures::new()),
         read_back: Box::new(move || read.events()),
         _guard: None,
     })

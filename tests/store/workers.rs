@@ -74,6 +74,7 @@ fn worker() {
         "shared" => shared_worker(&spec, &args),
         "watch" => watch_worker(&spec, &args),
         "crash" => crash_worker(&spec, &args),
+        "requests" => requests_worker(&spec, &args),
         other => panic!("unknown worker role {other}"),
     }
 }
@@ -231,6 +232,79 @@ pub(crate) fn same_new_subject_sealed_concurrently(spec: &str) {
             .count();
         assert_eq!(of_subject, 1, "exactly one data key for the subject");
     }
+}
+
+// ---- several processes move one rights request ---------------------------
+
+/// A custodian whose vault and rights requests are in the store at `spec`.
+fn rights_custodian(spec: &str) -> custodian::Custodian {
+    use custodian::ids::PolicyVersion;
+    use custodian::policy::{PolicySchedule, marketplace};
+    let store = open(spec, StoreOptions::new());
+    custodian::Custodian::builder()
+        .policy(PolicySchedule::single(
+            marketplace()
+                .build(PolicyVersion::new("1"), custodian::time::Timestamp::EPOCH)
+                .unwrap(),
+        ))
+        .vault(store.vault(root()).unwrap())
+        .ledger(custodian::consent::MemoryStore::new())
+        .audit(custodian::audit::MemorySink::new())
+        .build()
+        .unwrap()
+        .with_request_store(Arc::new(store.requests()))
+}
+
+fn requests_worker(spec: &str, args: &[String]) {
+    use custodian::rights::{RequestStoreError, RightsError};
+    let id = custodian::audit::RequestId::parse(&args[0]).unwrap();
+    let n: usize = args[1].parse().unwrap();
+    let custodian = rights_custodian(spec);
+    for i in 0..n {
+        loop {
+            let now = custodian::time::Timestamp::now();
+            match custodian.note_complaint(id, "note", now) {
+                Ok(_) => break,
+                // A peer moved the request since it was read: read again.
+                Err(RightsError::Store(RequestStoreError::Conflict)) => {}
+                Err(other) => panic!("{other}"),
+            }
+        }
+        ack(i);
+    }
+}
+
+/// Three processes add notes to one complaint at once: the revision
+/// compare-and-set loses no update, so the stored complaint holds exactly
+/// the notes that were acknowledged.
+pub(crate) fn concurrent_request_updates(spec: &str) {
+    use custodian::rights::{Profile, RequestStore as _};
+    let custodian = rights_custodian(spec);
+    let ada = subject("cust_complains");
+    let now = custodian::time::Timestamp::now();
+    let id = custodian
+        .file_complaint(
+            &ada,
+            "three agents answered",
+            None,
+            None,
+            Profile::COMPLAINT,
+            now,
+        )
+        .unwrap();
+    let text = id.to_string();
+    let workers: Vec<_> = (0..3)
+        .map(|_| Worker::start("requests", spec, &[&text, "8"]))
+        .collect();
+    let acks: usize = workers.into_iter().map(|w| w.finish().len()).sum();
+    assert_eq!(acks, 24);
+    let stored = open(spec, StoreOptions::new())
+        .requests()
+        .load(id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.complaint().unwrap().notes.len(), acks);
+    assert_eq!(stored.revision(), acks as u64);
 }
 
 // ---- two processes grant and withdraw consent ----------------------------
@@ -623,7 +697,8 @@ fn check_after_crash(spec: &str, acks: &[String], report: &mut CrashReport) {
 macro_rules! processes {
     ($fresh:expr) => {
         $crate::processes!(@each $fresh; same_new_subject_sealed_concurrently, concurrent_consent,
-            concurrent_audit, shared_counter_bound, forget_reaches_other_processes);
+            concurrent_audit, shared_counter_bound, forget_reaches_other_processes,
+            concurrent_request_updates);
 
         #[test]
         fn crash_safety() {
