@@ -196,8 +196,9 @@ fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
 /// Field values are JSON strings (numbers too: a number can be a card or
 /// phone number, and its redacted form is not a number), except booleans.
 /// `spans` lists the event's spans from the root, each with the text its
-/// field formatter recorded. The whole line is redacted at once (keys
-/// serve as labels). Replacements never contain `"` or `\`, so the JSON
+/// field formatter recorded, redacted on its own; span names come from
+/// code and are kept. The event's fields are redacted at once (keys serve
+/// as labels). Replacements never contain `"` or `\`, so the JSON
 /// is intact exactly when redaction left those characters as they were;
 /// if it did not (a finding across a string's end), or failed, each
 /// string is redacted on its own instead.
@@ -221,11 +222,15 @@ impl RedactingJson {
     /// whole line failed or touched the JSON's quotes and escapes.
     fn redact_line(&self, line: &Line) -> String {
         let mut out = line.head();
-        let plain = line.body(None);
+        let plain = line.fields(None);
         match self.redactor.redact(&plain) {
             Ok(whole) if same_structure(whole.text(), &plain) => out.push_str(whole.text()),
-            _ => out.push_str(&line.body(Some(&self.redactor))),
+            _ => out.push_str(&line.fields(Some(&self.redactor))),
         }
+        // Span names come from code, like the target, and sit under the
+        // key `name`, which the redactor's key-aware pass takes for a
+        // person's name: each span's fields are redacted on their own.
+        out.push_str(&line.spans(&self.redactor));
         out
     }
 }
@@ -268,9 +273,8 @@ impl Line {
         String::from_utf8(out).unwrap_or_default()
     }
 
-    /// The rest of the line (fields and spans), each string redacted by
-    /// `redactor` if given.
-    fn body(&self, redactor: Option<&Redactor>) -> String {
+    /// The event's fields, each string redacted by `redactor` if given.
+    fn fields(&self, redactor: Option<&Redactor>) -> String {
         let map = |s| mapped(redactor, s);
         let mut out = Vec::with_capacity(256);
         out.extend_from_slice(br#""fields":{"#);
@@ -285,7 +289,16 @@ impl Line {
                 FieldValue::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
             }
         }
-        out.extend_from_slice(br#"},"spans":["#);
+        out.push(b'}');
+        // Only UTF-8 strings and ASCII punctuation were written.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// The spans and the end of the line; each span's fields redacted by
+    /// `redactor`, its name (from code) kept.
+    fn spans(&self, redactor: &Redactor) -> String {
+        let mut out = Vec::with_capacity(128);
+        out.extend_from_slice(br#","spans":["#);
         for (i, (name, fields)) in self.spans.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
@@ -293,7 +306,7 @@ impl Line {
             out.extend_from_slice(br#"{"name":"#);
             json_str(&mut out, name);
             out.extend_from_slice(br#","fields":"#);
-            json_str(&mut out, &map(fields));
+            json_str(&mut out, &redacted(redactor, fields));
             out.push(b'}');
         }
         out.extend_from_slice(b"]}");
