@@ -17,7 +17,33 @@
 //! | 37 + n | 16 | GCM tag |
 //!
 //! The overhead is 53 bytes. The plaintext is the value's canonical
-//! encoding (for an email, its normalized UTF-8 text), at most 64 KiB.
+//! encoding (below), at most 64 KiB.
+//!
+//! # Plaintext encodings, default labels and categories
+//!
+//! Each built-in kind seals its canonical form, under its default field
+//! label (the kind's name; a record field can set another with
+//! `#[personal(label = "…")]`) and its data category:
+//!
+//! | kind | default label | category (code) | plaintext (canonical form) | example |
+//! |---|---|---|---|---|
+//! | [`Email`](crate::pii::Email) | `email` | contact (1) | UTF-8; local part as given, domain lower-cased | `Ada@example.com` |
+//! | [`Phone`](crate::pii::Phone) | `phone` | contact (1) | E.164, ASCII | `+493012345678` |
+//! | [`CardNumber`](crate::pii::CardNumber) | `card_number` | financial (4) | the digits, ASCII | `4242424242424242` |
+//! | [`Iban`](crate::pii::Iban) | `iban` | financial (4) | upper case, no spaces, ASCII | `DE89370400440532013000` |
+//! | [`PersonName`](crate::pii::PersonName) | `person_name` | identity (2) | UTF-8, trimmed, inner whitespace runs as one space | `José Martínez` |
+//! | [`PostalAddress`](crate::pii::PostalAddress) | `postal_address` | location (3) | UTF-8 parts joined by `\n`: country code, locality, region, postal code, then each street line (empty parts stay as empty lines) | `DE\nBerlin\n\n10117\nUnter den Linden 77` |
+//! | [`DateOfBirth`](crate::pii::DateOfBirth) | `date_of_birth` | identity (2) | `YYYY-MM-DD`, ASCII | `1990-12-10` |
+//! | [`NationalId`](crate::pii::NationalId) | `national_id` | identity (2) | `SCHEME:CC:VALUE`, ASCII; scheme `SSN`, `ITIN`, `NINO`, `TIN`, `VAT`, `ID` or `PASSPORT`, the value normalized (digits only for US numbers) | `SSN:US:123456789` |
+//! | [`IpAddress`](crate::pii::IpAddress) | `ip_address` | engagement (7) | binary: 4 bytes (IPv4) or 16 bytes (IPv6), network order | `c0 00 02 01` |
+//! | [`Custom<K>`](crate::pii::Custom) | `K::NAME` | `K::CATEGORY` | UTF-8, as the kind normalizes it | — |
+//!
+//! Category codes: contact 1, identity 2, location 3, financial 4,
+//! credential 5 (never sealed: credentials refuse to serialize),
+//! transaction 6, engagement 7; host categories use `0x8000` and above
+//! ([`Category::host`](crate::pii::Category::host)).
+//! `tests/vectors/envelope-kinds.json` holds an envelope of every kind,
+//! written by an independent implementation in Python.
 //!
 //! # Authentication: the context is bound through the key
 //!
