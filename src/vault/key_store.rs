@@ -32,6 +32,28 @@ impl KeyId {
     }
 }
 
+impl KeyId {
+    /// Parses the 32 lower-case hex digits of an id (its serde form).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidId`](crate::ids::InvalidId) (`key id`) for anything else.
+    pub fn parse(s: &str) -> Result<Self, crate::ids::InvalidId> {
+        crate::hex::decode(s.as_bytes())
+            .map(Self)
+            .ok_or(crate::ids::InvalidId::new("key id"))
+    }
+}
+
+/// The id as 32 lower-case hex digits.
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::hex::write(f, &self.0)
+    }
+}
+
+crate::string_form::string_form!(KeyId, crate::ids::InvalidId);
+
 impl fmt::Debug for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "KeyId(")?;
@@ -92,8 +114,29 @@ impl SharedKeyName {
     }
 }
 
+impl serde::Serialize for SharedKeyName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Reads back any stored name, the crate's reserved ones included (a key
+/// store backup holds them), checking only the length.
+impl<'de> serde::Deserialize<'de> for SharedKeyName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Self::internal(name)
+            .ok_or_else(|| serde::de::Error::custom("shared key names are 1 to 255 bytes"))
+    }
+}
+
 /// Whose key a record is: one subject's, or a shared one.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Serialized as `{"subject": "<subject id>"}` or `{"shared": "<name>"}`.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum KeyScope {
     /// The data key of one subject; destroyed when the subject is forgotten.
     Subject(SubjectId),
@@ -138,8 +181,10 @@ impl KeyScope {
     }
 }
 
-/// Whether a data key version seals new values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whether a data key version seals new values. Serialized as `"active"`
+/// or `"decrypt_only"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum KeyState {
     /// Seals new values (one per record) and opens old ones.
@@ -151,7 +196,10 @@ pub enum KeyState {
 /// One version of a record's data key, wrapped.
 ///
 /// `Debug` shows the numbers and the wrapped key's length, not its bytes.
-#[derive(Clone, PartialEq, Eq)]
+/// Serialized as its fields, `wrapped` in standard base64 (see
+/// [`KeyStore`] for the serde form of a whole store).
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DataKeyVersion {
     /// The version number, from 1, written into envelopes.
     pub version: u32,
@@ -160,6 +208,7 @@ pub struct DataKeyVersion {
     /// The root key version that wraps it.
     pub root_version: u32,
     /// The wrapped key (see [`KeyStore`] for its context).
+    #[serde(with = "base64_bytes")]
     pub wrapped: Vec<u8>,
     /// How many encryptions have been reserved under it (shared keys).
     pub encryptions: u64,
@@ -168,8 +217,9 @@ pub struct DataKeyVersion {
 /// The data keys of one scope.
 ///
 /// `Debug` shows the id, the kind of scope (a shared key's name, never a
-/// subject id), the versions and the revision.
-#[derive(Clone, PartialEq, Eq)]
+/// subject id), the versions and the revision. Serialized as its fields.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeyRecord {
     /// Random id, written into envelopes.
     pub id: KeyId,
@@ -245,7 +295,9 @@ crate::hex::hex_newtype!(
 
 /// What is left of a destroyed record: its id, when it was destroyed, and
 /// a keyed fingerprint of its scope. No key material, no subject id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Serialized as its fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tombstone {
     /// The destroyed record's id.
     pub id: KeyId,
@@ -255,13 +307,32 @@ pub struct Tombstone {
     pub scope: ScopeTag,
 }
 
-/// A record by id: live, or destroyed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A record by id: live, or destroyed. Serialized as `{"live": {…}}` or
+/// `{"destroyed": {…}}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StoredKey {
     /// The record exists.
     Live(KeyRecord),
     /// It was crypto-shredded.
     Destroyed(Tombstone),
+}
+
+/// `wrapped` bytes as standard base64 with padding.
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    pub(super) fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        STANDARD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// Storage for wrapped data keys.
@@ -286,6 +357,27 @@ pub enum StoredKey {
 /// [`MemoryKeyStore`] ships here; SQL stores implement the same trait. A
 /// store should live apart from the data it protects (another database or
 /// schema, other backups): see "Residual risks" in the [vault docs](crate::vault#residual-risks).
+///
+/// # Backup and restore: the serde form
+///
+/// Every record type serializes, so a host backs up a key store as a list
+/// of [`StoredKey`] (for [`MemoryKeyStore`]: [`MemoryKeyStore::snapshot`];
+/// for any store: [`list`](KeyStore::list) pages) and restores the live
+/// records with [`create`](KeyStore::create). In JSON:
+///
+/// ```json
+/// {"live": {"id": "<32 hex digits>", "scope": {"subject": "cus_1815"},
+///           "versions": [{"version": 1, "state": "active", "root_version": 1,
+///                         "wrapped": "<standard base64>", "encryptions": 0}],
+///           "revision": 0, "created_at": 1767225600}}
+/// {"destroyed": {"id": "<32 hex digits>", "destroyed_at": 1767225600,
+///                "scope": "<32 hex digits: the ScopeTag>"}}
+/// ```
+///
+/// Shared scopes are `{"shared": "<name>"}`; unknown fields are refused.
+/// The form holds wrapped keys and subject ids, never a plaintext key:
+/// protect and expire it like the store itself (see the
+/// [Security](#security) section above).
 ///
 /// # Wrapping context
 ///
