@@ -130,7 +130,7 @@ fn address(input: &str) -> PostalAddress {
     let (lines, rest) = parts.split_at(parts.len() - 3);
     lines
         .iter()
-        .fold(PostalAddress::builder(), |b, l| b.line(*l))
+        .fold(PostalAddress::builder(), |b, l| b.line(l))
         .postal_code(rest[0])
         .locality(rest[1])
         .country(rest[2])
