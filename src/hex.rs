@@ -44,7 +44,7 @@ pub(crate) fn decode<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
 
 /// Declares a `Copy` newtype over `[u8; $len]` whose text, everywhere
 /// (`Display`, `Debug`, `FromStr`, serde), is its `$digits` lower-case hex
-/// digits: the audit log's ids and pseudonyms.
+/// digits: the audit log's ids and pseudonyms, key record ids.
 macro_rules! hex_newtype {
     ($(#[$meta:meta])* $name:ident, $len:literal, $digits:literal, $what:literal) => {
         $(#[$meta])*

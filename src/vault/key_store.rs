@@ -9,17 +9,16 @@ use crate::subject::SubjectId;
 
 const RESERVED: &str = "custodian:";
 
-/// The random 128-bit id of a key record. It appears in every envelope
-/// sealed under the record; it is not derived from the subject id.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyId([u8; 16]);
+crate::hex::hex_newtype!(
+    /// The random 128-bit id of a key record. It appears in every envelope
+    /// sealed under the record; it is not derived from the subject id.
+    KeyId,
+    16,
+    "32",
+    "key id"
+);
 
 impl KeyId {
-    /// An id from its 16 bytes (as stored).
-    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
-        Self(bytes)
-    }
-
     /// The 16 bytes.
     pub const fn to_bytes(self) -> [u8; 16] {
         self.0
@@ -29,38 +28,6 @@ impl KeyId {
         let mut id = [0u8; 16];
         getrandom::fill(&mut id).map_err(|_| VaultError::Random)?;
         Ok(Self(id))
-    }
-}
-
-impl KeyId {
-    /// Parses the 32 lower-case hex digits of an id (its serde form).
-    ///
-    /// # Errors
-    ///
-    /// [`InvalidId`](crate::ids::InvalidId) (`key id`) for anything else.
-    pub fn parse(s: &str) -> Result<Self, crate::ids::InvalidId> {
-        crate::hex::decode(s.as_bytes())
-            .map(Self)
-            .ok_or(crate::ids::InvalidId::new("key id"))
-    }
-}
-
-/// The id as 32 lower-case hex digits.
-impl fmt::Display for KeyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::hex::write(f, &self.0)
-    }
-}
-
-crate::string_form::string_form!(KeyId, crate::ids::InvalidId);
-
-impl fmt::Debug for KeyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeyId(")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        write!(f, ")")
     }
 }
 
