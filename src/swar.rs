@@ -25,6 +25,38 @@ pub(crate) const fn in_range(word: u64, lo: u8, hi: u8) -> u64 {
     from_lo & !past_hi & HI
 }
 
+/// The first position at or after `i` whose byte `stop` holds, or
+/// `hay.len()`: eight bytes at a time with `first_bits` (which sets bit 7
+/// of the first such byte of a word, as the `*_bits` functions here do),
+/// the tail byte by byte.
+#[inline]
+pub(crate) fn find_first(
+    hay: &[u8],
+    mut i: usize,
+    first_bits: impl Fn(u64) -> u64,
+    stop: impl Fn(u8) -> bool,
+) -> usize {
+    while let Some(chunk) = hay.get(i..i + 8) {
+        let bits = first_bits(load(chunk));
+        if bits != 0 {
+            return i + (bits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < hay.len() && !stop(hay[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Bit 7 set in the byte of `word` that holds the first `byte`, if any; as
+/// with [`find_first`]'s flag words only the lowest set bit counts (a
+/// borrow out of a matching byte may flag the bytes above it).
+pub(crate) const fn eq_bits(word: u64, byte: u8) -> u64 {
+    let x = word ^ (LO * byte as u64);
+    x.wrapping_sub(LO) & !x & HI
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

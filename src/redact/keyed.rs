@@ -42,6 +42,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::finding::{DetectedKind, KindSet};
 use super::scan::Raw;
+use crate::swar;
 
 /// Longest value taken whole, in bytes.
 pub(crate) const MAX_VALUE: usize = 256;
@@ -144,9 +145,9 @@ const DEFAULT_KEYS: &[(&str, DetectedKind)] = {
 #[derive(Clone, Debug)]
 pub struct FieldKeys {
     keys: HashMap<Vec<u8>, DetectedKind, BuildHasherDefault<Fnv>>,
-    /// A Bloom filter over the keys' (length, first, last byte): a cheap
-    /// first test for the many `key=` and `"key":` of a log line that are
-    /// no candidates, before any hashing.
+    /// A Bloom filter over the last bytes of the keys ([`filter_bit`]): a
+    /// cheap first test for the many `key=` and `"key":` of a log line that
+    /// are no candidates, before any hashing.
     filter: [u64; 64],
 }
 
@@ -182,11 +183,42 @@ impl Hasher for Fnv {
     }
 }
 
-/// The filter bit of a key in normal form (never empty).
-fn filter_bit(normal: &[u8]) -> usize {
-    let first = usize::from(normal[0]);
-    let last = usize::from(normal[normal.len() - 1]);
-    (normal.len() * 131 + first * 31 + last * 7) % 4096
+/// The filter bit of a key: a hash of the last three bytes of its normal
+/// form (fewer for shorter keys). Log keys differ most at their ends
+/// (`trace_id`, `latency_ms`, `status`), and the tail is read from the raw
+/// key in a few steps, without building the normal form.
+fn filter_bit(key: &[u8]) -> usize {
+    tail_bit(key.iter().rev().copied())
+}
+
+/// [`filter_bit`] of the key whose bytes `rev` yields from its end.
+fn tail_bit(rev: impl Iterator<Item = u8>) -> usize {
+    let mut tail = 0usize;
+    let mut n = 0;
+    for b in rev {
+        match b {
+            b'.' => break,
+            b'_' | b'-' | b' ' => {}
+            _ => {
+                tail = tail << 8 | usize::from(b.to_ascii_lowercase());
+                n += 1;
+                if n == 3 {
+                    break;
+                }
+            }
+        }
+    }
+    (tail.wrapping_mul(0x9E37_79B9) >> 7) % 4096
+}
+
+/// The first `:` or `=` at or after `at`, or `hay.len()`.
+fn next_tie(hay: &[u8], at: usize) -> usize {
+    swar::find_first(
+        hay,
+        at,
+        |w| swar::eq_bits(w, b':') | swar::eq_bits(w, b'='),
+        |b| b == b':' || b == b'=',
+    )
 }
 
 impl Default for FieldKeys {
@@ -240,12 +272,32 @@ impl FieldKeys {
     }
 
     fn lookup(&self, key: &[u8], buf: &mut [u8; MAX_KEY]) -> Option<DetectedKind> {
-        let normal = normal_form(key, buf)?;
-        let bit = filter_bit(normal);
-        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+        if !self.filter_has(filter_bit(key)) {
             return None;
         }
-        self.keys.get(normal).copied()
+        self.keys.get(normal_form(key, buf)?).copied()
+    }
+
+    fn filter_has(&self, bit: usize) -> bool {
+        self.filter[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// Whether the key before the tie at `tie_at` may be in the set: the
+    /// filter test of [`lookup`](Self::lookup), read straight from the
+    /// bytes before the tie. Most ties of a log line are settled here,
+    /// before the key is even delimited.
+    fn may_hold_key_before(&self, hay: &[u8], tie_at: usize) -> bool {
+        let mut end = tie_at;
+        while end > 0 && hay[end - 1] == b' ' {
+            end -= 1;
+        }
+        let before = hay[..end].iter().rev().copied();
+        let bit = if end > 0 && hay[end - 1] == b'"' {
+            tail_bit(before.skip(1).take_while(|&b| b != b'"'))
+        } else {
+            tail_bit(before.take_while(|&b| is_key_byte(b)))
+        };
+        self.filter_has(bit)
     }
 }
 
@@ -265,9 +317,21 @@ fn normal_form<'b>(key: &[u8], buf: &'b mut [u8; MAX_KEY]) -> Option<&'b [u8]> {
 }
 
 /// Bytes a bare key is made of.
-const fn is_key_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80
+fn is_key_byte(b: u8) -> bool {
+    KEY_BYTE[usize::from(b)]
 }
+
+/// [`is_key_byte`] as a table: it runs on every byte of every key.
+static KEY_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.') || c >= 0x80;
+        b += 1;
+    }
+    t
+};
 
 /// How a key is tied to its value.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -287,12 +351,18 @@ pub(crate) fn scan(hay: &[u8], from: usize, keys: &FieldKeys, kinds: KindSet, ou
     let scanned = out.len();
     let mut buf = [0u8; MAX_KEY];
     let mut at = 0;
-    while let Some(pos) = memchr::memchr2(b':', b'=', &hay[at..]) {
-        let tie_at = at + pos;
+    loop {
+        let tie_at = next_tie(hay, at);
+        if tie_at >= hay.len() {
+            break;
+        }
         at = tie_at + 1;
         // Clock times and ports (`10:22:01`, `:8080`) are most of the
         // colons in a log line: no key ends in a digit right before one.
         if hay[tie_at] == b':' && tie_at > 0 && hay[tie_at - 1].is_ascii_digit() {
+            continue;
+        }
+        if !keys.may_hold_key_before(hay, tie_at) {
             continue;
         }
         let Some((key, tie)) = key_before(hay, tie_at) else {
@@ -575,6 +645,45 @@ mod tests {
         );
         // Not fields: a word glued before the key, a spaced `=`, a clock.
         assert_eq!(values("hostname=web-1 x = name y name = z 10:22:01"), []);
+    }
+
+    proptest::proptest! {
+        /// The filter read from the bytes before a tie never turns away a
+        /// key that the full lookup would find, in any spelling or
+        /// framing.
+        #[test]
+        fn the_early_filter_keeps_every_key(
+            prefix in "[a-z]{0,6}[._-]?",
+            index in 0..DEFAULT_KEYS.len(),
+            caps in proptest::collection::vec(proptest::bool::ANY, 40),
+            seps in proptest::collection::vec(0..4u8, 40),
+            frame in 0..4u8,
+        ) {
+            let keys = FieldKeys::default();
+            let mut key = prefix.clone();
+            for (i, c) in DEFAULT_KEYS[index].0.chars().enumerate() {
+                key.push(if caps[i % 40] { c.to_ascii_uppercase() } else { c });
+                match seps[i % 40] {
+                    0 => key.push('_'),
+                    1 => key.push('-'),
+                    _ => {}
+                }
+            }
+            let line = match frame {
+                0 => format!("{{\"{key}\":\"v\"}}"),
+                1 => format!("{{\"{key}\" : \"v\"}}"),
+                2 => format!("x {key}=v"),
+                _ => format!("x {key}: v"),
+            };
+            let hay = line.as_bytes();
+            let tie_at = hay.iter().rposition(|&b| b == b':' || b == b'=').unwrap_or(0);
+            let mut buf = [0u8; MAX_KEY];
+            if let Some((found, _)) = key_before(hay, tie_at) {
+                if keys.lookup(found, &mut buf).is_some() {
+                    proptest::prop_assert!(keys.may_hold_key_before(hay, tie_at), "{line}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -197,7 +197,7 @@ static V6_CLASS: [u8; 256] = {
     t
 };
 
-use crate::swar::{HI, LO, in_range, load};
+use crate::swar::{HI, LO, find_first, in_range, load};
 
 /// Bit 7 set in the byte of `word` that holds its first anchor (an ASCII
 /// digit, `:`, `@` or `&`), if there is one. Only the lowest set bit counts:
@@ -216,30 +216,6 @@ const fn anchor_bits(word: u64) -> u64 {
         | (at.wrapping_sub(LO) & !at)
         | (amp.wrapping_sub(LO) & !amp))
         & HI
-}
-
-/// The first position at or after `i` whose byte `stop` holds, or
-/// `hay.len()`: eight bytes at a time with `first_bits` (which sets bit 7
-/// of the first such byte of a word, as the `*_bits` functions here do),
-/// the tail byte by byte.
-#[inline]
-fn find_first(
-    hay: &[u8],
-    mut i: usize,
-    first_bits: impl Fn(u64) -> u64,
-    stop: impl Fn(u8) -> bool,
-) -> usize {
-    while let Some(chunk) = hay.get(i..i + 8) {
-        let bits = first_bits(load(chunk));
-        if bits != 0 {
-            return i + (bits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < hay.len() && !stop(hay[i]) {
-        i += 1;
-    }
-    i
 }
 
 /// The position of the first anchor byte at or after `i`, or `hay.len()`.
@@ -550,6 +526,12 @@ impl Scanner<'_> {
                 return self.token(i, first_run).end.max(run);
             }
             return run;
+        }
+        // An ISO 8601 date and time (`2025-07-17T09:25:11`), the most
+        // common token of a log line, is no PII however it goes on: its
+        // date is glued to the `T` and its clock is a colon chain.
+        if run - i == 4 && iso_date_time(&hay[i..]) {
+            return i + ISO_DATE_TIME;
         }
         let joined = matches!(hay.get(run), Some(b' ' | b'-' | b'.' | b'/' | b')' | b'('));
         if !joined && !matches!(prev, Some(b'+' | b'(')) {
@@ -1174,6 +1156,23 @@ enum Right {
     Port,
     /// Glued to a word: part of an identifier.
     Glued,
+}
+
+/// Length of `YYYY-MM-DDThh:mm:ss`.
+const ISO_DATE_TIME: usize = 19;
+
+/// Whether `text` starts with `YYYY-MM-DDThh:mm:ss` (digits, not checked
+/// as a calendar date: no reading of the shape finds anything in it).
+fn iso_date_time(text: &[u8]) -> bool {
+    const SHAPE: &[u8; ISO_DATE_TIME] = b"dddd-dd-ddTdd:dd:dd";
+    text.len() >= ISO_DATE_TIME
+        && SHAPE.iter().zip(text).all(|(&want, &b)| {
+            if want == b'd' {
+                b.is_ascii_digit()
+            } else {
+                b == want
+            }
+        })
 }
 
 /// Two ASCII letters of the same case: the country code of an IBAN.
