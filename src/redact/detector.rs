@@ -7,7 +7,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use super::context::Patterns;
 use super::error::RedactError;
 use super::finding::{DetectedKind, Finding, KindSet, char_count};
-use super::keyed::{self, FieldKeys};
+use super::keyed::{self, FieldKeys, Ties};
 use super::scan::{self, Raw, Scanner};
 
 /// Longest finding, in bytes. Built-in kinds are far shorter; host
@@ -240,16 +240,11 @@ impl Detector {
         self.custom.is_empty()
     }
 
-    /// Whether values are found by their field keys, so that a line with
-    /// a `=` (and no other anchor) may hold a finding.
-    pub(crate) fn reads_fields(&self) -> bool {
-        !self.keys.is_empty()
-    }
-
     /// Scans `hay`, appending resolved findings that start at or after
     /// `from`. `seam` says that `hay[0]` continues a longer line.
     pub(crate) fn scan_into(&self, hay: &[u8], from: usize, seam: bool, out: &mut Vec<Raw>) {
         out.clear();
+        let mut ties = Ties::new();
         Scanner {
             hay,
             from,
@@ -257,13 +252,15 @@ impl Detector {
             kinds: self.kinds,
             patterns: &self.patterns,
             out,
+            keys: &self.keys,
+            ties: &mut ties,
         }
         .run();
         for custom in &self.custom {
             custom.scan(hay, from, out);
         }
         if !self.keys.is_empty() {
-            keyed::scan(hay, from, &self.keys, self.kinds, out);
+            keyed::scan(hay, from, &ties, &self.keys, self.kinds, out);
         }
         scan::resolve_overlaps(out);
     }
@@ -408,6 +405,51 @@ mod tests {
         let a = CustomDetector::new("A", "x").unwrap_or_else(|e| panic!("{e}"));
         let dup = Detector::builder().custom(a.clone()).custom(a).build();
         assert!(matches!(dup, Err(RedactError::InvalidName)));
+    }
+
+    proptest::proptest! {
+        /// The ties the scanner notes on its way give the keyed pass the
+        /// same values as a search of the whole line, also from a window
+        /// offset and with more ties than the list holds.
+        #[test]
+        fn noted_ties_find_what_a_search_finds(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("name".to_string()),
+                    proptest::strategy::Just("\"street\"".to_string()),
+                    proptest::strategy::Just("email".to_string()),
+                    "[a-f0-9]{1,4}",
+                    "[:= \"',]{1,2}",
+                    "[A-Za-z ]{1,6}",
+                ],
+                0..60,
+            ),
+            from_frac in 0..4usize,
+        ) {
+            let line = parts.concat();
+            let hay = line.as_bytes();
+            let from = hay.len() * from_frac / 8;
+            let detector = Detector::new();
+            let mut scanned = Vec::new();
+            let mut ties = keyed::Ties::new();
+            Scanner {
+                hay,
+                from,
+                seam: from > 0,
+                kinds: detector.kinds,
+                patterns: &detector.patterns,
+                out: &mut scanned,
+                keys: &detector.keys,
+                ties: &mut ties,
+            }
+            .run();
+            let mut noted = scanned.clone();
+            keyed::scan(hay, from, &ties, &detector.keys, detector.kinds, &mut noted);
+            let mut searched = scanned;
+            let all = keyed::Ties::unnoted();
+            keyed::scan(hay, from, &all, &detector.keys, detector.kinds, &mut searched);
+            proptest::prop_assert_eq!(noted, searched, "{}", line);
+        }
     }
 
     #[test]

@@ -344,27 +344,111 @@ enum Tie {
     Colon,
 }
 
+/// The `:` and `=` of a line whose key may be in the set, in order: the
+/// scanner notes them on its way ([`Ties::note`]), since it stops at every
+/// such byte anyway, so that the keyed pass need not search the line
+/// again.
+#[derive(Debug)]
+pub(crate) struct Ties {
+    at: [usize; Self::CAP],
+    len: usize,
+    /// Where noting stopped because the list was full: the keyed pass
+    /// searches on from here itself.
+    full_from: Option<usize>,
+}
+
+impl Ties {
+    const CAP: usize = 16;
+
+    pub(crate) const fn new() -> Self {
+        Self {
+            at: [0; Self::CAP],
+            len: 0,
+            full_from: None,
+        }
+    }
+
+    /// No ties noted: the keyed pass searches the whole line itself.
+    #[cfg(test)]
+    pub(crate) const fn unnoted() -> Self {
+        Self {
+            at: [0; Self::CAP],
+            len: 0,
+            full_from: Some(0),
+        }
+    }
+
+    /// Notes the tie at `tie_at` if its key may be in `keys`.
+    #[inline]
+    pub(crate) fn note(&mut self, hay: &[u8], tie_at: usize, keys: &FieldKeys) {
+        if self.full_from.is_none() && may_tie(hay, tie_at, keys) {
+            if self.len == Self::CAP {
+                self.full_from = Some(tie_at);
+            } else {
+                self.at[self.len] = tie_at;
+                self.len += 1;
+            }
+        }
+    }
+}
+
+/// Whether the `:` or `=` at `tie_at` may tie a key of `keys` to a value.
+fn may_tie(hay: &[u8], tie_at: usize, keys: &FieldKeys) -> bool {
+    // Clock times and ports (`10:22:01`, `:8080`) are most of the colons
+    // in a log line: no key ends in a digit right before one.
+    let clock = hay[tie_at] == b':' && tie_at > 0 && hay[tie_at - 1].is_ascii_digit();
+    !clock && keys.may_hold_key_before(hay, tie_at)
+}
+
+/// The ties of `hay[lo..hi]` that [`may_tie`], found by a search.
+fn search_ties<'h>(
+    hay: &'h [u8],
+    lo: usize,
+    hi: usize,
+    keys: &'h FieldKeys,
+) -> impl Iterator<Item = usize> + 'h {
+    let mut at = lo;
+    core::iter::from_fn(move || {
+        loop {
+            let tie_at = next_tie(hay, at);
+            if tie_at >= hi {
+                return None;
+            }
+            at = tie_at + 1;
+            if may_tie(hay, tie_at, keys) {
+                return Some(tie_at);
+            }
+        }
+    })
+}
+
 /// Appends the values of `keys` in `hay` (those starting at or after
 /// `from`) to `out`, for the kinds in `kinds`. Runs after the scanner,
-/// whose findings `out` holds.
-pub(crate) fn scan(hay: &[u8], from: usize, keys: &FieldKeys, kinds: KindSet, out: &mut Vec<Raw>) {
+/// whose findings `out` holds and which noted the ties from `from` on in
+/// `ties`; the ties of the context before `from` are searched here.
+pub(crate) fn scan(
+    hay: &[u8],
+    from: usize,
+    ties: &Ties,
+    keys: &FieldKeys,
+    kinds: KindSet,
+    out: &mut Vec<Raw>,
+) {
     let scanned = out.len();
     let mut buf = [0u8; MAX_KEY];
     let mut at = 0;
-    loop {
-        let tie_at = next_tie(hay, at);
-        if tie_at >= hay.len() {
-            break;
+    let rest = ties
+        .full_from
+        .map(|lo| search_ties(hay, lo, hay.len(), keys));
+    let candidates = search_ties(hay, 0, from, keys)
+        .chain(ties.at[..ties.len].iter().copied())
+        .chain(rest.into_iter().flatten());
+    for tie_at in candidates {
+        // A tie inside the value just taken is part of it.
+        if tie_at < at {
+            continue;
         }
         at = tie_at + 1;
-        // Clock times and ports (`10:22:01`, `:8080`) are most of the
-        // colons in a log line: no key ends in a digit right before one.
-        if hay[tie_at] == b':' && tie_at > 0 && hay[tie_at - 1].is_ascii_digit() {
-            continue;
-        }
-        if !keys.may_hold_key_before(hay, tie_at) {
-            continue;
-        }
         let Some((key, tie)) = key_before(hay, tie_at) else {
             continue;
         };
@@ -564,6 +648,7 @@ mod tests {
         scan(
             text.as_bytes(),
             0,
+            &Ties::unnoted(),
             &FieldKeys::default(),
             KindSet::ALL,
             &mut out,

@@ -56,6 +56,7 @@
 
 use super::context::{self, Patterns};
 use super::finding::{DetectedKind, KindSet};
+use super::keyed::{FieldKeys, Ties};
 use crate::validate;
 
 /// Tokens longer than this many bytes are not classified (no PII kind is
@@ -145,6 +146,9 @@ pub(crate) struct Scanner<'a> {
     pub(crate) kinds: KindSet,
     pub(crate) patterns: &'a Patterns,
     pub(crate) out: &'a mut Vec<Raw>,
+    /// The field keys, and where their ties were seen (for the keyed pass).
+    pub(crate) keys: &'a FieldKeys,
+    pub(crate) ties: &'a mut Ties,
 }
 
 const fn is_word(b: u8) -> bool {
@@ -173,6 +177,9 @@ static ANCHOR: [bool; 256] = {
     }
     t[b'@' as usize] = true;
     t[b':' as usize] = true;
+    t[b';' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'=' as usize] = true;
     t[b'&' as usize] = true;
     t
 };
@@ -200,19 +207,21 @@ static V6_CLASS: [u8; 256] = {
 use crate::swar::{HI, LO, find_first, in_range, load};
 
 /// Bit 7 set in the byte of `word` that holds its first anchor (an ASCII
-/// digit, `:`, `@` or `&`), if there is one. Only the lowest set bit counts:
-/// bytes above the first anchor may be flagged too, so callers take
-/// `trailing_zeros` (or test for zero) and nothing else.
+/// digit, `:`, `;`, `<`, `=`, `@` or `&`), if there is one. Only the lowest
+/// set bit counts: bytes above the first anchor may be flagged too, so
+/// callers take `trailing_zeros` (or test for zero) and nothing else.
 ///
-/// `b ^ 0x30` is below `0x0B` exactly for `0`..=`:`, and `b ^ 0x40` is zero
-/// exactly for `@` (and `b ^ 0x26` for `&`). Per byte, `(x - n) & !x` has bit 7 set when `x < n`;
-/// the subtraction borrows across bytes only out of a byte that is below
-/// `n`, so no byte under the first hit is disturbed.
+/// `b ^ 0x30` is below `0x0E` exactly for `0`..=`=`, and `b ^ 0x40` is zero
+/// exactly for `@` (and `b ^ 0x26` for `&`). Per byte, `(x - n) & !x` has
+/// bit 7 set when `x < n`; the subtraction borrows across bytes only out
+/// of a byte that is below `n`, so no byte under the first hit is
+/// disturbed. (`;` and `<` are anchors only because they lie in that
+/// range: one range test is cheaper than a test for `=` alone.)
 const fn anchor_bits(word: u64) -> u64 {
-    let digit_or_colon = word ^ (LO * 0x30);
+    let digit_to_equals = word ^ (LO * 0x30);
     let at = word ^ (LO * 0x40);
     let amp = word ^ (LO * 0x26);
-    ((digit_or_colon.wrapping_sub(LO * 0x0B) & !digit_or_colon)
+    ((digit_to_equals.wrapping_sub(LO * 0x0E) & !digit_to_equals)
         | (at.wrapping_sub(LO) & !at)
         | (amp.wrapping_sub(LO) & !amp))
         & HI
@@ -306,8 +315,23 @@ impl Scanner<'_> {
             }
             let next = match hay[i] {
                 b'@' => self.email(i),
-                b':' => self.ipv6(i),
+                b':' => {
+                    self.ties.note(hay, i, self.keys);
+                    let resume = self.ipv6(i);
+                    // The last colon of a chain skipped whole may still tie
+                    // a key to a value after a space (`ab:cd: Ada`).
+                    if resume > i + 1 && hay[resume - 1] == b':' {
+                        self.ties.note(hay, resume - 1, self.keys);
+                    }
+                    resume
+                }
+                b'=' => {
+                    self.ties.note(hay, i, self.keys);
+                    i + 1
+                }
                 b'&' => self.escaped_email(i, i).unwrap_or(i + 1),
+                // Anchors only because they share the digits' byte range.
+                b';' | b'<' => i + 1,
                 _ => self.numeric(i),
             };
             // Every handler makes progress; the max keeps that a local fact.
@@ -530,7 +554,7 @@ impl Scanner<'_> {
         // An ISO 8601 date and time (`2025-07-17T09:25:11`), the most
         // common token of a log line, is no PII however it goes on: its
         // date is glued to the `T` and its clock is a colon chain.
-        if run - i == 4 && iso_date_time(&hay[i..]) {
+        if run - i == 4 && hay.get(run) == Some(&b'-') && iso_date_time(&hay[i..]) {
             return i + ISO_DATE_TIME;
         }
         let joined = matches!(hay.get(run), Some(b' ' | b'-' | b'.' | b'/' | b')' | b'('));
@@ -1163,16 +1187,26 @@ const ISO_DATE_TIME: usize = 19;
 
 /// Whether `text` starts with `YYYY-MM-DDThh:mm:ss` (digits, not checked
 /// as a calendar date: no reading of the shape finds anything in it).
+/// Three words: `YYYY-MM-`, `DDThh:mm` and `hh:mm:ss`, each with its
+/// separators compared whole and its digits tested by [`non_digit_bits`]
+/// (exact at every digit position once the separators match, since only a
+/// byte above `0x89` could carry into the next).
 fn iso_date_time(text: &[u8]) -> bool {
-    const SHAPE: &[u8; ISO_DATE_TIME] = b"dddd-dd-ddTdd:dd:dd";
+    const fn byte(b: u8, at: u32) -> u64 {
+        (b as u64) << (8 * at)
+    }
+    const DATE_SEP: u64 = byte(0xff, 4) | byte(0xff, 7);
+    const DATE_WANT: u64 = byte(b'-', 4) | byte(b'-', 7);
+    const MID_SEP: u64 = byte(0xff, 2) | byte(0xff, 5);
+    const MID_WANT: u64 = byte(b'T', 2) | byte(b':', 5);
+    const CLOCK_WANT: u64 = byte(b':', 2) | byte(b':', 5);
+    let shaped = |word: u64, sep: u64, want: u64| {
+        word & sep == want && non_digit_bits(word) & !(sep & HI) == 0
+    };
     text.len() >= ISO_DATE_TIME
-        && SHAPE.iter().zip(text).all(|(&want, &b)| {
-            if want == b'd' {
-                b.is_ascii_digit()
-            } else {
-                b == want
-            }
-        })
+        && shaped(load(&text[..8]), DATE_SEP, DATE_WANT)
+        && shaped(load(&text[8..16]), MID_SEP, MID_WANT)
+        && shaped(load(&text[11..19]), MID_SEP, CLOCK_WANT)
 }
 
 /// Two ASCII letters of the same case: the country code of an IBAN.
@@ -1443,6 +1477,8 @@ mod tests {
             kinds: KindSet::ALL,
             patterns: &patterns,
             out: &mut out,
+            keys: &FieldKeys::empty(),
+            ties: &mut Ties::new(),
         }
         .run();
         resolve_overlaps(&mut out);
@@ -1458,6 +1494,39 @@ mod tests {
 
     fn none(text: &str) {
         assert_eq!(scan(text), vec![], "in {text:?}");
+    }
+
+    #[test]
+    fn iso_date_times_are_recognised_by_shape() {
+        assert!(iso_date_time(b"2025-07-17T09:25:11.123Z"));
+        assert!(iso_date_time(b"1990-02-14T00:00:00"));
+        for text in [
+            &b"2025-07-17 09:25:11"[..],
+            b"2025-07-17T09:25:1",
+            b"2025-07-17T09:25-11",
+            b"2025-07-17T0a:25:11",
+            b"2025/07/17T09:25:11",
+            b"20x5-07-17T09:25:11",
+            b"2025-07-17t09:25:11",
+            b"2025-07-1\xff09:25:11",
+        ] {
+            assert!(!iso_date_time(text), "{}", String::from_utf8_lossy(text));
+        }
+        // Every single byte changed at every position is noticed.
+        let good = *b"2025-07-17T09:25:11";
+        for at in 0..good.len() {
+            for b in 0..=255u8 {
+                let mut text = good;
+                text[at] = b;
+                let digit_slot = good[at].is_ascii_digit();
+                let same_class = if digit_slot {
+                    b.is_ascii_digit()
+                } else {
+                    b == good[at]
+                };
+                assert_eq!(iso_date_time(&text), same_class, "{at} {b:#x}");
+            }
+        }
     }
 
     #[test]

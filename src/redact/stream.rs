@@ -17,9 +17,9 @@
 //! # Quiet blocks
 //!
 //! Every built-in kind contains an anchor byte (a digit, `@`, `:` or `&`),
-//! and a field found by its key a `:` or `=`. When no host detector is
-//! configured, the whole lines in the reader's buffer before the first
-//! anchor byte (or `=`, when field keys are read) are passed on in one block
+//! and a field found by its key a `:` or `=` (also an anchor). When no host
+//! detector is configured, the whole lines in the reader's buffer before
+//! the first anchor byte are passed on in one block
 //! without a scan per line, so text with nothing to find moves at close to
 //! memory speed.
 
@@ -198,11 +198,7 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             // Whole lines before the first anchor byte cannot hold a
             // finding: hand them over as one block (prose, chat text). When
             // the first line has an anchor (most log lines), there is none.
-            let mut first_anchor = scan::next_anchor_far(chunk, 0);
-            if detector.reads_fields() {
-                // `key=value` fields have no other anchor.
-                first_anchor = memchr::memchr(b'=', &chunk[..first_anchor]).unwrap_or(first_anchor);
-            }
+            let first_anchor = scan::next_anchor_far(chunk, 0);
             let quiet_end = newline
                 .filter(|&nl| nl < first_anchor)
                 .and_then(|_| memchr::memrchr(b'\n', &chunk[..first_anchor]));
