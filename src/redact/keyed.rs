@@ -408,9 +408,10 @@ fn search_ties<'h>(
     keys: &'h FieldKeys,
 ) -> impl Iterator<Item = usize> + 'h {
     let mut at = lo;
+    let hay_to_hi = &hay[..hi];
     core::iter::from_fn(move || {
         loop {
-            let tie_at = next_tie(hay, at);
+            let tie_at = next_tie(hay_to_hi, at);
             if tie_at >= hi {
                 return None;
             }
