@@ -183,32 +183,48 @@ impl Hasher for Fnv {
     }
 }
 
-/// The filter bit of a key: a hash of the last three bytes of its normal
+/// The filter bit of a key: a hash of the last four bytes of its normal
 /// form (fewer for shorter keys). Log keys differ most at their ends
 /// (`trace_id`, `latency_ms`, `status`), and the tail is read from the raw
 /// key in a few steps, without building the normal form.
 fn filter_bit(key: &[u8]) -> usize {
-    tail_bit(key.iter().rev().copied())
+    let mut tail = Tail::default();
+    for &b in key.iter().rev() {
+        if tail.push(b) {
+            break;
+        }
+    }
+    tail.bit()
 }
 
-/// [`filter_bit`] of the key whose bytes `rev` yields from its end.
-fn tail_bit(rev: impl Iterator<Item = u8>) -> usize {
-    let mut tail = 0usize;
-    let mut n = 0;
-    for b in rev {
+/// The last bytes of a key's normal form, read backwards.
+#[derive(Default)]
+struct Tail {
+    bytes: u64,
+    len: u32,
+}
+
+impl Tail {
+    /// Takes the byte before those read so far; `true` when the tail is
+    /// complete (four bytes, or the `.` that starts the last segment).
+    #[inline]
+    fn push(&mut self, b: u8) -> bool {
         match b {
-            b'.' => break,
-            b'_' | b'-' | b' ' => {}
+            b'.' => true,
+            b'_' | b'-' | b' ' => false,
             _ => {
-                tail = tail << 8 | usize::from(b.to_ascii_lowercase());
-                n += 1;
-                if n == 3 {
-                    break;
-                }
+                self.bytes = self.bytes << 8 | u64::from(b.to_ascii_lowercase());
+                self.len += 1;
+                self.len == 4
             }
         }
     }
-    (tail.wrapping_mul(0x9E37_79B9) >> 7) % 4096
+
+    fn bit(&self) -> usize {
+        // Fibonacci hashing: the top 12 bits of the product.
+        ((self.bytes | u64::from(self.len) << 32).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52)
+            as usize
+    }
 }
 
 /// The first `:` or `=` at or after `at`, or `hay.len()`.
@@ -291,13 +307,31 @@ impl FieldKeys {
         while end > 0 && hay[end - 1] == b' ' {
             end -= 1;
         }
-        let before = hay[..end].iter().rev().copied();
-        let bit = if end > 0 && hay[end - 1] == b'"' {
-            tail_bit(before.skip(1).take_while(|&b| b != b'"'))
-        } else {
-            tail_bit(before.take_while(|&b| is_key_byte(b)))
-        };
-        self.filter_has(bit)
+        let quoted = end > 0 && hay[end - 1] == b'"';
+        let mut i = end - usize::from(quoted);
+        // Most keys end in four letters or digits: their tail is the four
+        // bytes as they stand, in lower case (`| 0x20` leaves digits be).
+        if let Some(last4) = i.checked_sub(4).map(|lo| &hay[lo..i]) {
+            if last4.iter().all(u8::is_ascii_alphanumeric) {
+                let mut word = [0u8; 4];
+                word.copy_from_slice(last4);
+                let tail = Tail {
+                    bytes: u64::from(u32::from_le_bytes(word) | 0x2020_2020),
+                    len: 4,
+                };
+                return self.filter_has(tail.bit());
+            }
+        }
+        let mut tail = Tail::default();
+        while i > 0 {
+            let b = hay[i - 1];
+            let key_ends = if quoted { b == b'"' } else { !is_key_byte(b) };
+            if key_ends || tail.push(b) {
+                break;
+            }
+            i -= 1;
+        }
+        self.filter_has(tail.bit())
     }
 }
 
