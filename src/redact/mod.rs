@@ -62,8 +62,9 @@
 //! once the label patterns' lazy DFAs are warm (counted with callgrind;
 //! warming them is a fixed cost of about 40 million instructions per
 //! thread), of which the key-aware work at `:` and `=` takes about 7; the
-//! benchmark's logs cost about 34 (6 of them key-aware). Text without digits, `@`, `:`, `;`,
-//! `<`, `=` or `&` is passed through in blocks at GB/s.
+//! benchmark's logs cost about 34 (6 of them key-aware). Text without
+//! digits, `@`, `:`, `;`, `<`, `=` or `&` is passed through in blocks at
+//! GB/s.
 //!
 //! # Security
 //!
