@@ -186,7 +186,8 @@ fn pipe<R: Read, W: Write>(
         if written == read {
             return Ok(report);
         }
-        // Every worker gone with blocks in flight: they all panicked.
+        // Fails only if every worker has stopped with blocks in flight,
+        // which a caught panic does not do; fail closed all the same.
         let (seq, result) = done.recv().map_err(|_| RedactError::Worker)?;
         waiting.insert(seq, result?);
         while let Some((slot, part)) = waiting.remove(&written) {
