@@ -10,8 +10,9 @@
 //!   `{"line": N, "spans": [[start, end, "TYPE"], ...]}`, N from 0,
 //!   start/end byte offsets in the line without its newline (the interface
 //!   of the corpus scorer in `../shared/corpus/`).
-//! - `--threads N`: redact on N threads (default: all cores); the output is
-//!   byte for byte that of one thread. `--spans` runs on one.
+//! - `--threads N`: redact on N threads (default: all cores) while the
+//!   main thread reads stdin and writes stdout; the output is byte for
+//!   byte that of one thread. `--spans` runs on one.
 //! - `--stats`: counts per type and throughput in MB/s on stderr.
 //!
 //! Without arguments and with a terminal on stdin it redacts a built-in

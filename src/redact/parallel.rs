@@ -3,11 +3,36 @@
 //! Every line is redacted on its own (labels do not cross newlines), so the
 //! input can be cut at newlines into blocks that are redacted independently
 //! and written back in order: the output is byte for byte what
-//! [`Redactor::redact_stream`] writes on one thread. A round reads one block
-//! per thread, redacts them at once, and writes them in order.
+//! [`Redactor::redact_stream`] writes on one thread.
+//!
+//! # The pipeline
+//!
+//! - `threads` workers live for the whole call. Each takes the next block
+//!   from a shared queue, redacts it into the block's output buffer and
+//!   sends both back with the block's sequence number.
+//! - The calling thread only does I/O: it reads blocks of about [`BLOCK`]
+//!   bytes cut at newlines into free buffers while the workers redact, and
+//!   writes each output as soon as every block before it has been written
+//!   (a reorder buffer keyed by sequence number), so a slow block holds
+//!   back the writing, never the other workers. Reading and writing are
+//!   kernel copies: the calling thread sleeps most of the time and leaves
+//!   the cores to the workers.
+//! - At most [`SLOTS_PER_THREAD`] × `threads` blocks are in flight (read
+//!   and not yet written). A written block's input and output buffers go
+//!   back to a pool and are reused, so memory stays at that many blocks
+//!   and their redacted copies, about 4 MiB per thread (more while a line
+//!   is longer than a block: such a line is held whole).
+//! - The first error (reading, writing, a worker's [`RedactError`], or a
+//!   worker's panic as [`RedactError::Worker`]) ends the call: the calling
+//!   thread stops reading and returns it, the queue closes, and each worker
+//!   stops after at most the block it holds.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::num::NonZeroUsize;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, Sender};
 
 use super::error::RedactError;
 use super::redactor::Redactor;
@@ -17,12 +42,29 @@ use super::report::Report;
 /// may be longer by the rest of its last line).
 pub(crate) const BLOCK: usize = 1 << 20;
 
+/// Blocks in flight per worker: one being redacted, one queued or waiting
+/// to be written, so a worker never waits for the reader or for a slow
+/// block of another worker.
+const SLOTS_PER_THREAD: usize = 2;
+
+/// A block's buffers: the input read, and its redacted copy.
+#[derive(Default)]
+struct Slot {
+    input: Vec<u8>,
+    output: Vec<u8>,
+}
+
+/// A redacted block, or why it could not be.
+type Done = Result<(Slot, Report), RedactError>;
+
 impl Redactor {
     /// Redacts `reader` into `writer` on `threads` threads, with output
     /// byte for byte equal to [`redact_stream`](Self::redact_stream)'s.
     ///
-    /// The input is read in blocks of about 1 MiB cut at newlines, one per
-    /// thread at a time; one thread redacts in place without blocks.
+    /// The calling thread reads the input in blocks of about 1 MiB cut at
+    /// newlines and writes the outputs in order; `threads` workers redact
+    /// the blocks meanwhile (see the [module docs](self) for the
+    /// pipeline). One thread redacts in place without blocks.
     ///
     /// ```
     /// use std::num::NonZeroUsize;
@@ -40,126 +82,191 @@ impl Redactor {
     ///
     /// # Errors
     ///
-    /// Those of [`redact_stream`](Self::redact_stream); after an error,
-    /// `writer` holds a prefix of the redacted output.
+    /// Those of [`redact_stream`](Self::redact_stream), and
+    /// [`RedactError::Worker`] when a thread panics (a host sealer or
+    /// detector that panics). The first error stops the call; `writer`
+    /// then holds a prefix of the redacted output.
     ///
     /// # Memory
     ///
-    /// `threads` blocks and their redacted copies; a line longer than a
-    /// block is held whole (on one thread, [`redact_stream`](Self::redact_stream)
-    /// bounds memory whatever the line length).
+    /// At most two blocks per thread are in flight, each with its redacted
+    /// copy: about 4 MiB per thread. A line longer than a block is held
+    /// whole (on one thread, [`redact_stream`](Self::redact_stream) bounds
+    /// memory whatever the line length).
     pub fn redact_parallel<R: Read, W: Write>(
         &self,
         reader: R,
-        mut writer: W,
+        writer: W,
         threads: NonZeroUsize,
     ) -> Result<Report, RedactError> {
         if threads.get() == 1 {
             let reader = io::BufReader::with_capacity(BLOCK, reader);
             return self.redact_stream(reader, writer);
         }
-        let mut blocks = Blocks::new(reader);
-        let mut report = Report::default();
-        let mut round: Vec<Vec<u8>> = Vec::with_capacity(threads.get());
-        loop {
-            round.clear();
-            while round.len() < threads.get() {
-                match blocks.next_block()? {
-                    Some(block) => round.push(block),
-                    None => break,
-                }
+        self.pipeline(reader, writer, threads, BLOCK)
+    }
+
+    /// [`redact_parallel`](Self::redact_parallel) on two threads or more,
+    /// in blocks of about `block` bytes.
+    fn pipeline<R: Read, W: Write>(
+        &self,
+        reader: R,
+        mut writer: W,
+        threads: NonZeroUsize,
+        block: usize,
+    ) -> Result<Report, RedactError> {
+        let (jobs, queue) = mpsc::channel();
+        let queue = Mutex::new(queue);
+        let report = std::thread::scope(|scope| {
+            let (done_tx, done) = mpsc::channel();
+            for _ in 0..threads.get() {
+                let (queue, done_tx) = (&queue, done_tx.clone());
+                scope.spawn(move || self.work(queue, &done_tx));
             }
-            if round.is_empty() {
-                break;
-            }
-            let results = std::thread::scope(|scope| {
-                let handles: Vec<_> = round
-                    .iter()
-                    .map(|block| {
-                        scope.spawn(move || {
-                            let mut out = Vec::with_capacity(block.len() + block.len() / 8);
-                            self.redact_stream(block.as_slice(), &mut out)
-                                .map(|report| (out, report))
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or(Err(RedactError::Worker)))
-                    .collect::<Vec<_>>()
-            });
-            for result in results {
-                let (out, part) = result?;
-                writer.write_all(&out)?;
-                report.absorb(&part);
-            }
-        }
+            drop(done_tx);
+            let blocks = Blocks::new(reader, block);
+            let slots = SLOTS_PER_THREAD * threads.get();
+            // `pipe` drops `jobs` and `done` when it returns: the workers
+            // then stop after at most the block each holds.
+            pipe(blocks, &mut writer, slots, jobs, done)
+        })?;
         writer.flush()?;
         Ok(report)
     }
+
+    /// A worker: redacts queued blocks until the queue closes or the
+    /// calling thread stops listening.
+    fn work(&self, queue: &Mutex<Receiver<(u64, Slot)>>, done: &Sender<(u64, Done)>) {
+        // The lock is held while waiting, so one idle worker waits on the
+        // queue and the others on the lock; nothing panics while holding it.
+        while let Ok((seq, mut slot)) = queue
+            .lock()
+            .map_err(drop)
+            .and_then(|q| q.recv().map_err(drop))
+        {
+            let redacted = panic::catch_unwind(AssertUnwindSafe(|| {
+                slot.output.clear();
+                self.redact_stream(slot.input.as_slice(), &mut slot.output)
+            }));
+            let result = match redacted {
+                Ok(Ok(report)) => Ok((slot, report)),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(RedactError::Worker),
+            };
+            if done.send((seq, result)).is_err() {
+                return;
+            }
+        }
+    }
 }
 
-/// Reads blocks of about [`BLOCK`] bytes that end at a newline (the last
-/// one at the end of the input).
+/// The calling thread's part: reads blocks into free slots and queues
+/// them, keeping at most `slots` in flight, and writes the redacted
+/// blocks in input order.
+fn pipe<R: Read, W: Write>(
+    mut blocks: Blocks<R>,
+    writer: &mut W,
+    slots: usize,
+    jobs: Sender<(u64, Slot)>,
+    done: Receiver<(u64, Done)>,
+) -> Result<Report, RedactError> {
+    let mut free: Vec<Slot> = Vec::with_capacity(slots);
+    let mut waiting: BTreeMap<u64, (Slot, Report)> = BTreeMap::new();
+    let mut report = Report::default();
+    let (mut read, mut written) = (0u64, 0u64);
+    loop {
+        while !blocks.done() && read - written < slots as u64 {
+            let mut slot = free.pop().unwrap_or_default();
+            if !blocks.next_block(&mut slot.input)? {
+                break;
+            }
+            jobs.send((read, slot)).map_err(|_| RedactError::Worker)?;
+            read += 1;
+        }
+        if written == read {
+            return Ok(report);
+        }
+        // Fails only if every worker has stopped with blocks in flight,
+        // which a caught panic does not do; fail closed all the same.
+        let (seq, result) = done.recv().map_err(|_| RedactError::Worker)?;
+        waiting.insert(seq, result?);
+        while let Some((slot, part)) = waiting.remove(&written) {
+            writer.write_all(&slot.output)?;
+            report.absorb(&part);
+            free.push(slot);
+            written += 1;
+        }
+    }
+}
+
+/// Reads blocks of about `size` bytes that end at a newline (the last one
+/// at the end of the input).
 struct Blocks<R> {
     reader: R,
+    size: usize,
     /// Bytes read past the end of the last block handed out.
     carry: Vec<u8>,
-    done: bool,
+    /// The reader is at its end.
+    eof: bool,
 }
 
 impl<R: Read> Blocks<R> {
-    fn new(reader: R) -> Self {
+    fn new(reader: R, size: usize) -> Self {
         Self {
             reader,
+            size,
             carry: Vec::new(),
-            done: false,
+            eof: false,
         }
     }
 
-    fn next_block(&mut self) -> io::Result<Option<Vec<u8>>> {
-        let mut block = core::mem::take(&mut self.carry);
+    /// Every block has been handed out.
+    fn done(&self) -> bool {
+        self.eof && self.carry.is_empty()
+    }
+
+    /// Reads the next block into `block`; false at the end of the input.
+    fn next_block(&mut self, block: &mut Vec<u8>) -> io::Result<bool> {
+        block.clear();
+        block.append(&mut self.carry);
         let mut searched = 0;
         loop {
-            if let Some(nl) = (block.len() >= BLOCK)
-                .then(|| memchr::memrchr(b'\n', &block[searched..]))
-                .flatten()
-            {
-                let cut = searched + nl + 1;
-                self.carry = block.split_off(cut);
-                return Ok(Some(block));
-            }
-            searched = block.len();
-            if self.done {
-                return Ok((!block.is_empty()).then_some(block));
-            }
-            let len = block.len();
-            let want = BLOCK.max(len / 2);
-            block.resize(len + want, 0);
-            let n = loop {
-                match self.reader.read(&mut block[len..]) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    other => break other?,
+            if block.len() >= self.size {
+                if let Some(nl) = memchr::memrchr(b'\n', &block[searched..]) {
+                    let cut = searched + nl + 1;
+                    self.carry.extend_from_slice(&block[cut..]);
+                    block.truncate(cut);
+                    return Ok(true);
                 }
-            };
-            block.truncate(len + n);
-            if n == 0 {
-                self.done = true;
+                searched = block.len();
             }
+            if self.eof {
+                return Ok(!block.is_empty());
+            }
+            // Grow by half of a long line, so that a line of any length is
+            // read in a number of passes logarithmic in its length.
+            let want = self.size.max(block.len() / 2);
+            let n = (&mut self.reader).take(want as u64).read_to_end(block)?;
+            self.eof = n < want;
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::redact::Strategy;
 
     fn blocks(input: &[u8]) -> Vec<Vec<u8>> {
-        let mut b = Blocks::new(input);
+        let mut b = Blocks::new(input, BLOCK);
         let mut out = Vec::new();
-        while let Some(block) = b.next_block().unwrap_or_else(|e| panic!("{e}")) {
-            out.push(block);
+        let mut block = Vec::new();
+        while b.next_block(&mut block).unwrap_or_else(|e| panic!("{e}")) {
+            out.push(block.clone());
         }
+        assert!(b.done());
         out
     }
 
@@ -170,6 +277,7 @@ mod tests {
         let got = blocks(&input);
         assert!(got.len() >= 3);
         assert!(got.iter().all(|b| b.ends_with(b"\n")));
+        assert!(got.iter().all(|b| b.len() <= BLOCK + line.len()));
         assert_eq!(got.concat(), input);
         // No newline at all, and an unterminated last line.
         let flat = vec![b'x'; BLOCK * 2 + 3];
@@ -178,5 +286,79 @@ mod tests {
         tail.extend_from_slice(b"last");
         assert_eq!(blocks(&tail).concat(), tail);
         assert!(blocks(b"").is_empty());
+    }
+
+    /// A reader that hands out a few bytes at a time, as a pipe does.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.0.len()).min(65_536);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn short_reads_cut_at_the_last_newline_of_a_block() {
+        // Newlines only in the first half of a block: the cut is there,
+        // not after the next newline further on.
+        let mut input = vec![b'a'; BLOCK / 2];
+        input.push(b'\n');
+        input.extend(vec![b'b'; BLOCK]);
+        input.push(b'\n');
+        let mut b = Blocks::new(Trickle(&input), BLOCK);
+        let mut block = Vec::new();
+        assert!(b.next_block(&mut block).unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(block.len(), BLOCK / 2 + 1);
+        assert!(b.next_block(&mut block).unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(block.len(), BLOCK + 1);
+        assert!(!b.next_block(&mut block).unwrap_or_else(|e| panic!("{e}")));
+    }
+
+    /// Lines of every shape: findings, JSON, CRLF, empty, long.
+    const LINES: &[&str] = &[
+        "2025-03-14T10:22:01Z INFO card=4242 4242 4242 4242 email=ada@example.com",
+        r#"{"name":"Ada Lovelace","phone":"+44 20 7946 0958","pan":4242424242424242}"#,
+        "ip 192.0.2.7 ssn 123-45-6789\r",
+        "",
+        "\r",
+        "nothing here",
+        "dob: 1992-01-16 iban DE89 3704 0044 0532 0130 00 mail ada@example.com ada@example.com",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Tiny blocks, so that a few lines make many blocks and a line is
+        /// often longer than a block: the output and report of one thread.
+        #[test]
+        fn small_blocks_give_the_output_of_one_thread(
+            picks in prop::collection::vec(0..LINES.len(), 0..60),
+            newline_at_end in any::<bool>(),
+            threads in 1usize..=4,
+            block in 1usize..200,
+        ) {
+            let mut text = picks.iter().map(|&i| LINES[i]).collect::<Vec<_>>().join("\n");
+            if newline_at_end {
+                text.push('\n');
+            }
+            let redactor = Redactor::builder()
+                .strategy(Strategy::Tag)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut one = Vec::new();
+            let single = redactor
+                .redact_stream(text.as_bytes(), &mut one)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let threads = NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN);
+            let mut many = Vec::new();
+            let report = redactor
+                .pipeline(text.as_bytes(), &mut many, threads, block)
+                .unwrap_or_else(|e| panic!("{e}"));
+            prop_assert_eq!(many, one);
+            prop_assert_eq!(report, single);
+        }
     }
 }
