@@ -63,8 +63,8 @@ impl Redactor {
     ///
     /// The calling thread reads the input in blocks of about 1 MiB cut at
     /// newlines and writes the outputs in order; `threads` workers redact
-    /// the blocks meanwhile (see the [module docs](self) for the
-    /// pipeline). One thread redacts in place without blocks.
+    /// the blocks meanwhile, with at most two blocks per worker read and
+    /// not yet written. One thread redacts in place without blocks.
     ///
     /// ```
     /// use std::num::NonZeroUsize;
