@@ -62,9 +62,10 @@ impl Redactor {
     /// byte for byte equal to [`redact_stream`](Self::redact_stream)'s.
     ///
     /// The calling thread reads the input in blocks of about 1 MiB cut at
-    /// newlines and writes the outputs in order; `threads` workers redact
-    /// the blocks meanwhile, with at most two blocks per worker read and
-    /// not yet written. One thread redacts in place without blocks.
+    /// newlines while `threads` workers, alive for the whole call, redact
+    /// the blocks read before; it writes each output as soon as those
+    /// before it are written, so a slow block holds back only the writing.
+    /// One thread redacts in place without blocks.
     ///
     /// ```
     /// use std::num::NonZeroUsize;
