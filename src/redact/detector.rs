@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use regex::bytes::{Regex, RegexBuilder};
 
+use super::columns::Columns;
 use super::context::Patterns;
 use super::error::RedactError;
 use super::finding::{DetectedKind, Finding, KindSet, char_count};
@@ -227,11 +228,52 @@ impl Detector {
     ///
     /// Newlines are not special here: a label on one line can qualify a
     /// value on the next. Use [`scan_reader`](Self::scan_reader) for
-    /// line-by-line semantics.
+    /// line-by-line semantics. A text whose first line is a CSV header
+    /// naming personal columns is a CSV export: it is scanned line by line,
+    /// and the values of those columns are found in its rows (see
+    /// [`FieldKeys`] on CSV exports).
     pub fn find_bytes(&self, text: &[u8]) -> Vec<Finding> {
         let mut raw = Vec::new();
-        self.scan_into(text, 0, false, &mut raw);
+        let first_end = memchr::memchr(b'\n', text);
+        match first_end.and_then(|end| Columns::from_header(&text[..end], self)) {
+            None => self.scan_into(text, 0, false, None, &mut raw),
+            Some(columns) => self.scan_rows(text, &columns, &mut raw),
+        }
         to_findings(text, 0, 0, &raw).collect()
+    }
+
+    /// Scans the lines of `text`, a CSV export with `columns`, each on its
+    /// own: the first as its header, the others as rows.
+    fn scan_rows(&self, text: &[u8], columns: &Columns, out: &mut Vec<Raw>) {
+        let mut line_raws = Vec::new();
+        let mut start = 0;
+        while start <= text.len() {
+            let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |n| start + n);
+            let row = (start > 0).then_some(columns);
+            self.scan_into(&text[start..end], 0, false, row, &mut line_raws);
+            out.extend(line_raws.iter().map(|r| Raw {
+                start: r.start + start,
+                end: r.end + start,
+                ..*r
+            }));
+            start = end + 1;
+        }
+    }
+
+    /// The field keys in use.
+    pub(crate) fn field_keys(&self) -> &FieldKeys {
+        &self.keys
+    }
+
+    /// Whether findings of `kind` are reported.
+    pub(crate) fn detects(&self, kind: DetectedKind) -> bool {
+        self.kinds.has(kind)
+    }
+
+    /// The personal columns that `line`, the first line of an input, names
+    /// if it is a CSV header.
+    pub(crate) fn columns(&self, line: &[u8]) -> Option<Columns> {
+        Columns::from_header(line, self)
     }
 
     /// Whether only built-in kinds are detected, so that text without an
@@ -241,8 +283,17 @@ impl Detector {
     }
 
     /// Scans `hay`, appending resolved findings that start at or after
-    /// `from`. `seam` says that `hay[0]` continues a longer line.
-    pub(crate) fn scan_into(&self, hay: &[u8], from: usize, seam: bool, out: &mut Vec<Raw>) {
+    /// `from`. `seam` says that `hay[0]` continues a longer line; `row`
+    /// gives the columns of the CSV export that `hay`, a whole line, may be
+    /// a row of.
+    pub(crate) fn scan_into(
+        &self,
+        hay: &[u8],
+        from: usize,
+        seam: bool,
+        row: Option<&Columns>,
+        out: &mut Vec<Raw>,
+    ) {
         out.clear();
         let mut ties = Ties::new();
         Scanner {
@@ -259,8 +310,12 @@ impl Detector {
         for custom in &self.custom {
             custom.scan(hay, from, out);
         }
+        let scanned = out.len();
         if !self.keys.is_empty() {
             keyed::scan(hay, from, &ties, &self.keys, self.kinds, out);
+        }
+        if let Some(columns) = row {
+            columns.scan_row(self, hay, scanned, out);
         }
         scan::resolve_overlaps(out);
     }

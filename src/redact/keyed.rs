@@ -48,7 +48,7 @@ use crate::swar;
 pub(crate) const MAX_VALUE: usize = 256;
 
 /// Longest key looked up, in bytes (after the last `.`).
-const MAX_KEY: usize = 40;
+pub(crate) const MAX_KEY: usize = 40;
 
 /// The default keys and the kinds they name (in normal form).
 const DEFAULT_KEYS: &[(&str, DetectedKind)] = {
@@ -100,6 +100,7 @@ const DEFAULT_KEYS: &[(&str, DetectedKind)] = {
         ("registeredaddress", Address),
         ("shipto", Address),
         ("strasse", Address),
+        ("straße", Address),
         ("adresse", Address),
         ("direccion", Address),
         ("email", Email),
@@ -140,6 +141,43 @@ const DEFAULT_KEYS: &[(&str, DetectedKind)] = {
 /// let found = detector.find(r#"{"consignee":"Ada Lovelace","name":"Ada"}"#);
 /// assert_eq!(found.len(), 2);
 /// assert_eq!(found[0].kind(), DetectedKind::Person);
+/// # Ok::<(), custodian::redact::RedactError>(())
+/// ```
+///
+/// # CSV exports
+///
+/// The rows of a CSV export carry no keys; its header line names the
+/// columns. When the first line of an input (a text given to
+/// [`Detector::find`](super::Detector::find) or a redactor, or a stream)
+/// is a header in which some column is a key of the set, the values of
+/// those columns are found in every later line that is a row of the same
+/// shape:
+///
+/// - the header's delimiter is the most frequent of `,`, `;`, tab and `|`
+///   outside quotes; it has at least two fields, each a column name of at
+///   most 40 bytes and four words that starts with a letter or `_` (a line
+///   of data, prose, JSON or logfmt is not a header);
+/// - a row splits into exactly as many fields, with RFC 4180 quoting
+///   (`"Kowalska, Marta"`, `""` for a quote); other lines are text, and a
+///   quoted field cannot span lines; lines of 64 KiB or more are neither
+///   headers nor rows;
+/// - a value is found as it would be in a `header: value` field: names and
+///   addresses whole, emails, phones and dates of birth by their shape with
+///   the header as their label (`birth_date` labels `1979-11-07`).
+///
+/// An export is read line by line, also by `find`: labels do not cross
+/// rows. Only the first line can be a header, so that the columns are known
+/// before any row, also when several threads redact an export in blocks.
+///
+/// ```
+/// use custodian::redact::{Redactor, Strategy};
+///
+/// let redactor = Redactor::builder().strategy(Strategy::Tag).build()?;
+/// let export = "id;Vorname;Straße;birth_date\nK-1;Jürgen;Hauptstraße 5;1979-11-07\n";
+/// assert_eq!(
+///     redactor.redact(export)?.text(),
+///     "id;Vorname;Straße;birth_date\nK-1;[PERSON];[ADDRESS];[DOB]\n"
+/// );
 /// # Ok::<(), custodian::redact::RedactError>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -287,7 +325,7 @@ impl FieldKeys {
         self.keys.is_empty()
     }
 
-    fn lookup(&self, key: &[u8], buf: &mut [u8; MAX_KEY]) -> Option<DetectedKind> {
+    pub(crate) fn lookup(&self, key: &[u8], buf: &mut [u8; MAX_KEY]) -> Option<DetectedKind> {
         if !self.filter_has(filter_bit(key)) {
             return None;
         }
@@ -351,7 +389,7 @@ fn normal_form<'b>(key: &[u8], buf: &'b mut [u8; MAX_KEY]) -> Option<&'b [u8]> {
 }
 
 /// Bytes a bare key is made of.
-fn is_key_byte(b: u8) -> bool {
+pub(crate) fn is_key_byte(b: u8) -> bool {
     KEY_BYTE[usize::from(b)]
 }
 
@@ -498,29 +536,44 @@ pub(crate) fn scan(
             continue;
         };
         at = at.max(end);
-        if start < from || end - start > MAX_VALUE || !takes_whole(hay, start, end, kind) {
-            continue;
+        if start >= from {
+            let found = value_finding(hay, start..end, kind, &out[..scanned]);
+            out.extend(found);
         }
-        // For the kinds the scanner knows, its exact findings win, and a
-        // value of digits and separators it rejected (`dob=1990-02-30`, a
-        // Luhn failure) was rejected for a reason: only free-form values
-        // (`0800 FLOWERS`, `3rd of May '88`) are taken whole.
-        let inside = |r: &Raw| r.start >= start && r.end <= end;
-        let free_form = hay[start..end].iter().any(u8::is_ascii_alphabetic);
-        if scanner_kind(kind) && (!free_form || out[..scanned].iter().any(inside)) {
-            continue;
-        }
-        out.push(Raw {
-            kind,
-            start,
-            end,
-            validator: "field-key",
-        });
     }
 }
 
+/// The finding that the value `hay[value]` of a field whose key names
+/// `kind` is, if any, given the scanner's findings `scanned` of the line.
+pub(crate) fn value_finding(
+    hay: &[u8],
+    value: core::ops::Range<usize>,
+    kind: DetectedKind,
+    scanned: &[Raw],
+) -> Option<Raw> {
+    let (start, end) = (value.start, value.end);
+    if end - start > MAX_VALUE || !takes_whole(hay, start, end, kind) {
+        return None;
+    }
+    // For the kinds the scanner knows, its exact findings win, and a value
+    // of digits and separators it rejected (`dob=1990-02-30`, a Luhn
+    // failure) was rejected for a reason: only free-form values (`0800
+    // FLOWERS`, `3rd of May '88`) are taken whole.
+    let inside = |r: &Raw| r.start >= start && r.end <= end;
+    let free_form = hay[start..end].iter().any(u8::is_ascii_alphabetic);
+    if scanner_kind(kind) && (!free_form || scanned.iter().any(inside)) {
+        return None;
+    }
+    Some(Raw {
+        kind,
+        start,
+        end,
+        validator: "field-key",
+    })
+}
+
 /// The kinds the scanner finds by their shape.
-fn scanner_kind(kind: DetectedKind) -> bool {
+pub(crate) fn scanner_kind(kind: DetectedKind) -> bool {
     !matches!(kind, DetectedKind::Person | DetectedKind::Address)
 }
 

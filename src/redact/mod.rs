@@ -32,7 +32,8 @@
 //! - [`FieldKeys`] names the field keys whose values are personal data
 //!   (`"firstName":"…"`, `street: …`): their values are found whole as
 //!   [`DetectedKind::Person`], [`DetectedKind::Address`] or the kind the key
-//!   names, in JSON and `key=value` / `key: value` text.
+//!   names, in JSON and `key=value` / `key: value` text, and in the
+//!   columns of a CSV export that its header line names.
 //! - [`Redactor`] replaces findings by a [`Strategy`] per kind (mask, tag,
 //!   remove, keyed [`PseudonymKey`] hash, or seal through a [`TextSealer`]),
 //!   streaming from a reader to a writer, and returns a [`Report`] of counts
@@ -74,8 +75,8 @@
 //! - Detection is heuristic. A value written in a shape the detector does
 //!   not know (a national phone number of a region outside its list with
 //!   no label and no `+`, an email with a Unicode local part, a date of
-//!   birth without a label, a name in a sentence or a CSV column) passes
-//!   through.
+//!   birth without a label, a name in a sentence or in a CSV row whose
+//!   header is not the first line of the input) passes through.
 //!   Redaction lowers exposure; it does not make a log anonymous. Prefer not
 //!   to log PII in the first place, and use typed values in code.
 //! - Masks keep a few characters (last four digits, the email domain); use
@@ -84,6 +85,7 @@
 //!   finding is never written in place of its replacement.
 //! - Errors and reports never contain text from the input.
 
+mod columns;
 mod context;
 mod detector;
 mod error;

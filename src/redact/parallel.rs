@@ -34,9 +34,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, Sender};
 
+use super::columns::Columns;
 use super::error::RedactError;
 use super::redactor::Redactor;
 use super::report::Report;
+use super::stream::Header;
 
 /// Bytes per block handed to a thread (a block ends at a newline, so it
 /// may be longer by the rest of its last line).
@@ -116,28 +118,44 @@ impl Redactor {
         threads: NonZeroUsize,
         block: usize,
     ) -> Result<Report, RedactError> {
+        // The first block is read before the workers start: its first line
+        // may be the CSV header that every later block's rows need.
+        let mut blocks = Blocks::new(reader, block);
+        let mut first = Slot::default();
+        let first = blocks.next_block(&mut first.input)?.then_some(first);
+        let columns = first.as_ref().and_then(|slot| {
+            let line =
+                memchr::memchr(b'\n', &slot.input).map_or(&slot.input[..], |nl| &slot.input[..nl]);
+            self.detector().columns(line)
+        });
         let (jobs, queue) = mpsc::channel();
         let queue = Mutex::new(queue);
         let report = std::thread::scope(|scope| {
             let (done_tx, done) = mpsc::channel();
             for _ in 0..threads.get() {
-                let (queue, done_tx) = (&queue, done_tx.clone());
-                scope.spawn(move || self.work(queue, &done_tx));
+                let (queue, done_tx, columns) = (&queue, done_tx.clone(), columns.as_ref());
+                scope.spawn(move || self.work(queue, &done_tx, columns));
             }
             drop(done_tx);
-            let blocks = Blocks::new(reader, block);
             let slots = SLOTS_PER_THREAD * threads.get();
             // `pipe` drops `jobs` and `done` when it returns: the workers
             // then stop after at most the block each holds.
-            pipe(blocks, &mut writer, slots, jobs, done)
+            pipe(blocks, first, &mut writer, slots, jobs, done)
         })?;
         writer.flush()?;
         Ok(report)
     }
 
     /// A worker: redacts queued blocks until the queue closes or the
-    /// calling thread stops listening.
-    fn work(&self, queue: &Mutex<Receiver<(u64, Slot)>>, done: &Sender<(u64, Done)>) {
+    /// calling thread stops listening. The first block is an input's start;
+    /// the rows of the others belong to `columns`, the CSV columns its first
+    /// line named, if any.
+    fn work(
+        &self,
+        queue: &Mutex<Receiver<(u64, Slot)>>,
+        done: &Sender<(u64, Done)>,
+        columns: Option<&Columns>,
+    ) {
         // The lock is held while waiting, so one idle worker waits on the
         // queue and the others on the lock; nothing panics while holding it.
         while let Ok((seq, mut slot)) = queue
@@ -147,7 +165,11 @@ impl Redactor {
         {
             let redacted = panic::catch_unwind(AssertUnwindSafe(|| {
                 slot.output.clear();
-                self.redact_stream(slot.input.as_slice(), &mut slot.output)
+                let header = match seq {
+                    0 => Header::FirstLine,
+                    _ => Header::Known(columns),
+                };
+                self.redact_lines(slot.input.as_slice(), &mut slot.output, header)
             }));
             let result = match redacted {
                 Ok(Ok(report)) => Ok((slot, report)),
@@ -162,10 +184,11 @@ impl Redactor {
 }
 
 /// The calling thread's part: reads blocks into free slots and queues
-/// them, keeping at most `slots` in flight, and writes the redacted
-/// blocks in input order.
+/// them (`first`, read already, before the others), keeping at most
+/// `slots` in flight, and writes the redacted blocks in input order.
 fn pipe<R: Read, W: Write>(
     mut blocks: Blocks<R>,
+    mut first: Option<Slot>,
     writer: &mut W,
     slots: usize,
     jobs: Sender<(u64, Slot)>,
@@ -176,11 +199,18 @@ fn pipe<R: Read, W: Write>(
     let mut report = Report::default();
     let (mut read, mut written) = (0u64, 0u64);
     loop {
-        while !blocks.done() && read - written < slots as u64 {
-            let mut slot = free.pop().unwrap_or_default();
-            if !blocks.next_block(&mut slot.input)? {
-                break;
-            }
+        while read - written < slots as u64 {
+            let slot = match first.take() {
+                Some(slot) => slot,
+                None if blocks.done() => break,
+                None => {
+                    let mut slot = free.pop().unwrap_or_default();
+                    if !blocks.next_block(&mut slot.input)? {
+                        break;
+                    }
+                    slot
+                }
+            };
             jobs.send((read, slot)).map_err(|_| RedactError::Worker)?;
             read += 1;
         }
@@ -327,21 +357,32 @@ mod tests {
         "\r",
         "nothing here",
         "dob: 1992-01-16 iban DE89 3704 0044 0532 0130 00 mail ada@example.com ada@example.com",
+        // Rows of the CSV headers below, with and without anchor bytes.
+        "Ada Lovelace,12 Main St,+44 20 7946 0958",
+        "Grace Hopper,Elm Street,",
+        "C-1;Marta Kowalska;ul. Długa 12/4",
+        r#""Kowalska, Marta";"Rynek 1";x"#,
     ];
+
+    /// First lines that are CSV headers naming personal columns.
+    const HEADERS: &[&str] = &["name,street,phone", "id;Vorname;Strasse\r"];
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         /// Tiny blocks, so that a few lines make many blocks and a line is
-        /// often longer than a block: the output and report of one thread.
+        /// often longer than a block: the output and report of one thread,
+        /// also for rows whose CSV header is in another block.
         #[test]
         fn small_blocks_give_the_output_of_one_thread(
             picks in prop::collection::vec(0..LINES.len(), 0..60),
             newline_at_end in any::<bool>(),
+            header in prop::option::of(0..HEADERS.len()),
             threads in 1usize..=4,
             block in 1usize..200,
         ) {
-            let mut text = picks.iter().map(|&i| LINES[i]).collect::<Vec<_>>().join("\n");
+            let lines = header.map(|h| HEADERS[h]).into_iter().chain(picks.iter().map(|&i| LINES[i]));
+            let mut text = lines.collect::<Vec<_>>().join("\n");
             if newline_at_end {
                 text.push('\n');
             }

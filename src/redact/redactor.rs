@@ -13,7 +13,7 @@ use super::error::{RedactError, SealError};
 use super::finding::DetectedKind;
 use super::report::Report;
 use super::scan::at_sign;
-use super::stream::{Segment, segments};
+use super::stream::{Header, Segment, segments};
 use crate::pii::mask::HIDDEN;
 
 /// How a finding is replaced.
@@ -367,7 +367,8 @@ impl Redactor {
     ///
     /// Bytes that are not part of a finding (including invalid UTF-8, NUL
     /// bytes and line endings) are written unchanged; lines may be of any
-    /// length.
+    /// length. A first line that is a CSV header makes the input a CSV
+    /// export (see [`FieldKeys`](super::FieldKeys) on CSV exports).
     ///
     /// # Errors
     ///
@@ -377,45 +378,62 @@ impl Redactor {
     pub fn redact_stream<R: BufRead, W: Write>(
         &self,
         reader: R,
+        writer: W,
+    ) -> Result<Report, RedactError> {
+        self.redact_lines(reader, writer, Header::FirstLine)
+    }
+
+    /// [`redact_stream`](Self::redact_stream) of a stream whose CSV columns
+    /// come from `header`.
+    pub(crate) fn redact_lines<R: BufRead, W: Write>(
+        &self,
+        reader: R,
         mut writer: W,
+        header: Header<'_>,
     ) -> Result<Report, RedactError> {
         let mut report = Report::default();
         let mut raws = Vec::new();
         let mut scratch = Vec::new();
-        segments(&self.detector, reader, &mut raws, |seg: &Segment<'_>| {
-            let mut at = seg.emit.start;
-            let json = seg.line_offset == 0 && json_line(seg.hay);
-            for r in seg.raws {
-                let strategy = self.strategy(r.kind);
-                self.replace(r.kind, strategy, &seg.hay[r.start..r.end], &mut scratch)?;
-                // A finding that is a whole JSON number (`"pan":4242…`)
-                // becomes a string, sign and all, so the line stays JSON.
-                let number = json
-                    .then(|| bare_json_number(seg.hay, r.start, r.end))
-                    .flatten();
-                match number.filter(|&from| from >= at) {
-                    Some(from) => {
-                        writer.write_all(&seg.hay[at..from])?;
-                        writer.write_all(b"\"")?;
-                        writer.write_all(&scratch)?;
-                        writer.write_all(b"\"")?;
+        segments(
+            &self.detector,
+            reader,
+            header,
+            &mut raws,
+            |seg: &Segment<'_>| {
+                let mut at = seg.emit.start;
+                let json = seg.line_offset == 0 && json_line(seg.hay);
+                for r in seg.raws {
+                    let strategy = self.strategy(r.kind);
+                    self.replace(r.kind, strategy, &seg.hay[r.start..r.end], &mut scratch)?;
+                    // A finding that is a whole JSON number (`"pan":4242…`)
+                    // becomes a string, sign and all, so the line stays JSON.
+                    let number = json
+                        .then(|| bare_json_number(seg.hay, r.start, r.end))
+                        .flatten();
+                    match number.filter(|&from| from >= at) {
+                        Some(from) => {
+                            writer.write_all(&seg.hay[at..from])?;
+                            writer.write_all(b"\"")?;
+                            writer.write_all(&scratch)?;
+                            writer.write_all(b"\"")?;
+                        }
+                        None => {
+                            writer.write_all(&seg.hay[at..r.start])?;
+                            writer.write_all(&scratch)?;
+                        }
                     }
-                    None => {
-                        writer.write_all(&seg.hay[at..r.start])?;
-                        writer.write_all(&scratch)?;
-                    }
+                    report.record(r.kind, strategy);
+                    at = r.end;
                 }
-                report.record(r.kind, strategy);
-                at = r.end;
-            }
-            writer.write_all(&seg.hay[at..seg.emit.end])?;
-            if seg.newline {
-                writer.write_all(b"\n")?;
-            }
-            let lines = seg.quiet_lines.max(u64::from(seg.line_end));
-            report.add_text(seg.emit.len() + usize::from(seg.newline), lines);
-            Ok::<(), RedactError>(())
-        })?;
+                writer.write_all(&seg.hay[at..seg.emit.end])?;
+                if seg.newline {
+                    writer.write_all(b"\n")?;
+                }
+                let lines = seg.quiet_lines.max(u64::from(seg.line_end));
+                report.add_text(seg.emit.len() + usize::from(seg.newline), lines);
+                Ok::<(), RedactError>(())
+            },
+        )?;
         writer.flush()?;
         Ok(report)
     }

@@ -25,6 +25,7 @@
 
 use std::io::{self, BufRead};
 
+use super::columns::Columns;
 use super::detector::{Detector, MAX_FINDING, to_findings};
 use super::finding::{Finding, char_count};
 use super::scan::{self, Raw};
@@ -89,7 +90,8 @@ impl Detector {
     ///
     /// Lines may be of any length and need not be UTF-8; memory stays
     /// bounded (see the module notes on windows). Labels do not carry across
-    /// a newline.
+    /// a newline. A first line that is a CSV header makes the input a CSV
+    /// export (see [`FieldKeys`](super::FieldKeys) on CSV exports).
     ///
     /// ```
     /// use custodian::redact::{Detector, ScanEvent};
@@ -116,7 +118,7 @@ impl Detector {
         mut on_event: impl FnMut(ScanEvent) -> io::Result<()>,
     ) -> io::Result<()> {
         let mut raws = Vec::new();
-        segments(self, reader, &mut raws, |seg| {
+        segments(self, reader, Header::FirstLine, &mut raws, |seg| {
             if seg.quiet_lines > 0 {
                 let mut start = 0;
                 let ends = memchr::memchr_iter(b'\n', seg.hay).chain([seg.hay.len()]);
@@ -160,9 +162,11 @@ impl Detector {
 pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
     detector: &Detector,
     mut reader: R,
+    header: Header<'_>,
     raws: &mut Vec<Raw>,
     mut f: impl FnMut(&Segment<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
+    let mut rows = Rows::new(header);
     // The part of the current line not yet committed (plus context).
     let mut buf: Vec<u8> = Vec::new();
     let mut keep = 0; // bytes at the start of `buf` already committed
@@ -178,7 +182,8 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
         if chunk.is_empty() {
             // End of input: a last line without a newline, if any.
             if buf.len() > keep || line_offset > 0 || keep > 0 {
-                detector.scan_into(&buf, keep, line_offset > 0, raws);
+                let row = rows.current().filter(|_| line_offset == 0);
+                detector.scan_into(&buf, keep, line_offset > 0, row, raws);
                 f(&Segment {
                     line,
                     hay: &buf,
@@ -194,7 +199,7 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             return Ok(());
         }
         let newline = memchr::memchr(b'\n', chunk);
-        if buf.is_empty() && line_offset == 0 && detector.anchors_only() {
+        if buf.is_empty() && line_offset == 0 && detector.anchors_only() && rows.quiet() {
             // Whole lines before the first anchor byte cannot hold a
             // finding: hand them over as one block (prose, chat text). When
             // the first line has an anchor (most log lines), there is none.
@@ -224,7 +229,8 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             if let Some(nl) = newline {
                 // The whole line is in the reader's buffer: scan it in place.
                 let hay = &chunk[..nl];
-                detector.scan_into(hay, 0, false, raws);
+                detector.scan_into(hay, 0, false, rows.current(), raws);
+                rows.line_end(detector, Some(hay));
                 f(&Segment {
                     line,
                     hay,
@@ -248,7 +254,10 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
         reader.consume(take);
         if buf.last() == Some(&b'\n') {
             let end = buf.len() - 1;
-            detector.scan_into(&buf[..end], keep, line_offset > 0, raws);
+            let whole = (line_offset == 0).then_some(&buf[..end]);
+            let row = rows.current().filter(|_| whole.is_some());
+            detector.scan_into(&buf[..end], keep, line_offset > 0, row, raws);
+            rows.line_end(detector, whole);
             f(&Segment {
                 line,
                 hay: &buf[..end],
@@ -267,7 +276,7 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             char_offset = 0;
         } else if buf.len() >= WINDOW {
             // A long line: commit what no later byte can change.
-            detector.scan_into(&buf, keep, line_offset > 0, raws);
+            detector.scan_into(&buf, keep, line_offset > 0, None, raws);
             let cut = buf.len() - HOLD;
             raws.retain(|r| r.start < cut);
             let commit = raws.last().map_or(cut, |r| r.end.max(cut));
@@ -287,6 +296,60 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             buf.drain(..drop);
             line_offset += drop;
             keep = commit - drop;
+        }
+    }
+}
+
+/// Where the CSV columns of a stream come from.
+#[derive(Clone, Copy)]
+pub(crate) enum Header<'c> {
+    /// The stream is a whole input: its first line may be a CSV header.
+    FirstLine,
+    /// The stream continues an input whose first line was read before,
+    /// with these columns, if it was a header.
+    Known(Option<&'c Columns>),
+}
+
+/// The CSV columns of a stream as its lines go by.
+struct Rows<'c> {
+    known: Option<&'c Columns>,
+    read: Option<Columns>,
+    /// The next line is the input's first, which may be a header.
+    at_header: bool,
+}
+
+impl<'c> Rows<'c> {
+    fn new(header: Header<'c>) -> Self {
+        let (known, at_header) = match header {
+            Header::FirstLine => (None, true),
+            Header::Known(columns) => (columns, false),
+        };
+        Self {
+            known,
+            read: None,
+            at_header,
+        }
+    }
+
+    /// The columns that the current line, if whole, may be a row of.
+    fn current(&self) -> Option<&Columns> {
+        if self.at_header {
+            None
+        } else {
+            self.known.or(self.read.as_ref())
+        }
+    }
+
+    /// Whether lines may pass as a quiet block: a row without anchors
+    /// still has columns to read, and the header must be read first.
+    fn quiet(&self) -> bool {
+        !self.at_header && self.current().is_none()
+    }
+
+    /// Notes the end of a line, `whole` when it was scanned in one piece.
+    fn line_end(&mut self, detector: &Detector, whole: Option<&[u8]>) {
+        if core::mem::take(&mut self.at_header) {
+            self.read = whole.and_then(|line| detector.columns(line));
         }
     }
 }
