@@ -653,7 +653,10 @@ fn value_after(hay: &[u8], from: usize, tie: Tie, kind: DetectedKind) -> Option<
                 .iter()
                 .position(|&b| matches!(b, b' ' | b'\t' | b'&' | b',' | b';' | b')' | b']' | b'}'))
                 .unwrap_or(hay.len() - i);
-            Some((i, i + len))
+            // A tag this crate wrote (`[PHONE]`, `[EMAIL:1f…]`) is one value
+            // with its closing bracket, so that it is seen as redacted.
+            let tag = hay[i] == b'[' && hay.get(i + len) == Some(&b']');
+            Some((i, i + len + usize::from(tag)))
         }
         (Tie::Colon, _) if i == from => None,
         (Tie::Colon, _) => Some((i, bare_end(hay, i, kind))),
@@ -818,6 +821,10 @@ mod tests {
         );
         // Not fields: a word glued before the key, a spaced `=`, a clock.
         assert_eq!(values("hostname=web-1 x = name y name = z 10:22:01"), []);
+        // Tags this crate wrote are values already redacted, brackets and
+        // all; a bracket that does not close a tag still ends a value.
+        assert_eq!(values("tel=[PHONE] name=[PERSON:1f2e3d4c5b6a7988] x"), []);
+        assert_eq!(values("ids=[7] name=Ada]"), [(Person, "Ada")]);
     }
 
     proptest::proptest! {
