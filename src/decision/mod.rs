@@ -606,7 +606,7 @@ impl<'a, S: ConsentStore> Decider<'a, S> {
         index: usize,
         version: PolicyVersion,
     ) -> Step<Option<ConsentEventId>> {
-        let marketing = request.purpose == Purpose::Marketing;
+        let marketing = crate::consent::objection_is_absolute(request.purpose);
         let consults = matches!(
             basis,
             LawfulBasis::Consent | LawfulBasis::LegitimateInterest
