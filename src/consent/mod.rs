@@ -44,7 +44,6 @@ pub use receipt::{
     KANTARA_VERSION, Receipt, ReceiptController, ReceiptError, ReceiptPurpose, ReceiptRequest,
     ReceiptService, ReceiptSigner,
 };
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use state::objection_is_absolute;
 pub use state::{ConsentState, Scope, fold};
 pub use store::{ConsentStore, MemoryStore, StoreError};
