@@ -9,11 +9,19 @@
 //! introduces a value (`:`, `=`, quotes, brackets) and at most three short
 //! words (`phone: "…"`, `Geburtsdatum: …`, `I was born on …`, `Sie
 //! erreichen mich unter …`). Glue has no digits and no other key
-//! (`location="Nascimento, BR" eta=…` is not a birth date). The patterns are
-//! anchored at the end (`$`) and run only on the short window before a
-//! candidate, so each costs a reverse scan of a few dozen bytes.
+//! (`location="Nascimento, BR" eta=…` is not a birth date). The patterns
+//! must match a suffix of the short window before a candidate, so each
+//! check is a reverse scan of a few dozen bytes ([`Suffix`]).
+
+use std::sync::OnceLock;
 
 use regex::bytes::{Regex, RegexBuilder};
+use regex_automata::hybrid::BuildError;
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
 
 /// What may stand between a label (with the rest of its identifier:
 /// `birth` + `_date`) and its value: punctuation, then up to
@@ -26,7 +34,7 @@ use regex::bytes::{Regex, RegexBuilder};
 /// bounds them) rather than counted. Both keep the lazy DFA small (counted
 /// repetitions and Unicode classes multiply its states), so a check costs a
 /// reverse scan of a few dozen bytes.
-const GLUE: &str = r"(?:[\s:=\x22'<>()\[\]]|：|、)*(?:(?:[A-Za-z.,-]|[\x80-\xFF])+(?:[\s:]|：)+){0,3}(?:[A-Za-z]|[\x80-\xFF])*$";
+const GLUE: &str = r"(?:[\s:=\x22'<>()\[\]]|：|、)*(?:(?:[A-Za-z.,-]|[\x80-\xFF])+(?:[\s:]|：)+){0,3}(?:[A-Za-z]|[\x80-\xFF])*";
 
 /// How many bytes before a candidate the context patterns look at.
 pub(crate) const WINDOW: usize = 64;
@@ -65,7 +73,7 @@ const SSN_WORDS: &str = r"ssn|social[ _-]?security|\btax[ _-]?id|\bitin\b|s(?:é
 /// may well follow the word "order" in a sentence (`your order was charged
 /// to 4242…`); only `order 4242…`, `order no. 4242…`, `parcel #4242…` name
 /// the number itself.
-const REFERENCE_GLUE: &str = r"(?:[\s:=\x22'#<>()\[\]]|\bno\.?|\bnr\.?|\bnumber|\bnummer|\bnum(?:é|e)ro|\bn(?:ú|u)mero|\bid\b|\bis\b){0,6}$";
+const REFERENCE_GLUE: &str = r"(?:[\s:=\x22'#<>()\[\]]|\bno\.?|\bnr\.?|\bnumber|\bnummer|\bnum(?:é|e)ro|\bn(?:ú|u)mero|\bid\b|\bis\b){0,6}";
 
 /// Labels of order, parcel and other reference numbers: a number so
 /// labelled is not a card even if it passes Luhn.
@@ -229,52 +237,56 @@ pub(crate) fn month_number(name: &str) -> Option<u32> {
 /// The compiled context patterns, built once per process.
 #[derive(Debug)]
 pub(crate) struct Patterns {
-    dob: Regex,
-    phone: Regex,
-    ssn: Regex,
-    reference: Regex,
+    dob: Suffix,
+    phone: Suffix,
+    ssn: Suffix,
+    reference: Suffix,
     /// A date-of-birth keyword anywhere (for [`Patterns::dob_label_far`]).
-    dob_word: Regex,
+    /// Built on first use, as is `text_date`: most text never needs them,
+    /// and building patterns is most of what a short run costs.
+    dob_word: OnceLock<Regex>,
     /// The latest year of birth taken for one ([`MIN_AGE`]).
     latest_birth_year: u32,
     /// A written-out date ending right before a year: `12. Juli `,
     /// `2 de febrero de `, `August 2, `. Groups: day, month or month, day.
-    pub(crate) text_date: Regex,
+    text_date: OnceLock<Regex>,
 }
 
 impl Patterns {
-    /// Compiles the patterns.
-    pub(crate) fn compile() -> Result<Self, regex::Error> {
-        let labelled =
-            |words: &str| RegexBuilder::new(&format!(r"(?i-u)(?:{words})\w*{GLUE}")).build();
-        let mut names: Vec<&str> = MONTHS.iter().map(|(m, _)| *m).collect();
-        // Longest first, so that `juni` does not win over `junio`.
-        names.sort_by_key(|m| core::cmp::Reverse(m.chars().count()));
-        let months = names.join("|");
-        let text_date = RegexBuilder::new(&format!(
-            r"(?i-u)(?:\b([0-3]?[0-9])(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?|\b({months})\.?\s+([0-3]?[0-9])(?:st|nd|rd|th)?,?\s+)$"
-        ))
-        .build()?;
+    /// Compiles the label patterns (the others are compiled on first use).
+    pub(crate) fn compile() -> Result<Self, Box<BuildError>> {
+        let labelled = |words: &str| Suffix::new(&format!(r"(?i-u)(?:{words})\w*{GLUE}"));
         Ok(Self {
             dob: labelled(DOB_WORDS)?,
-            dob_word: RegexBuilder::new(&format!(r"(?i-u){DOB_WORDS}")).build()?,
+            dob_word: OnceLock::new(),
             latest_birth_year: u32::try_from(crate::time::Timestamp::now().year())
                 .unwrap_or(u32::MAX)
                 .saturating_sub(MIN_AGE),
             phone: labelled(PHONE_WORDS)?,
             ssn: labelled(SSN_WORDS)?,
-            reference: RegexBuilder::new(&format!(
-                r"(?i-u)(?:{REFERENCE_WORDS})\w*{REFERENCE_GLUE}"
+            reference: Suffix::new(&format!(r"(?i-u)(?:{REFERENCE_WORDS})\w*{REFERENCE_GLUE}"))?,
+            text_date: OnceLock::new(),
+        })
+    }
+
+    /// A written-out date ending right before a year, built on first use.
+    pub(crate) fn text_date(&self) -> &Regex {
+        self.text_date.get_or_init(|| {
+            let mut names: Vec<&str> = MONTHS.iter().map(|(m, _)| *m).collect();
+            // Longest first, so that `juni` does not win over `junio`.
+            names.sort_by_key(|m| core::cmp::Reverse(m.chars().count()));
+            let months = names.join("|");
+            built(RegexBuilder::new(&format!(
+                r"(?i-u)(?:\b([0-3]?[0-9])(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?|\b({months})\.?\s+([0-3]?[0-9])(?:st|nd|rd|th)?,?\s+)$"
             ))
-            .build()?,
-            text_date,
+            .build())
         })
     }
 
     /// Whether `before` (the bytes before a candidate) ends with a date of
     /// birth label.
     pub(crate) fn dob_label(&self, before: &[u8]) -> bool {
-        may_end_with_label(before) && self.dob.is_match(before)
+        may_end_with_label(before) && self.dob.ends(before, true)
     }
 
     /// Whether `year` can be the year of birth of a customer ([`MIN_AGE`]).
@@ -288,7 +300,10 @@ impl Patterns {
     /// date of birth already found after it (`found_after` says whether one
     /// was, given the keyword's end in `before`).
     pub(crate) fn dob_label_far(&self, before: &[u8], found_after: impl Fn(usize) -> bool) -> bool {
-        let Some(last) = self.dob_word.find_iter(before).last() else {
+        let dob_word = self
+            .dob_word
+            .get_or_init(|| built(RegexBuilder::new(&format!(r"(?i-u){DOB_WORDS}")).build()));
+        let Some(last) = dob_word.find_iter(before).last() else {
             return false;
         };
         let between = &before[last.end()..];
@@ -297,19 +312,106 @@ impl Patterns {
 
     /// Whether `before` ends with a phone label.
     pub(crate) fn phone_label(&self, before: &[u8]) -> bool {
-        may_end_with_label(before) && self.phone.is_match(before)
+        may_end_with_label(before) && self.phone.ends(before, true)
     }
 
     /// Whether `before` ends with a social security number label.
     pub(crate) fn ssn_label(&self, before: &[u8]) -> bool {
-        may_end_with_label(before) && self.ssn.is_match(before)
+        may_end_with_label(before) && self.ssn.ends(before, true)
     }
 
     /// Whether `before` ends with an order, parcel or other reference
     /// label.
     pub(crate) fn reference_label(&self, before: &[u8]) -> bool {
-        may_end_with_label(before) && self.reference.is_match(before)
+        // A reference label keeps a card from being redacted: if the
+        // search could fail, that must not count as one.
+        may_end_with_label(before) && self.reference.ends(before, false)
     }
+}
+
+/// A pattern that must match a suffix of the haystack: a lazy DFA over the
+/// reversed pattern, searched backwards from the end of the haystack and
+/// anchored there, stopping at the first match.
+///
+/// Only the reverse automaton is built. A `$`-anchored [`Regex`] searches
+/// the same way but also builds the forward automata and extracts literals
+/// for prefilters that an end-anchored search never uses: building these
+/// patterns that way took most of a short run's time.
+struct Suffix {
+    dfa: DFA,
+    /// One search cache per thread, as [`Regex`] keeps them.
+    caches: Pool<Cache, CacheFn>,
+}
+
+type CacheFn =
+    Box<dyn Fn() -> Cache + Send + Sync + core::panic::RefUnwindSafe + core::panic::UnwindSafe>;
+
+impl Suffix {
+    /// Builds the pattern, with the byte semantics of `regex::bytes` (a
+    /// class may match any byte, and matches need not be valid UTF-8).
+    fn new(pattern: &str) -> Result<Self, Box<BuildError>> {
+        let dfa = DFA::builder()
+            .syntax(syntax::Config::new().utf8(false))
+            .thompson(thompson::Config::new().reverse(true).utf8(false))
+            .build(pattern)?;
+        let for_caches = dfa.clone();
+        Ok(Self {
+            dfa,
+            caches: Pool::new(Box::new(move || for_caches.create_cache())),
+        })
+    }
+
+    /// Whether the pattern matches a suffix of `hay`; `on_error` if the
+    /// search cannot tell. (It always can: the DFA has no quit bytes, its
+    /// only word boundary is ASCII, and it never gives up on its cache; the
+    /// caller still says which answer fails closed.)
+    fn ends(&self, hay: &[u8], on_error: bool) -> bool {
+        let input = Input::new(hay).anchored(Anchored::Yes).earliest(true);
+        let mut cache = self.caches.get();
+        self.dfa
+            .try_search_rev(&mut cache, &input)
+            .map_or(on_error, |found| found.is_some())
+    }
+}
+
+impl core::fmt::Debug for Suffix {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Suffix").finish_non_exhaustive()
+    }
+}
+
+/// A lazily built built-in pattern.
+fn built(regex: Result<Regex, regex::Error>) -> Regex {
+    // Invariant: the patterns are constants of this crate, and the unit
+    // tests below build every one of them.
+    #[expect(clippy::expect_used, reason = "constant patterns, built in unit tests")]
+    regex.expect("built-in pattern compiles")
+}
+
+/// A cheap necessary condition for the written-out date pattern, checked
+/// before it (a phone number's last group `… 123 1990` is settled here):
+/// after the trailing whitespace, the window ends with a month name, `de`
+/// or a day's suffix (a letter or a non-ASCII byte), with `.` or `,` after
+/// one, or with a day of one or two digits after whitespace.
+pub(crate) fn may_end_with_text_date(window: &[u8]) -> bool {
+    // `\s` with Unicode off: ASCII whitespace including vertical tab.
+    let space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    let Some(last) = window.iter().rposition(|&b| !space(b)) else {
+        return false;
+    };
+    if last + 1 == window.len() {
+        return false;
+    }
+    let b = window[last];
+    if b.is_ascii_alphabetic() || !b.is_ascii() || b == b'.' || b == b',' {
+        return true;
+    }
+    let run = window[..=last]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    (1..=2).contains(&run) && last + 1 > run && space(window[last - run])
 }
 
 /// A cheap necessary condition for every label pattern, checked before the
@@ -422,13 +524,127 @@ mod tests {
     }
 
     #[test]
+    fn text_date_prefilter_agrees_with_the_pattern() {
+        let p = patterns();
+        for window in [
+            &b"12. Juli "[..],
+            b"2 de febrero de ",
+            b"August 2, ",
+            b"on March 3rd\x0b",
+            b"Juli 12 ",
+            "ao\u{fb}t 3\t".as_bytes(),
+            b"le 14 juillet\t",
+            "12 декабря ".as_bytes(),
+        ] {
+            assert!(may_end_with_text_date(window), "{window:?}");
+            assert!(p.text_date().is_match(window), "{window:?}");
+        }
+        for window in [
+            &b"+49 171 123 "[..],
+            b"Juli",
+            b"",
+            b"  ",
+            b"x 123 ",
+            b"12 ",
+            b"| ",
+        ] {
+            assert!(!may_end_with_text_date(window), "{window:?}");
+            assert!(!p.text_date().is_match(window), "{window:?}");
+        }
+    }
+
+    #[test]
     fn month_names() {
         assert_eq!(month_number("Juli"), Some(7));
         assert_eq!(month_number("AOÛT"), Some(8));
         assert_eq!(month_number("декабря"), Some(12));
         assert_eq!(month_number("smarch"), None);
         let p = patterns();
-        let caps = p.text_date.captures(b"Nac\xc3\xad el 2 de febrero de ");
+        let caps = p.text_date().captures(b"Nac\xc3\xad el 2 de febrero de ");
         assert!(caps.is_some());
+    }
+
+    proptest::proptest! {
+        /// A [`Suffix`] answers as the same pattern anchored with `$` in a
+        /// `regex::bytes::Regex` does: windows built from keywords, glue,
+        /// digits and bytes that are not UTF-8.
+        #[test]
+        fn suffix_search_agrees_with_an_end_anchored_regex(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("phone".to_string()),
+                    proptest::strategy::Just("Geburtsdatum".to_string()),
+                    proptest::strategy::Just("né le".to_string()),
+                    proptest::strategy::Just("order".to_string()),
+                    proptest::strategy::Just("SSN".to_string()),
+                    proptest::strategy::Just("no.".to_string()),
+                    proptest::strategy::Just("電話".to_string()),
+                    "[:= \"'#()\\[\\]_-]{1,2}",
+                    "[A-Za-z]{1,5}",
+                    "[0-9]{1,3}",
+                    "[\\x{80}-\\x{7ff}]",
+                ],
+                0..12,
+            ),
+            cut in 0..3usize,
+        ) {
+            let window = parts.concat();
+            // Cutting a byte or two off may leave half a character.
+            let hay = &window.as_bytes()[..window.len().saturating_sub(cut)];
+            static PAIRS: std::sync::LazyLock<Vec<(Suffix, Regex)>> =
+                std::sync::LazyLock::new(|| {
+                    [
+                        (DOB_WORDS, GLUE),
+                        (PHONE_WORDS, GLUE),
+                        (SSN_WORDS, GLUE),
+                        (REFERENCE_WORDS, REFERENCE_GLUE),
+                    ]
+                    .into_iter()
+                    .map(|(words, glue)| {
+                        let pattern = format!(r"(?i-u)(?:{words})\w*{glue}");
+                        let suffix = Suffix::new(&pattern).unwrap_or_else(|e| panic!("{e}"));
+                        let regex =
+                            Regex::new(&format!("{pattern}$")).unwrap_or_else(|e| panic!("{e}"));
+                        (suffix, regex)
+                    })
+                    .collect()
+                });
+            for (suffix, regex) in PAIRS.iter() {
+                proptest::prop_assert_eq!(suffix.ends(hay, false), regex.is_match(hay), "{:?}", hay);
+            }
+        }
+
+        /// The prefilter never turns away a window the written-out date
+        /// pattern matches: windows built from day numbers, month names,
+        /// `de`, suffixes, punctuation and every kind of ASCII whitespace.
+        #[test]
+        fn text_date_prefilter_never_rejects_a_match(
+            noise in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[0-9]{1,4}",
+                    "[.,|#-]",
+                    "[ \t\n\x0b\x0c\r]{1,2}",
+                    "[a-zé]{1,3}",
+                ],
+                0..4,
+            ),
+            month in "(Juli|août|février|March|de)[.]?,?[ \t\x0b\x0c]{1,2}",
+            day in "[0-3]?[0-9](st|th|er|[.])?,?[ \t\x0b]{1,2}",
+            order in 0..4usize,
+        ) {
+            // Both orders of day and month, either alone, after noise.
+            let tail = match order {
+                0 => format!("{month}{day}"),
+                1 => format!("{day}{month}"),
+                2 => month,
+                _ => day,
+            };
+            let parts = [noise.concat(), " ".into(), tail];
+            let window = parts.concat();
+            let p = patterns();
+            if p.text_date().is_match(window.as_bytes()) {
+                proptest::prop_assert!(may_end_with_text_date(window.as_bytes()), "{window:?}");
+            }
+        }
     }
 }

@@ -1098,7 +1098,10 @@ impl Scanner<'_> {
         }
         let lo = start.saturating_sub(48);
         let window = &hay[lo..start];
-        let Some(caps) = self.patterns.text_date.captures(window) else {
+        if !context::may_end_with_text_date(window) {
+            return;
+        }
+        let Some(caps) = self.patterns.text_date().captures(window) else {
             return;
         };
         let Some(whole) = caps.get(0) else { return };
