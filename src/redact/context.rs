@@ -234,6 +234,159 @@ pub(crate) fn month_number(name: &str) -> Option<u32> {
     MONTHS.iter().find(|(m, _)| *m == lower).map(|&(_, n)| n)
 }
 
+/// A written-out date that ends a window ([`text_date_before`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TextDate {
+    /// Where the date starts in the window: at its day or its month name.
+    pub(crate) start: usize,
+    pub(crate) day: u32,
+    pub(crate) month: u32,
+}
+
+/// The written-out date that `window` ends with (the text before a year):
+/// day first (`12. Juli `, `2 de febrero de `, `le 14 juillet, `) or month
+/// first (`August 2, `, `March 3rd `). The grammar, with ASCII letters in
+/// any case, `\s` ASCII whitespace and `\b` an ASCII word boundary:
+///
+/// ```text
+/// \b day (\.|er|st|nd|rd|th)? \s+ (de \s+)? month \.? ,? \s+ (de \s+)?
+/// \b month \.? \s+ day (st|nd|rd|th)? ,? \s+
+/// ```
+///
+/// A day is `[0-3]?[0-9]`, a month one of [`MONTHS`]; when several parses
+/// end the window, the one that starts first counts. Parsed backwards by
+/// hand: a regex over all the month names took longer to build than most
+/// inputs take to scan.
+pub(crate) fn text_date_before(window: &[u8]) -> Option<TextDate> {
+    let space = space_run_start(window, window.len())?;
+    day_first(window, space)
+        .into_iter()
+        .chain(month_first(window, space))
+        .min_by_key(|d| d.start)
+}
+
+/// The day-first form, whose last whitespace starts at `space`.
+fn day_first(w: &[u8], space: usize) -> Option<TextDate> {
+    optional_de(w, space)
+        .flat_map(|end| optional_byte(w, end, b','))
+        .flat_map(|end| optional_byte(w, end, b'.'))
+        .filter_map(|month_end| {
+            // After whitespace, the month is the whole word.
+            let month_start = w[..month_end].iter().rposition(|&b| is_space(b))? + 1;
+            let month = month_named(&w[month_start..month_end])?;
+            optional_de(w, space_run_start(w, month_start)?)
+                .flat_map(|end| optional_suffix(w, end, &[b".", b"er", b"st", b"nd", b"rd", b"th"]))
+                .filter_map(|day_end| {
+                    let (start, day) = day_ending(w, day_end)?;
+                    word_boundary(w, start).then_some(TextDate { start, day, month })
+                })
+                .min_by_key(|d| d.start)
+        })
+        .min_by_key(|d| d.start)
+}
+
+/// The month-first form, whose last whitespace starts at `space`.
+fn month_first(w: &[u8], space: usize) -> Option<TextDate> {
+    optional_byte(w, space, b',')
+        .flat_map(|end| optional_suffix(w, end, &[b"st", b"nd", b"rd", b"th"]))
+        .filter_map(|day_end| {
+            let (day_start, day) = day_ending(w, day_end)?;
+            optional_byte(w, space_run_start(w, day_start)?, b'.')
+                .flat_map(|month_end| {
+                    MONTHS.iter().filter_map(move |&(name, month)| {
+                        let start = strip_suffix_ci(w, month_end, name.as_bytes())?;
+                        word_boundary(w, start).then_some(TextDate { start, day, month })
+                    })
+                })
+                .min_by_key(|d| d.start)
+        })
+        .min_by_key(|d| d.start)
+}
+
+/// `\s` with Unicode off: ASCII whitespace, vertical tab included.
+const fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// `\w` with Unicode off.
+const fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether `\b` holds before `w[i]`.
+fn word_boundary(w: &[u8], i: usize) -> bool {
+    let left = i > 0 && is_word(w[i - 1]);
+    left != w.get(i).is_some_and(|&b| is_word(b))
+}
+
+/// The start of the whitespace that ends at `end`, if there is some.
+fn space_run_start(w: &[u8], end: usize) -> Option<usize> {
+    let start = w[..end]
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(0, |last| last + 1);
+    (start < end).then_some(start)
+}
+
+/// Where `suffix` starts, if `w[..end]` ends with it (ASCII letters in any
+/// case).
+fn strip_suffix_ci(w: &[u8], end: usize, suffix: &[u8]) -> Option<usize> {
+    let start = end.checked_sub(suffix.len())?;
+    w[start..end].eq_ignore_ascii_case(suffix).then_some(start)
+}
+
+/// The ends left by an optional `byte` before `end`: without and with it.
+fn optional_byte(w: &[u8], end: usize, byte: u8) -> impl Iterator<Item = usize> {
+    let taken = (end > 0 && w[end - 1] == byte).then(|| end - 1);
+    core::iter::once(end).chain(taken)
+}
+
+/// The same for an optional `de` with the whitespace before it; `end` is
+/// where the whitespace after it starts.
+fn optional_de(w: &[u8], end: usize) -> impl Iterator<Item = usize> {
+    let taken = strip_suffix_ci(w, end, b"de").and_then(|de| space_run_start(w, de));
+    core::iter::once(end).chain(taken)
+}
+
+/// The same for one of the optional `suffixes` of a day.
+fn optional_suffix<'a>(
+    w: &'a [u8],
+    end: usize,
+    suffixes: &'a [&'a [u8]],
+) -> impl Iterator<Item = usize> + 'a {
+    let taken = suffixes
+        .iter()
+        .filter_map(move |s| strip_suffix_ci(w, end, s));
+    core::iter::once(end).chain(taken)
+}
+
+/// A day, `[0-3]?[0-9]`, that is the whole run of digits ending at `end`:
+/// its start and value.
+fn day_ending(w: &[u8], end: usize) -> Option<(usize, u32)> {
+    let digit = |i: usize| w.get(i).copied().filter(u8::is_ascii_digit);
+    let last = digit(end.checked_sub(1)?)?;
+    let tens = end.checked_sub(2).and_then(digit);
+    let start = match tens {
+        Some(t) if t > b'3' => return None,
+        Some(_) => end - 2,
+        None => end - 1,
+    };
+    if start.checked_sub(1).and_then(digit).is_some() {
+        return None;
+    }
+    let tens = tens.map_or(0, |t| u32::from(t - b'0'));
+    Some((start, tens * 10 + u32::from(last - b'0')))
+}
+
+/// The number of the month `word` names exactly (ASCII letters in any
+/// case).
+fn month_named(word: &[u8]) -> Option<u32> {
+    MONTHS
+        .iter()
+        .find(|(m, _)| word.eq_ignore_ascii_case(m.as_bytes()))
+        .map(|&(_, n)| n)
+}
+
 /// The compiled context patterns, built once per process.
 #[derive(Debug)]
 pub(crate) struct Patterns {
@@ -242,18 +395,16 @@ pub(crate) struct Patterns {
     ssn: Suffix,
     reference: Suffix,
     /// A date-of-birth keyword anywhere (for [`Patterns::dob_label_far`]).
-    /// Built on first use, as is `text_date`: most text never needs them,
-    /// and building patterns is most of what a short run costs.
+    /// Built on first use: most text never needs it, and building patterns
+    /// is most of what a short run costs.
     dob_word: OnceLock<Regex>,
     /// The latest year of birth taken for one ([`MIN_AGE`]).
     latest_birth_year: u32,
-    /// A written-out date ending right before a year: `12. Juli `,
-    /// `2 de febrero de `, `August 2, `. Groups: day, month or month, day.
-    text_date: OnceLock<Regex>,
 }
 
 impl Patterns {
-    /// Compiles the label patterns (the others are compiled on first use).
+    /// Compiles the label patterns (the far keyword pattern is compiled on
+    /// first use).
     pub(crate) fn compile() -> Result<Self, Box<BuildError>> {
         let labelled = |words: &str| Suffix::new(&format!(r"(?i-u)(?:{words})\w*{GLUE}"));
         Ok(Self {
@@ -265,21 +416,6 @@ impl Patterns {
             phone: labelled(PHONE_WORDS)?,
             ssn: labelled(SSN_WORDS)?,
             reference: Suffix::new(&format!(r"(?i-u)(?:{REFERENCE_WORDS})\w*{REFERENCE_GLUE}"))?,
-            text_date: OnceLock::new(),
-        })
-    }
-
-    /// A written-out date ending right before a year, built on first use.
-    pub(crate) fn text_date(&self) -> &Regex {
-        self.text_date.get_or_init(|| {
-            let mut names: Vec<&str> = MONTHS.iter().map(|(m, _)| *m).collect();
-            // Longest first, so that `juni` does not win over `junio`.
-            names.sort_by_key(|m| core::cmp::Reverse(m.chars().count()));
-            let months = names.join("|");
-            built(RegexBuilder::new(&format!(
-                r"(?i-u)(?:\b([0-3]?[0-9])(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?|\b({months})\.?\s+([0-3]?[0-9])(?:st|nd|rd|th)?,?\s+)$"
-            ))
-            .build())
         })
     }
 
@@ -461,6 +597,39 @@ mod tests {
         Patterns::compile().unwrap_or_else(|e| panic!("patterns compile: {e}"))
     }
 
+    /// The grammar of [`text_date_before`] as a regex, the oracle its
+    /// parser is checked against. Groups: day, month or month, day.
+    fn text_date_regex() -> &'static Regex {
+        static REGEX: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+            let mut names: Vec<&str> = MONTHS.iter().map(|(m, _)| *m).collect();
+            // Longest first, so that `juni` does not win over `junio`.
+            names.sort_by_key(|m| core::cmp::Reverse(m.chars().count()));
+            let months = names.join("|");
+            built(RegexBuilder::new(&format!(
+                r"(?i-u)(?:\b([0-3]?[0-9])(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?|\b({months})\.?\s+([0-3]?[0-9])(?:st|nd|rd|th)?,?\s+)$"
+            ))
+            .build())
+        });
+        &REGEX
+    }
+
+    /// What the oracle finds at the end of `window`.
+    fn text_date_by_regex(window: &[u8]) -> Option<TextDate> {
+        let caps = text_date_regex().captures(window)?;
+        let (day, month) = match (caps.get(1), caps.get(2), caps.get(3), caps.get(4)) {
+            (Some(d), Some(m), _, _) | (_, _, Some(m), Some(d)) => (d, m),
+            _ => return None,
+        };
+        Some(TextDate {
+            start: caps.get(0)?.start(),
+            day: day
+                .as_bytes()
+                .iter()
+                .fold(0, |a, &b| a * 10 + u32::from(b - b'0')),
+            month: month_named(month.as_bytes())?,
+        })
+    }
+
     #[test]
     fn labels_match_at_the_end_only() {
         let p = patterns();
@@ -525,7 +694,6 @@ mod tests {
 
     #[test]
     fn text_date_prefilter_agrees_with_the_pattern() {
-        let p = patterns();
         for window in [
             &b"12. Juli "[..],
             b"2 de febrero de ",
@@ -537,7 +705,8 @@ mod tests {
             "12 декабря ".as_bytes(),
         ] {
             assert!(may_end_with_text_date(window), "{window:?}");
-            assert!(p.text_date().is_match(window), "{window:?}");
+            assert!(text_date_before(window).is_some(), "{window:?}");
+            assert_eq!(text_date_before(window), text_date_by_regex(window));
         }
         for window in [
             &b"+49 171 123 "[..],
@@ -549,7 +718,8 @@ mod tests {
             b"| ",
         ] {
             assert!(!may_end_with_text_date(window), "{window:?}");
-            assert!(!p.text_date().is_match(window), "{window:?}");
+            assert_eq!(text_date_before(window), None, "{window:?}");
+            assert_eq!(text_date_by_regex(window), None, "{window:?}");
         }
     }
 
@@ -559,9 +729,18 @@ mod tests {
         assert_eq!(month_number("AOÛT"), Some(8));
         assert_eq!(month_number("декабря"), Some(12));
         assert_eq!(month_number("smarch"), None);
-        let p = patterns();
-        let caps = p.text_date().captures(b"Nac\xc3\xad el 2 de febrero de ");
-        assert!(caps.is_some());
+        let date = text_date_before(b"Nac\xc3\xad el 2 de febrero de ");
+        assert_eq!(
+            date,
+            Some(TextDate {
+                start: 9,
+                day: 2,
+                month: 2
+            })
+        );
+        // Non-ASCII letters are not folded, as in the patterns.
+        assert_eq!(text_date_before("3 AOÛT ".as_bytes()), None);
+        assert_eq!(text_date_before(b"May 5th, ").map(|d| d.day), Some(5));
     }
 
     proptest::proptest! {
@@ -641,10 +820,56 @@ mod tests {
             };
             let parts = [noise.concat(), " ".into(), tail];
             let window = parts.concat();
-            let p = patterns();
-            if p.text_date().is_match(window.as_bytes()) {
+            if text_date_before(window.as_bytes()).is_some() {
                 proptest::prop_assert!(may_end_with_text_date(window.as_bytes()), "{window:?}");
             }
+        }
+
+        /// The hand-written parser finds the same date, start, day and
+        /// month as the grammar written as a regex: both forms with every
+        /// optional part present or not, near misses (no whitespace, a
+        /// third digit, a word for a suffix), month names in mixed case,
+        /// after and before noise (words, digits, stops, bytes that are
+        /// not UTF-8).
+        #[test]
+        fn text_date_parser_agrees_with_the_regex(
+            noise in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[0-9]{1,3}",
+                    "(de|De|x|st)",
+                    "[.,:_-]",
+                    "[ \t\n\x0b\x0c\r]{1,2}",
+                    "[a-zé]{1,3}",
+                    "[\\x{80}-\\x{7ff}]",
+                ],
+                0..4,
+            ),
+            month in proptest::strategy::Strategy::prop_map(
+                (0..MONTHS.len(), proptest::bool::ANY),
+                |(k, upper)| {
+                    let name = MONTHS[k].0;
+                    if upper { name.to_ascii_uppercase() } else { name.to_string() }
+                },
+            ),
+            day in proptest::prop_oneof![4 => "[0-3]?[0-9]", 1 => "[0-9]{2,3}"],
+            suffix in proptest::prop_oneof![2 => "", 1 => "([.]|er|St|nd|RD|th|x)"],
+            spaces in proptest::collection::vec(proptest::prop_oneof![6 => "[ \t\x0b]{1,2}", 1 => ""], 3),
+            de in proptest::collection::vec("(|de |De\t|de|x )", 2),
+            stops in proptest::prop_oneof![proptest::strategy::Just(("", "")), proptest::strategy::Just((".", "")), proptest::strategy::Just(("", ",")), proptest::strategy::Just((".", ","))],
+            month_first in proptest::bool::ANY,
+            tail in proptest::prop_oneof![4 => "", 1 => "( |x| de |[.] )"],
+            cut in proptest::prop_oneof![3 => 0..1usize, 1 => 1..2usize],
+        ) {
+            let (dot, comma) = stops;
+            let date = if month_first {
+                [&month, dot, &spaces[0], &day, &suffix, comma, &spaces[1]].concat()
+            } else {
+                [&day, &suffix, &spaces[0], &de[0], &month, dot, comma, &spaces[1], &de[1]].concat()
+            };
+            let parts = [noise.concat(), spaces[2].clone(), date, tail];
+            let window = parts.concat();
+            let hay = &window.as_bytes()[..window.len().saturating_sub(cut)];
+            proptest::prop_assert_eq!(text_date_before(hay), text_date_by_regex(hay), "{:?}", hay);
         }
     }
 }

@@ -1101,20 +1101,11 @@ impl Scanner<'_> {
         if !context::may_end_with_text_date(window) {
             return;
         }
-        let Some(caps) = self.patterns.text_date().captures(window) else {
+        let Some(date) = context::text_date_before(window) else {
             return;
         };
-        let Some(whole) = caps.get(0) else { return };
-        let (day, month) = match (caps.get(1), caps.get(2), caps.get(3), caps.get(4)) {
-            (Some(d), Some(m), _, _) | (_, _, Some(m), Some(d)) => (d, m),
-            _ => return,
-        };
-        let month = core::str::from_utf8(month.as_bytes())
-            .ok()
-            .and_then(context::month_number);
-        let day = digits_value(day.as_bytes());
-        let date_start = lo + whole.start();
-        if month.is_some_and(|m| validate::date_valid(year, m, day))
+        let date_start = lo + date.start;
+        if validate::date_valid(year, date.month, date.day)
             && self.birth_date(date_start, end, year)
         {
             self.push(DetectedKind::Dob, date_start, end, "calendar+label");
