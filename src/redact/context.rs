@@ -15,7 +15,6 @@
 
 use std::sync::OnceLock;
 
-use regex::bytes::{Regex, RegexBuilder};
 use regex_automata::hybrid::BuildError;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson;
@@ -397,7 +396,7 @@ pub(crate) struct Patterns {
     /// A date-of-birth keyword anywhere (for [`Patterns::dob_label_far`]).
     /// Built on first use: most text never needs it, and building patterns
     /// is most of what a short run costs.
-    dob_word: OnceLock<Regex>,
+    dob_word: OnceLock<Suffix>,
     /// The latest year of birth taken for one ([`MIN_AGE`]).
     latest_birth_year: u32,
 }
@@ -434,16 +433,26 @@ impl Patterns {
     /// sentence of `before` (the [`FAR_WINDOW`] bytes before a date): the
     /// last such keyword, with only prose after it (no field bytes) and no
     /// date of birth already found after it (`found_after` says whether one
-    /// was, given the keyword's end in `before`).
+    /// was, given an offset in `before`).
+    ///
+    /// The keyword that starts last is taken, found by one reverse search.
+    /// It starts inside the one a forward search would find last or right
+    /// at its end, and keywords hold neither field bytes nor the digits
+    /// that start a date, so measuring from its start answers the same.
     pub(crate) fn dob_label_far(&self, before: &[u8], found_after: impl Fn(usize) -> bool) -> bool {
-        let dob_word = self
-            .dob_word
-            .get_or_init(|| built(RegexBuilder::new(&format!(r"(?i-u){DOB_WORDS}")).build()));
-        let Some(last) = dob_word.find_iter(before).last() else {
-            return false;
+        let dob_word = self.dob_word.get_or_init(|| {
+            // Invariant: a constant pattern, built by the unit tests.
+            #[expect(clippy::expect_used, reason = "constant pattern, built in unit tests")]
+            Suffix::new(&format!(r"(?i-u){DOB_WORDS}")).expect("built-in pattern compiles")
+        });
+        let start = match dob_word.last_start(before) {
+            Ok(Some(start)) => start,
+            Ok(None) => return false,
+            // Fail closed: a date that may be labelled is redacted.
+            Err(()) => return true,
         };
-        let between = &before[last.end()..];
-        !between.iter().any(|b| FIELD_BYTES.contains(b)) && !found_after(last.end())
+        let between = &before[start..];
+        !between.iter().any(|b| FIELD_BYTES.contains(b)) && !found_after(start)
     }
 
     /// Whether `before` ends with a phone label.
@@ -469,13 +478,14 @@ impl Patterns {
 /// reversed pattern, searched backwards from the end of the haystack and
 /// anchored there, stopping at the first match.
 ///
-/// Only the reverse automaton is built. A `$`-anchored [`Regex`] searches
+/// Only the reverse automaton is built. A `$`-anchored
+/// [`Regex`](regex::bytes::Regex) searches
 /// the same way but also builds the forward automata and extracts literals
 /// for prefilters that an end-anchored search never uses: building these
 /// patterns that way took most of a short run's time.
 struct Suffix {
     dfa: DFA,
-    /// One search cache per thread, as [`Regex`] keeps them.
+    /// One search cache per thread, as a `Regex` keeps them.
     caches: Pool<Cache, CacheFn>,
 }
 
@@ -510,18 +520,24 @@ impl Suffix {
     }
 }
 
+impl Suffix {
+    /// Where the match that starts last in `hay` starts, wherever it ends
+    /// (its keyword may be followed by anything); `Err` if the search
+    /// cannot tell (as for [`Suffix::ends`], it always can).
+    fn last_start(&self, hay: &[u8]) -> Result<Option<usize>, ()> {
+        let input = Input::new(hay).anchored(Anchored::No).earliest(true);
+        let mut cache = self.caches.get();
+        self.dfa
+            .try_search_rev(&mut cache, &input)
+            .map(|found| found.map(|m| m.offset()))
+            .map_err(|_| ())
+    }
+}
+
 impl core::fmt::Debug for Suffix {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Suffix").finish_non_exhaustive()
     }
-}
-
-/// A lazily built built-in pattern.
-fn built(regex: Result<Regex, regex::Error>) -> Regex {
-    // Invariant: the patterns are constants of this crate, and the unit
-    // tests below build every one of them.
-    #[expect(clippy::expect_used, reason = "constant patterns, built in unit tests")]
-    regex.expect("built-in pattern compiles")
 }
 
 /// A cheap necessary condition for the written-out date pattern, checked
@@ -591,6 +607,8 @@ fn may_end_with_label(before: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use regex::bytes::{Regex, RegexBuilder};
+
     use super::*;
 
     fn patterns() -> Patterns {
@@ -605,10 +623,11 @@ mod tests {
             // Longest first, so that `juni` does not win over `junio`.
             names.sort_by_key(|m| core::cmp::Reverse(m.chars().count()));
             let months = names.join("|");
-            built(RegexBuilder::new(&format!(
+            RegexBuilder::new(&format!(
                 r"(?i-u)(?:\b([0-3]?[0-9])(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?|\b({months})\.?\s+([0-3]?[0-9])(?:st|nd|rd|th)?,?\s+)$"
             ))
-            .build())
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
         });
         &REGEX
     }
@@ -791,6 +810,44 @@ mod tests {
             for (suffix, regex) in PAIRS.iter() {
                 proptest::prop_assert_eq!(suffix.ends(hay, false), regex.is_match(hay), "{:?}", hay);
             }
+        }
+
+        /// The far date-of-birth check, measured from the keyword that
+        /// starts last, answers as the forward search for the last keyword
+        /// measured from its end: windows of keywords (overlapping ones
+        /// too: `出生日期`), field bytes, prose and digits, with a date of
+        /// birth found at one of the digits or none.
+        #[test]
+        fn far_label_agrees_with_the_last_keyword_of_a_forward_search(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("birth".to_string()),
+                    proptest::strategy::Just("DOB".to_string()),
+                    proptest::strategy::Just("geb.".to_string()),
+                    proptest::strategy::Just("出生日期".to_string()),
+                    proptest::strategy::Just("生日".to_string()),
+                    proptest::strategy::Just("née le".to_string()),
+                    "[=\"{}|\t<>\\[\\]]",
+                    "[a-z]{1,4}",
+                    "[ .,]{1,2}",
+                    "[0-9]{1,2}",
+                ],
+                0..10,
+            ),
+            found_at in proptest::option::of(0..64usize),
+        ) {
+            let window = parts.concat();
+            let hay = window.as_bytes();
+            // A date of birth found starts at a digit.
+            let found = found_at.filter(|&f| hay.get(f).is_some_and(u8::is_ascii_digit));
+            let found_after = |from: usize| found.is_some_and(|f| f >= from);
+            static WORD: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+                Regex::new(&format!(r"(?i-u){DOB_WORDS}")).unwrap_or_else(|e| panic!("{e}"))
+            });
+            let oracle = WORD.find_iter(hay).last().is_some_and(|last| {
+                !hay[last.end()..].iter().any(|b| FIELD_BYTES.contains(b)) && !found_after(last.end())
+            });
+            proptest::prop_assert_eq!(patterns().dob_label_far(hay, found_after), oracle, "{:?}", window);
         }
 
         /// The prefilter never turns away a window the written-out date
