@@ -22,6 +22,8 @@ use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 
+use super::scan::is_word;
+
 /// What may stand between a label (with the rest of its identifier:
 /// `birth` + `_date`) and its value: punctuation, then up to
 /// three words, each followed by a space or colon, and a last word glued to
@@ -307,11 +309,6 @@ const fn is_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
-/// `\w` with Unicode off.
-const fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
 /// Whether `\b` holds before `w[i]`.
 fn word_boundary(w: &[u8], i: usize) -> bool {
     let left = i > 0 && is_word(w[i - 1]);
@@ -518,9 +515,7 @@ impl Suffix {
             .try_search_rev(&mut cache, &input)
             .map_or(on_error, |found| found.is_some())
     }
-}
 
-impl Suffix {
     /// Where the match that starts last in `hay` starts, wherever it ends
     /// (its keyword may be followed by anything); `Err` if the search
     /// cannot tell (as for [`Suffix::ends`], it always can).
@@ -546,9 +541,7 @@ impl core::fmt::Debug for Suffix {
 /// or a day's suffix (a letter or a non-ASCII byte), with `.` or `,` after
 /// one, or with a day of one or two digits after whitespace.
 pub(crate) fn may_end_with_text_date(window: &[u8]) -> bool {
-    // `\s` with Unicode off: ASCII whitespace including vertical tab.
-    let space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
-    let Some(last) = window.iter().rposition(|&b| !space(b)) else {
+    let Some(last) = window.iter().rposition(|&b| !is_space(b)) else {
         return false;
     };
     if last + 1 == window.len() {
@@ -563,7 +556,7 @@ pub(crate) fn may_end_with_text_date(window: &[u8]) -> bool {
         .rev()
         .take_while(|b| b.is_ascii_digit())
         .count();
-    (1..=2).contains(&run) && last + 1 > run && space(window[last - run])
+    (1..=2).contains(&run) && last + 1 > run && is_space(window[last - run])
 }
 
 /// A cheap necessary condition for every label pattern, checked before the

@@ -157,7 +157,8 @@ pub(crate) struct Scanner<'a> {
     pub(crate) ties: &'a mut Ties,
 }
 
-const fn is_word(b: u8) -> bool {
+/// `\w` with Unicode off: `[0-9A-Za-z_]`.
+pub(crate) const fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
