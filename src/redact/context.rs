@@ -16,12 +16,12 @@
 use std::sync::OnceLock;
 
 use regex_automata::hybrid::BuildError;
-use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::hybrid::dfa::DFA;
 use regex_automata::nfa::thompson;
-use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 
+use super::caches::Caches;
 use super::scan::is_word;
 
 /// What may stand between a label (with the rest of its identifier:
@@ -483,11 +483,8 @@ impl Patterns {
 struct Suffix {
     dfa: DFA,
     /// One search cache per thread, as a `Regex` keeps them.
-    caches: Pool<Cache, CacheFn>,
+    caches: Caches,
 }
-
-type CacheFn =
-    Box<dyn Fn() -> Cache + Send + Sync + core::panic::RefUnwindSafe + core::panic::UnwindSafe>;
 
 impl Suffix {
     /// Builds the pattern, with the byte semantics of `regex::bytes` (a
@@ -497,10 +494,9 @@ impl Suffix {
             .syntax(syntax::Config::new().utf8(false))
             .thompson(thompson::Config::new().reverse(true).utf8(false))
             .build(pattern)?;
-        let for_caches = dfa.clone();
         Ok(Self {
             dfa,
-            caches: Pool::new(Box::new(move || for_caches.create_cache())),
+            caches: Caches::new(),
         })
     }
 
@@ -510,9 +506,8 @@ impl Suffix {
     /// caller still says which answer fails closed.)
     fn ends(&self, hay: &[u8], on_error: bool) -> bool {
         let input = Input::new(hay).anchored(Anchored::Yes).earliest(true);
-        let mut cache = self.caches.get();
-        self.dfa
-            .try_search_rev(&mut cache, &input)
+        self.caches
+            .with(&self.dfa, |cache| self.dfa.try_search_rev(cache, &input))
             .map_or(on_error, |found| found.is_some())
     }
 
@@ -521,9 +516,8 @@ impl Suffix {
     /// cannot tell (as for [`Suffix::ends`], it always can).
     fn last_start(&self, hay: &[u8]) -> Result<Option<usize>, ()> {
         let input = Input::new(hay).anchored(Anchored::No).earliest(true);
-        let mut cache = self.caches.get();
-        self.dfa
-            .try_search_rev(&mut cache, &input)
+        self.caches
+            .with(&self.dfa, |cache| self.dfa.try_search_rev(cache, &input))
             .map(|found| found.map(|m| m.offset()))
             .map_err(|_| ())
     }

@@ -85,6 +85,7 @@
 //!   finding is never written in place of its replacement.
 //! - Errors and reports never contain text from the input.
 
+mod caches;
 mod columns;
 mod context;
 mod detector;

@@ -7,32 +7,35 @@
 //!
 //! # The pipeline
 //!
-//! - `threads` workers live for the whole call. Each takes the next block
-//!   from a shared queue, redacts it into the block's output buffer and
-//!   sends both back with the block's sequence number.
-//! - The calling thread only does I/O: it reads blocks of about [`BLOCK`]
-//!   bytes cut at newlines into free buffers while the workers redact, and
-//!   writes each output as soon as every block before it has been written
-//!   (a reorder buffer keyed by sequence number), so a slow block holds
-//!   back the writing, never the other workers. Reading and writing are
-//!   kernel copies: the calling thread sleeps most of the time and leaves
-//!   the cores to the workers.
+//! - `threads` threads redact, the calling thread among them, so that
+//!   there is one busy thread per core and none waits for a core to be
+//!   free. The `threads - 1` workers live for the whole call; each takes
+//!   the next block from a shared queue, redacts it into the block's
+//!   output buffer and sends both back with the block's sequence number.
+//! - The calling thread alone does the I/O (the reader and the writer need
+//!   not be [`Send`]). It reads blocks of about [`BLOCK`] bytes cut at
+//!   newlines into free buffers and queues them, writes each output as
+//!   soon as every block before it has been written (a reorder buffer
+//!   keyed by sequence number), and, rather than wait, redacts the next
+//!   queued block itself. Reading ahead before it does keeps the workers
+//!   supplied while it redacts; a slow block holds back the writing, never
+//!   the other threads.
 //! - At most [`SLOTS_PER_THREAD`] × `threads` blocks are in flight (read
 //!   and not yet written). A written block's input and output buffers go
 //!   back to a pool and are reused, so memory stays at that many blocks
-//!   and their redacted copies, about 4 MiB per thread (more while a line
+//!   and their redacted copies, about 3 MiB per thread (more while a line
 //!   is longer than a block: such a line is held whole).
-//! - The first error (reading, writing, a worker's [`RedactError`], or a
-//!   worker's panic as [`RedactError::Worker`]) ends the call: the calling
-//!   thread stops reading and returns it, the queue closes, and each worker
-//!   stops after at most the block it holds.
+//! - The first error (reading, writing, a [`RedactError`] of any thread,
+//!   or a thread's panic as [`RedactError::Worker`]) ends the call: the
+//!   calling thread stops reading and returns it, the queue closes, and
+//!   each worker stops after at most the block it holds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read, Write};
 use std::num::NonZeroUsize;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use super::columns::Columns;
 use super::error::RedactError;
@@ -41,13 +44,15 @@ use super::report::Report;
 use super::stream::Header;
 
 /// Bytes per block handed to a thread (a block ends at a newline, so it
-/// may be longer by the rest of its last line).
-pub(crate) const BLOCK: usize = 1 << 20;
+/// may be longer by the rest of its last line). Small enough that the last
+/// blocks of an input keep every thread busy until near its end, large
+/// enough that handing one out costs nothing beside redacting it.
+pub(crate) const BLOCK: usize = 1 << 19;
 
-/// Blocks in flight per worker: one being redacted, one queued or waiting
-/// to be written, so a worker never waits for the reader or for a slow
-/// block of another worker.
-const SLOTS_PER_THREAD: usize = 2;
+/// Blocks in flight per thread: one being redacted, and two queued or
+/// waiting to be written, so that a worker still has one queued while the
+/// calling thread redacts a block and cannot read ahead.
+const SLOTS_PER_THREAD: usize = 3;
 
 /// A block's buffers: the input read, and its redacted copy.
 #[derive(Default)]
@@ -63,9 +68,9 @@ impl Redactor {
     /// Redacts `reader` into `writer` on `threads` threads, with output
     /// byte for byte equal to [`redact_stream`](Self::redact_stream)'s.
     ///
-    /// The calling thread reads the input in blocks of about 1 MiB cut at
-    /// newlines while `threads` workers, alive for the whole call, redact
-    /// the blocks read before; it writes each output as soon as those
+    /// The calling thread reads the input in blocks of about 512 KiB cut
+    /// at newlines, and `threads` threads, the calling one among them,
+    /// redact them; the calling thread writes each output as soon as those
     /// before it are written, so a slow block holds back only the writing.
     /// One thread redacts in place without blocks.
     ///
@@ -92,10 +97,11 @@ impl Redactor {
     ///
     /// # Memory
     ///
-    /// At most two blocks per thread are in flight, each with its redacted
-    /// copy: about 4 MiB per thread. A line longer than a block is held
-    /// whole (on one thread, [`redact_stream`](Self::redact_stream) bounds
-    /// memory whatever the line length).
+    /// At most three blocks per thread are in flight, each with its
+    /// redacted copy: about 3 MiB per thread. A line longer than a block
+    /// is held whole (on one thread,
+    /// [`redact_stream`](Self::redact_stream) bounds memory whatever the
+    /// line length).
     pub fn redact_parallel<R: Read, W: Write>(
         &self,
         reader: R,
@@ -128,104 +134,197 @@ impl Redactor {
                 memchr::memchr(b'\n', &slot.input).map_or(&slot.input[..], |nl| &slot.input[..nl]);
             self.detector().columns(line)
         });
-        let (jobs, queue) = mpsc::channel();
-        let queue = Mutex::new(queue);
+        let queue = Queue::default();
         let report = std::thread::scope(|scope| {
             let (done_tx, done) = mpsc::channel();
-            for _ in 0..threads.get() {
+            for _ in 1..threads.get() {
                 let (queue, done_tx, columns) = (&queue, done_tx.clone(), columns.as_ref());
                 scope.spawn(move || self.work(queue, &done_tx, columns));
             }
             drop(done_tx);
-            let slots = SLOTS_PER_THREAD * threads.get();
-            // `pipe` drops `jobs` and `done` when it returns: the workers
-            // then stop after at most the block each holds.
-            pipe(blocks, first, &mut writer, slots, jobs, done)
+            // Closes the queue however `pipe` returns (a host writer may
+            // panic): the workers then stop after at most the block each
+            // holds, and the scope can end.
+            let _close = CloseOnDrop(&queue);
+            let pipe = Pipe {
+                redactor: self,
+                columns: columns.as_ref(),
+                queue: &queue,
+                done,
+                slots: SLOTS_PER_THREAD * threads.get(),
+            };
+            pipe.run(blocks, first, &mut writer)
         })?;
         writer.flush()?;
         Ok(report)
     }
 
     /// A worker: redacts queued blocks until the queue closes or the
-    /// calling thread stops listening. The first block is an input's start;
-    /// the rows of the others belong to `columns`, the CSV columns its first
-    /// line named, if any.
-    fn work(
-        &self,
-        queue: &Mutex<Receiver<(u64, Slot)>>,
-        done: &Sender<(u64, Done)>,
-        columns: Option<&Columns>,
-    ) {
-        // The lock is held while waiting, so one idle worker waits on the
-        // queue and the others on the lock; nothing panics while holding it.
-        while let Ok((seq, mut slot)) = queue
-            .lock()
-            .map_err(drop)
-            .and_then(|q| q.recv().map_err(drop))
-        {
-            let redacted = panic::catch_unwind(AssertUnwindSafe(|| {
-                slot.output.clear();
-                let header = match seq {
-                    0 => Header::FirstLine,
-                    _ => Header::Known(columns),
-                };
-                self.redact_lines(slot.input.as_slice(), &mut slot.output, header)
-            }));
-            let result = match redacted {
-                Ok(Ok(report)) => Ok((slot, report)),
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err(RedactError::Worker),
-            };
-            if done.send((seq, result)).is_err() {
+    /// calling thread stops listening.
+    fn work(&self, queue: &Queue, done: &Sender<(u64, Done)>, columns: Option<&Columns>) {
+        while let Some((seq, slot)) = queue.pop() {
+            if done
+                .send((seq, self.redact_block(seq, slot, columns)))
+                .is_err()
+            {
                 return;
             }
         }
     }
+
+    /// Redacts block number `seq` into its output buffer. The first block
+    /// is an input's start; the rows of the others belong to `columns`,
+    /// the CSV columns its first line named, if any.
+    fn redact_block(&self, seq: u64, mut slot: Slot, columns: Option<&Columns>) -> Done {
+        let redacted = panic::catch_unwind(AssertUnwindSafe(|| {
+            slot.output.clear();
+            let header = match seq {
+                0 => Header::FirstLine,
+                _ => Header::Known(columns),
+            };
+            self.redact_lines(slot.input.as_slice(), &mut slot.output, header)
+        }));
+        match redacted {
+            Ok(Ok(report)) => Ok((slot, report)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(RedactError::Worker),
+        }
+    }
 }
 
-/// The calling thread's part: reads blocks into free slots and queues
-/// them (`first`, read already, before the others), keeping at most
-/// `slots` in flight, and writes the redacted blocks in input order.
-fn pipe<R: Read, W: Write>(
-    mut blocks: Blocks<R>,
-    mut first: Option<Slot>,
-    writer: &mut W,
-    slots: usize,
-    jobs: Sender<(u64, Slot)>,
+/// Blocks read and not yet taken by a thread.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<Queued>,
+    /// Signalled when a block is queued or the queue closes.
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Queued {
+    blocks: VecDeque<(u64, Slot)>,
+    closed: bool,
+}
+
+impl Queue {
+    /// The queue's state. Nothing panics while holding the lock, so a
+    /// poisoned lock still holds a consistent state.
+    fn state(&self) -> std::sync::MutexGuard<'_, Queued> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, seq: u64, slot: Slot) {
+        self.state().blocks.push_back((seq, slot));
+        self.changed.notify_one();
+    }
+
+    /// The oldest queued block, if any, without waiting.
+    fn try_pop(&self) -> Option<(u64, Slot)> {
+        self.state().blocks.pop_front()
+    }
+
+    /// The oldest queued block, waiting for one; `None` once the queue is
+    /// closed.
+    fn pop(&self) -> Option<(u64, Slot)> {
+        let mut state = self.state();
+        loop {
+            if state.closed {
+                return None;
+            }
+            if let Some(job) = state.blocks.pop_front() {
+                return Some(job);
+            }
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn close(&self) {
+        self.state().closed = true;
+        self.changed.notify_all();
+    }
+}
+
+/// Closes a [`Queue`] when dropped.
+struct CloseOnDrop<'a>(&'a Queue);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// The calling thread's part of the pipeline.
+struct Pipe<'a> {
+    redactor: &'a Redactor,
+    columns: Option<&'a Columns>,
+    queue: &'a Queue,
+    /// Blocks the workers redacted.
     done: Receiver<(u64, Done)>,
-) -> Result<Report, RedactError> {
-    let mut free: Vec<Slot> = Vec::with_capacity(slots);
-    let mut waiting: BTreeMap<u64, (Slot, Report)> = BTreeMap::new();
-    let mut report = Report::default();
-    let (mut read, mut written) = (0u64, 0u64);
-    loop {
-        while read - written < slots as u64 {
-            let slot = match first.take() {
-                Some(slot) => slot,
-                None if blocks.done() => break,
-                None => {
-                    let mut slot = free.pop().unwrap_or_default();
-                    if !blocks.next_block(&mut slot.input)? {
-                        break;
+    /// Blocks in flight at most.
+    slots: usize,
+}
+
+impl Pipe<'_> {
+    /// Reads blocks into free slots and queues them (`first`, read
+    /// already, before the others), keeping at most `slots` in flight;
+    /// redacts queued blocks while the workers do; writes the redacted
+    /// blocks in input order.
+    fn run<R: Read, W: Write>(
+        &self,
+        mut blocks: Blocks<R>,
+        mut first: Option<Slot>,
+        writer: &mut W,
+    ) -> Result<Report, RedactError> {
+        let mut free: Vec<Slot> = Vec::with_capacity(self.slots);
+        let mut waiting: BTreeMap<u64, (Slot, Report)> = BTreeMap::new();
+        let mut report = Report::default();
+        let (mut read, mut written) = (0u64, 0u64);
+        loop {
+            // Read ahead first, so that no worker waits while this thread
+            // redacts.
+            while read - written < self.slots as u64 {
+                let slot = match first.take() {
+                    Some(slot) => slot,
+                    None if blocks.done() => break,
+                    None => {
+                        let mut slot = free.pop().unwrap_or_default();
+                        if !blocks.next_block(&mut slot.input)? {
+                            break;
+                        }
+                        slot
                     }
-                    slot
+                };
+                self.queue.push(read, slot);
+                read += 1;
+            }
+            while let Some((slot, part)) = waiting.remove(&written) {
+                writer.write_all(&slot.output)?;
+                report.absorb(&part);
+                free.push(slot);
+                written += 1;
+            }
+            if written == read {
+                // Every block read is written: the end, unless the read
+                // ahead stopped only because every slot was in flight.
+                if blocks.done() {
+                    return Ok(report);
                 }
+                continue;
+            }
+            let (seq, result) = match self.queue.try_pop() {
+                Some((seq, slot)) => (seq, self.redactor.redact_block(seq, slot, self.columns)),
+                // Fails only if every worker has stopped with blocks in
+                // flight, which a caught panic does not do; fail closed
+                // all the same.
+                None => self.done.recv().map_err(|_| RedactError::Worker)?,
             };
-            jobs.send((read, slot)).map_err(|_| RedactError::Worker)?;
-            read += 1;
-        }
-        if written == read {
-            return Ok(report);
-        }
-        // Fails only if every worker has stopped with blocks in flight,
-        // which a caught panic does not do; fail closed all the same.
-        let (seq, result) = done.recv().map_err(|_| RedactError::Worker)?;
-        waiting.insert(seq, result?);
-        while let Some((slot, part)) = waiting.remove(&written) {
-            writer.write_all(&slot.output)?;
-            report.absorb(&part);
-            free.push(slot);
-            written += 1;
+            waiting.insert(seq, result?);
+            while let Ok((seq, result)) = self.done.try_recv() {
+                waiting.insert(seq, result?);
+            }
         }
     }
 }
