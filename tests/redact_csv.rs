@@ -121,7 +121,7 @@ fn the_key_set_and_the_kinds_decide_the_columns() {
 
 #[test]
 fn a_long_export_on_several_threads_gives_the_output_of_one() {
-    // Several blocks of 512 KiB: the rows of later blocks need the header that
+    // Many blocks of 128 KiB: the rows of later blocks need the header that
     // only the first block holds.
     let mut export = String::from("id,name,street,phone\n");
     for i in 0..60_000 {
