@@ -34,17 +34,12 @@ fn own_shard() -> usize {
 struct Shard(Mutex<Vec<Cache>>);
 
 /// The caches of one DFA, kept for the threads that search it.
+#[derive(Default)]
 pub(crate) struct Caches {
     shards: [Shard; SHARDS],
 }
 
 impl Caches {
-    pub(crate) fn new() -> Self {
-        Self {
-            shards: Default::default(),
-        }
-    }
-
     /// Runs `search` with a cache for `dfa` (the DFA these caches belong
     /// to): the calling thread's, warm from its earlier searches, or a new
     /// one.
@@ -78,7 +73,7 @@ mod tests {
     #[test]
     fn threads_beyond_the_shards_share_them_correctly() {
         let dfa = DFA::new(r"[a-z]+@[a-z]+\.com").unwrap_or_else(|e| panic!("{e}"));
-        let caches = Caches::new();
+        let caches = Caches::default();
         let hays: [&[u8]; 3] = [b"mail ada@example.com now", b"no mail here", b"x@y.com"];
         let expected: Vec<Option<usize>> = hays
             .iter()

@@ -482,7 +482,8 @@ impl Patterns {
 /// patterns that way took most of a short run's time.
 struct Suffix {
     dfa: DFA,
-    /// One search cache per thread, as a `Regex` keeps them.
+    /// One search cache per thread, with no word shared between threads
+    /// written on a search (see `Caches`).
     caches: Caches,
 }
 
@@ -496,7 +497,7 @@ impl Suffix {
             .build(pattern)?;
         Ok(Self {
             dfa,
-            caches: Caches::new(),
+            caches: Caches::default(),
         })
     }
 
