@@ -507,6 +507,10 @@ pub(crate) fn scan(
     kinds: KindSet,
     out: &mut Vec<Raw>,
 ) {
+    if from == 0 && ties.len == 0 && ties.full_from.is_none() {
+        // A whole line whose ties the scanner turned all away (most lines).
+        return;
+    }
     let scanned = out.len();
     let mut buf = [0u8; MAX_KEY];
     let mut at = 0;
