@@ -598,6 +598,11 @@ impl Scanner<'_> {
                 return run;
             }
         }
+        // After a `+` only a phone number starts, and it has at least eight
+        // digits: a lone `+0000` (an access log's time zone) is nothing.
+        if !joined && prev == Some(b'+') && run - i < 8 {
+            return run;
+        }
         let token = self.token(i, run);
         if token.overlong || token.glued_left {
             return token.end;
