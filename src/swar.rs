@@ -25,6 +25,16 @@ pub(crate) const fn in_range(word: u64, lo: u8, hi: u8) -> u64 {
     from_lo & !past_hi & HI
 }
 
+/// Bit 7 of each byte of `word` that is an ASCII letter or digit. The
+/// letter test folds case by setting bit 5 (`A`..`Z` become `a`..`z`);
+/// bytes from `0x80` up are neither.
+pub(crate) const fn alphanumeric_bits(word: u64) -> u64 {
+    let low7 = word & !HI;
+    let digit = in_range(low7, b'0', b'9');
+    let letter = in_range(low7 | (LO * 0x20), b'a', b'z');
+    (digit | letter) & !word & HI
+}
+
 /// The first position at or after `i` whose byte `stop` holds, or
 /// `hay.len()`: eight bytes at a time with `first_bits` (which sets bit 7
 /// of the first such byte of a word, as the `*_bits` functions here do),

@@ -224,7 +224,7 @@ static V6_CLASS: [u8; 256] = {
     t
 };
 
-use crate::swar::{HI, LO, find_first, in_range, load};
+use crate::swar::{HI, LO, alphanumeric_bits, find_first, load};
 
 /// Bit 7 set in the byte of `word` that holds its first anchor (an ASCII
 /// digit, `:`, `;`, `<`, `=`, `@` or `&`), if there is one. Only the lowest
@@ -279,15 +279,8 @@ pub(crate) fn next_anchor_far(hay: &[u8], mut i: usize) -> usize {
 
 /// Bit 7 of each byte of `word` that is a word byte: `[0-9A-Za-z_]`.
 const fn word_bits(word: u64) -> u64 {
-    let ascii = !word & HI;
-    let low7 = word & !HI;
-    // Per-byte range tests as in `anchor_bits`; the letter test folds case
-    // by setting bit 5 (`A`..`Z` become `a`..`z`).
-    let digit = in_range(low7, b'0', b'9');
-    let folded = low7 | (LO * 0x20);
-    let letter = in_range(folded, b'a', b'z');
     let underscore = !((word ^ (LO * b'_' as u64)) & !HI).wrapping_add(LO * 0x7f) & HI;
-    ascii & (digit | letter | underscore)
+    alphanumeric_bits(word) | (underscore & !word & HI)
 }
 
 /// The end of the run of word bytes starting at `i`, eight bytes at a time.
@@ -336,30 +329,30 @@ impl Scanner<'_> {
             let b = hay[i];
             // Digits are most anchors: one compare before the jump table,
             // whose indirect branch predicts poorly on a mix of anchors.
-            if b.is_ascii_digit() {
-                i = self.numeric(i).max(i + 1);
-                continue;
-            }
-            let next = match b {
-                b'@' => self.email(i),
-                b':' => {
-                    self.ties.note(hay, i, self.keys);
-                    let resume = self.ipv6(i);
-                    // The last colon of a chain skipped whole may still tie
-                    // a key to a value after a space (`ab:cd: Ada`).
-                    if resume > i + 1 && hay[resume - 1] == b':' {
-                        self.ties.note(hay, resume - 1, self.keys);
+            let next = if b.is_ascii_digit() {
+                self.numeric(i)
+            } else {
+                match b {
+                    b'@' => self.email(i),
+                    b':' => {
+                        self.ties.note(hay, i, self.keys);
+                        let resume = self.ipv6(i);
+                        // The last colon of a chain skipped whole may still tie
+                        // a key to a value after a space (`ab:cd: Ada`).
+                        if resume > i + 1 && hay[resume - 1] == b':' {
+                            self.ties.note(hay, resume - 1, self.keys);
+                        }
+                        resume
                     }
-                    resume
+                    b'=' => {
+                        self.ties.note(hay, i, self.keys);
+                        i + 1
+                    }
+                    b'&' => self.escaped_email(i, i).unwrap_or(i + 1),
+                    // `;` and `<`, anchors only because they share the digits'
+                    // byte range.
+                    _ => i + 1,
                 }
-                b'=' => {
-                    self.ties.note(hay, i, self.keys);
-                    i + 1
-                }
-                b'&' => self.escaped_email(i, i).unwrap_or(i + 1),
-                // `;` and `<`, anchors only because they share the digits'
-                // byte range.
-                _ => i + 1,
             };
             // Every handler makes progress; the max keeps that a local fact.
             i = next.max(i + 1);
