@@ -304,6 +304,30 @@ fn digit_end(hay: &[u8], i: usize) -> usize {
     find_first(hay, i, non_digit_bits, |b| !b.is_ascii_digit())
 }
 
+/// The separator that joins the digit run ending at `j` to a next digit
+/// group of the same token, and its width: one byte (` `, `-`, `.`, `/`,
+/// `(`, `)`) or two (` (`, `) `, `)-`).
+fn group_sep(hay: &[u8], j: usize) -> Option<(Sep, usize)> {
+    let (&b0, &b1) = (hay.get(j)?, hay.get(j + 1)?);
+    if b1.is_ascii_digit() {
+        let sep = match b0 {
+            b' ' => Sep::Space,
+            b'-' => Sep::Dash,
+            b'.' => Sep::Dot,
+            b'/' => Sep::Slash,
+            b'(' | b')' => Sep::Paren,
+            _ => return None,
+        };
+        Some((sep, 1))
+    } else if matches!((b0, b1), (b' ', b'(') | (b')', b' ' | b'-'))
+        && hay.get(j + 2).is_some_and(u8::is_ascii_digit)
+    {
+        Some((Sep::Paren, 2))
+    } else {
+        None
+    }
+}
+
 fn digits_value(bytes: &[u8]) -> u32 {
     bytes
         .iter()
@@ -584,15 +608,16 @@ impl Scanner<'_> {
         if run - i == 4 && hay.get(run) == Some(&b'-') && iso_date_time(&hay[i..]) {
             return i + ISO_DATE_TIME;
         }
-        let joined = matches!(hay.get(run), Some(b' ' | b'-' | b'.' | b'/' | b')' | b'('));
+        let joined = group_sep(hay, run).is_some();
         if !joined && !matches!(prev, Some(b'+' | b'(')) {
             // A lone group is a year (4 digits) or has at least 7 digits
-            // (phone, SSN, date, card); `#227003` and `1587` are nothing.
+            // (phone, SSN, date, card); `#227003`, `last4=3924 ` and `1587`
+            // are nothing.
             if run - i < 4 || (5..7).contains(&(run - i)) {
                 return run;
             }
             if run - i == 4 {
-                if prev.is_none_or(|b| !is_word(b)) && self.right_boundary(run) == Right::Open {
+                if !self.glued_left(i) && self.right_boundary(run) == Right::Open {
                     self.text_date(i, run);
                 }
                 return run;
@@ -646,11 +671,23 @@ impl Scanner<'_> {
         }
     }
 
+    /// Whether a token starting at `start` is glued to what comes before
+    /// it: a word, `+` or `@`, or the tail of an identifier (`C-476642`,
+    /// `v1.2`, `id/123`). A comma separates fields: `P-1,6011 0009 …` in a
+    /// CSV row is not glued.
+    fn glued_left(&self, start: usize) -> bool {
+        match self.before(start) {
+            None => false,
+            Some(b) if is_word(b) || b == b'+' || b == b'@' => true,
+            Some(b'-' | b'.' | b'/') => start > 0 && self.before(start - 1).is_some_and(is_word),
+            Some(_) => false,
+        }
+    }
+
     /// Parses the token whose first digit is at `i` and whose first digit
     /// run ends at `first_end`.
     fn token(&self, i: usize, first_end: usize) -> Token {
         let hay = self.hay;
-        let n = hay.len();
         let mut t = Token {
             start: i,
             base: i,
@@ -674,16 +711,7 @@ impl Scanner<'_> {
             }
             _ => {}
         }
-        t.glued_left = match self.before(t.start) {
-            None => false,
-            Some(b) if is_word(b) || b == b'+' || b == b'@' => true,
-            // `C-476642`, `v1.2`, `id/123`: the tail of an identifier. (A
-            // comma separates fields: `P-1,6011 0009 …` in a CSV row.)
-            Some(b'-' | b'.' | b'/') => {
-                t.start > 0 && self.before(t.start - 1).is_some_and(is_word)
-            }
-            Some(_) => false,
-        };
+        t.glued_left = self.glued_left(t.start);
         let mut j = i;
         let mut sep = Sep::None;
         let mut run_end = first_end;
@@ -701,29 +729,12 @@ impl Scanner<'_> {
             } else {
                 t.overlong = true;
             }
-            if j + 1 >= n {
+            let Some((next_sep, width)) = group_sep(hay, j) else {
                 break;
-            }
-            let (b0, b1) = (hay[j], hay[j + 1]);
-            if b1.is_ascii_digit() {
-                sep = match b0 {
-                    b' ' => Sep::Space,
-                    b'-' => Sep::Dash,
-                    b'.' => Sep::Dot,
-                    b'/' => Sep::Slash,
-                    b'(' | b')' => Sep::Paren,
-                    _ => break,
-                };
-                t.spaced |= sep == Sep::Space;
-                j += 1;
-            } else if matches!((b0, b1), (b' ', b'(') | (b')', b' ' | b'-'))
-                && hay.get(j + 2).is_some_and(u8::is_ascii_digit)
-            {
-                sep = Sep::Paren;
-                j += 2;
-            } else {
-                break;
-            }
+            };
+            sep = next_sep;
+            t.spaced |= sep == Sep::Space;
+            j += width;
             run_end = digit_end(hay, j);
         }
         t.end = j;
@@ -1520,6 +1531,32 @@ mod tests {
 
     fn none(text: &str) {
         assert_eq!(scan(text), vec![], "in {text:?}");
+    }
+
+    #[test]
+    fn a_year_ends_a_written_date_whatever_follows_it() {
+        // A separator with no digit group after it does not join the year
+        // to anything: each of these takes the lone-group path.
+        for tail in ["", " ", ".", ". Thanks", " and", "-", ", ok", ")"] {
+            let text = format!("date of birth: 12 March 1988{tail}");
+            one(&text, DetectedKind::Dob, "12 March 1988");
+        }
+        // Glued to an identifier, a year ends no date.
+        none("date of birth: 12 March SKU-1988");
+        none("date of birth: 12 March v.1988 ");
+    }
+
+    #[test]
+    fn short_groups_before_a_separator_are_nothing() {
+        for text in [
+            "last4=3924 masked",
+            "Ticket #138219 | open",
+            "ref 4471903. done",
+            "qty 3924-",
+            "(code 138219) ok",
+        ] {
+            none(text);
+        }
     }
 
     #[test]
