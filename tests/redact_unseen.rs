@@ -1,7 +1,7 @@
 //! The second scored set: hand-labelled text in styles the development
 //! corpus does not have (chat transcripts, support e-mails, CSV exports,
-//! nginx, Caddy, Rails, Spring and JSON logs of other stacks), in
-//! `tests/data/redact_unseen.jsonl`.
+//! nginx, Caddy, Rails, Spring, OpenTelemetry and ECS JSON logs of other
+//! stacks), in `tests/data/redact_unseen.jsonl`.
 //!
 //! The format is the development corpus's (`../shared/corpus/README.md`):
 //! one JSON object per line with `text`, gold `spans` and `decoys` as

@@ -15,6 +15,14 @@
 //! all `firstname`. Keys are matched whole: `masked_email` is not `email`,
 //! `username` and `service_name` are not `name`.
 //!
+//! A last segment `name` keeps the segment before it when that one names
+//! a thing rather than a person (the resource attributes of OpenTelemetry
+//! and Elastic Common Schema logs, catalog entries: [`THING_OWNERS`]), so
+//! `service.name`, `k8s.pod.name` and `product.name` are `servicename`,
+//! `podname` and `productname`, none of them a default key, while
+//! `customer.name`, `agent.name` and any other owner stay `name`: an
+//! unknown owner may be a person.
+//!
 //! # Values
 //!
 //! - JSON strings: the text between the quotes, escapes included (the
@@ -131,7 +139,12 @@ const DEFAULT_KEYS: &[(&str, DetectedKind)] = {
 /// The field keys whose values are personal data, each with the kind of
 /// finding its value becomes (a configurable set; [`FieldKeys::default`]
 /// holds names, addresses, emails, phones and dates of birth in English and
-/// a few marketplace languages).
+/// a few marketplace languages). Keys compare in a normal form: ASCII
+/// letters in lower case, `_`, `-` and spaces dropped, and the last segment
+/// of a dotted path kept (`customer.First-Name` is `firstname`), except that
+/// a `.name` whose owner names a thing keeps the owner (`service.name`,
+/// `host.name` and `product.name` are `servicename`, `hostname` and
+/// `productname`, while `customer.name` is `name`).
 ///
 /// ```
 /// use custodian::redact::{DetectedKind, Detector, FieldKeys};
@@ -381,20 +394,146 @@ impl FieldKeys {
     }
 }
 
-/// The normal form of `key` in `buf`: the last dotted segment, ASCII
-/// lower case, without `_`, `-` and spaces. `None` when empty or too long.
+/// The normal form of `key` in `buf` (see the module docs). `None` when
+/// empty or too long.
 fn normal_form<'b>(key: &[u8], buf: &'b mut [u8; MAX_KEY]) -> Option<&'b [u8]> {
-    let last = key.rsplit(|&b| b == b'.').next().unwrap_or(key);
+    let mut segments = key.rsplit(|&b| b == b'.');
+    let last = segments.next().unwrap_or(key);
+    let mut n = fold_segment(last, &mut buf[..])?;
+    if &buf[..n] == b"name" {
+        let mut owner = [0u8; MAX_KEY];
+        let owner_len = segments
+            .next()
+            .and_then(|segment| fold_segment(segment, &mut owner));
+        let owner = owner_len.map(|len| &owner[..len]);
+        if let Some(owner) = owner.filter(|o| THING_OWNERS.contains(o)) {
+            let whole = owner.len() + n;
+            buf.get_mut(owner.len()..whole)?.copy_from_slice(b"name");
+            buf[..owner.len()].copy_from_slice(owner);
+            n = whole;
+        }
+    }
+    (n > 0).then(|| &buf[..n])
+}
+
+/// Writes `segment` into `buf` in ASCII lower case, without `_`, `-` and
+/// spaces; its length, or `None` when it does not fit.
+fn fold_segment(segment: &[u8], buf: &mut [u8]) -> Option<usize> {
     let mut n = 0;
-    for &b in last {
+    for &b in segment {
         if matches!(b, b'_' | b'-' | b' ') {
             continue;
         }
         *buf.get_mut(n)? = b.to_ascii_lowercase();
         n += 1;
     }
-    (n > 0).then(|| &buf[..n])
+    Some(n)
 }
+
+/// Owners whose `.name` names a thing, in normal form: the namespaces of
+/// OpenTelemetry's semantic conventions and the Elastic Common Schema that
+/// have a `name` (`service.name`, `host.name`, `k8s.pod.name`, `db.name`,
+/// `messaging.destination.name`, `process.executable.name`, …), and the
+/// catalog and operations of a marketplace. Owners that may be people
+/// (`user`, `agent`, `device`, `merchant`) are not here.
+const THING_OWNERS: &[&[u8]] = &[
+    b"action",
+    b"app",
+    b"application",
+    b"branch",
+    b"brand",
+    b"browser",
+    b"bucket",
+    b"campaign",
+    b"carrier",
+    b"catalog",
+    b"category",
+    b"class",
+    b"cloud",
+    b"cluster",
+    b"code",
+    b"collection",
+    b"company",
+    b"component",
+    b"container",
+    b"coupon",
+    b"country",
+    b"currency",
+    b"database",
+    b"db",
+    b"deployment",
+    b"destination",
+    b"endpoint",
+    b"environment",
+    b"error",
+    b"event",
+    b"exception",
+    b"exchange",
+    b"executable",
+    b"experiment",
+    b"feature",
+    b"file",
+    b"flag",
+    b"function",
+    b"group",
+    b"handler",
+    b"host",
+    b"image",
+    b"index",
+    b"instance",
+    b"item",
+    b"job",
+    b"library",
+    b"log",
+    b"logger",
+    b"machine",
+    b"method",
+    b"metric",
+    b"module",
+    b"namespace",
+    b"network",
+    b"node",
+    b"observer",
+    b"operation",
+    b"org",
+    b"organization",
+    b"os",
+    b"package",
+    b"page",
+    b"pipeline",
+    b"plan",
+    b"pod",
+    b"process",
+    b"product",
+    b"promotion",
+    b"protocol",
+    b"queue",
+    b"region",
+    b"repository",
+    b"role",
+    b"route",
+    b"screen",
+    b"sdk",
+    b"service",
+    b"shop",
+    b"sku",
+    b"span",
+    b"step",
+    b"store",
+    b"table",
+    b"task",
+    b"team",
+    b"telemetry",
+    b"template",
+    b"thread",
+    b"topic",
+    b"trace",
+    b"useragent",
+    b"variant",
+    b"warehouse",
+    b"workflow",
+    b"zone",
+];
 
 /// Bytes a bare key is made of.
 pub(crate) fn is_key_byte(b: u8) -> bool {
@@ -782,6 +921,46 @@ mod tests {
         assert_eq!(
             FieldKeys::empty().with(&"k".repeat(41), DetectedKind::Person),
             FieldKeys::empty()
+        );
+    }
+
+    #[test]
+    fn a_name_keeps_an_owner_that_names_a_thing() {
+        let keys = FieldKeys::default();
+        for key in [
+            "service.name",
+            "k8s.pod.name",
+            "resource.attributes.host.name",
+            "messaging.destination.name",
+            "process.executable.name",
+            "Product.Name",
+            "db.name",
+        ] {
+            assert_eq!(keys.kind(key), None, "{key}");
+        }
+        for key in [
+            "name",
+            "customer.name",
+            "agent.name",
+            "patient.name",
+            ".name",
+            "a.b.name",
+        ] {
+            assert_eq!(keys.kind(key), Some(DetectedKind::Person), "{key}");
+        }
+        // The joined form is a key of its own, for hosts that want it.
+        let keys = keys.with("product_name", DetectedKind::Person);
+        assert_eq!(keys.kind("product.name"), Some(DetectedKind::Person));
+        assert_eq!(
+            values("service.name=checkout host.name=ip-10-0-3-7 customer.name=\"Ada Lovelace\""),
+            [(DetectedKind::Person, "Ada Lovelace")]
+        );
+        assert_eq!(
+            values(r#"{"service.name":"payments","user.name":"ada","customer.name":"Kofi"}"#),
+            [
+                (DetectedKind::Person, "ada"),
+                (DetectedKind::Person, "Kofi")
+            ]
         );
     }
 
