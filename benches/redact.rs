@@ -32,7 +32,9 @@
 //!   thread and on two. The lazy DFAs' search caches and the heap stay
 //!   warm from one iteration to the next, as in a long-running service;
 //!   the example, a new process per input, fills them once per thread
-//!   (about 1 ms each) and starts in about 3 ms.
+//!   (the first pass over the sample takes about 2 ms longer than the
+//!   next) and starts in about 2 ms (1.3 ms beyond an empty process, 0.9
+//!   ms of it building the label patterns).
 //!
 //! Criterion prints MB/s for each (divide by 1.048576 for MiB/s); the
 //! ratios in the crate's notes are `detect` and `end_to_end_*` over
