@@ -9,6 +9,7 @@ use super::context::Patterns;
 use super::error::RedactError;
 use super::finding::{DetectedKind, Finding, KindSet, char_count};
 use super::keyed::{self, FieldKeys, Ties};
+use super::names;
 use super::scan::{self, Raw, Scanner};
 
 /// Longest finding, in bytes. Built-in kinds are far shorter; host
@@ -236,7 +237,13 @@ impl Detector {
         let mut raw = Vec::new();
         let first_end = memchr::memchr(b'\n', text);
         match first_end.and_then(|end| Columns::from_header(&text[..end], self)) {
-            None => self.scan_into(text, 0, false, None, &mut raw),
+            None => {
+                self.scan_into(text, 0, false, None, &mut raw);
+                if self.kinds.has(DetectedKind::Person) && memchr::memchr(b'\n', text).is_some() {
+                    names::sign_offs_inside(text, &mut raw);
+                    scan::resolve_overlaps(&mut raw);
+                }
+            }
             Some(columns) => self.scan_rows(text, &columns, &mut raw),
         }
         to_findings(text, 0, 0, &raw).collect()
@@ -276,6 +283,25 @@ impl Detector {
         Columns::from_header(line, self)
     }
 
+    /// The last newline of the longest run of whole lines at the start of
+    /// `block` (anchor-free text ending in a newline) that no name signs
+    /// off: the lines with nothing to find.
+    pub(crate) fn unsigned_lines_end(&self, block: &[u8]) -> Option<usize> {
+        if !self.kinds.has(DetectedKind::Person) {
+            return block.len().checked_sub(1);
+        }
+        let mut start = 0;
+        let mut last = None;
+        for newline in memchr::memchr_iter(b'\n', block) {
+            if names::signs_off(&block[start..newline]) {
+                break;
+            }
+            last = Some(newline);
+            start = newline + 1;
+        }
+        last
+    }
+
     /// Whether only built-in kinds are detected, so that text without an
     /// anchor byte (digit, `@`, `:`) has nothing to find.
     pub(crate) fn anchors_only(&self) -> bool {
@@ -307,6 +333,12 @@ impl Detector {
             ties: &mut ties,
         }
         .run();
+        if self.kinds.has(DetectedKind::Person) {
+            // The end of `hay` ends a line, a field or a text, or else is
+            // the end of a window of a long line, whose last `HOLD` bytes
+            // (more than a sign-off and its name) are scanned again.
+            names::sign_off(hay, from, out);
+        }
         for custom in &self.custom {
             custom.scan(hay, from, out);
         }

@@ -38,7 +38,8 @@ pub enum DetectedKind {
     Dob,
     /// A person's name, found as the value of a field that names one
     /// (`"firstName":"…"`, `recipient_name=…`; see
-    /// [`FieldKeys`](super::FieldKeys)).
+    /// [`FieldKeys`](super::FieldKeys)), or signing a message off at the
+    /// end of a line (`Regards, Jason`, `Cordialement, Céline`).
     Person,
     /// A postal or street address, found as the value of a field that
     /// names one (`"shipping_address":"…"`, `street: …`).

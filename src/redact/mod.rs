@@ -34,6 +34,10 @@
 //!   [`DetectedKind::Person`], [`DetectedKind::Address`] or the kind the key
 //!   names, in JSON and `key=value` / `key: value` text, and in the
 //!   columns of a CSV export that its header line names.
+//! - In running text, the name that signs a message off at the end of a
+//!   line (`Regards, Jason`, `Viele Grüße, Hans-Peter`) is a
+//!   [`DetectedKind::Person`] too; other free-text names are not found, as
+//!   no rule for them kept precision.
 //! - [`Redactor`] replaces findings by a [`Strategy`] per kind (mask, tag,
 //!   remove, keyed [`PseudonymKey`] hash, or seal through a [`TextSealer`]),
 //!   streaming from a reader to a writer, and returns a [`Report`] of counts
@@ -92,6 +96,7 @@ mod detector;
 mod error;
 mod finding;
 mod keyed;
+mod names;
 mod parallel;
 mod redactor;
 mod report;

@@ -201,12 +201,14 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
         let newline = memchr::memchr(b'\n', chunk);
         if buf.is_empty() && line_offset == 0 && detector.anchors_only() && rows.quiet() {
             // Whole lines before the first anchor byte cannot hold a
-            // finding: hand them over as one block (prose, chat text). When
+            // finding but a name that signs one off: hand those before the
+            // first such line over as one block (prose, chat text). When
             // the first line has an anchor (most log lines), there is none.
             let first_anchor = scan::next_anchor_far(chunk, 0);
             let quiet_end = newline
                 .filter(|&nl| nl < first_anchor)
-                .and_then(|_| memchr::memrchr(b'\n', &chunk[..first_anchor]));
+                .and_then(|_| memchr::memrchr(b'\n', &chunk[..first_anchor]))
+                .and_then(|nl| detector.unsigned_lines_end(&chunk[..=nl]));
             if let Some(nl) = quiet_end {
                 let lines = memchr::memchr_iter(b'\n', &chunk[..=nl]).count() as u64;
                 f(&Segment {
@@ -359,8 +361,12 @@ mod tests {
     use super::*;
 
     fn events(input: &[u8]) -> Vec<ScanEvent> {
+        events_of(&Detector::new(), input)
+    }
+
+    fn events_of(detector: &Detector, input: &[u8]) -> Vec<ScanEvent> {
         let mut out = Vec::new();
-        Detector::new()
+        detector
             .scan_reader(input, |e| {
                 out.push(e);
                 Ok(())
@@ -414,25 +420,24 @@ mod tests {
         assert_eq!(got, want);
     }
 
+    /// The events of `text` with the block path off (a host detector
+    /// turns it off): every line is scanned.
+    fn events_line_by_line(text: &[u8]) -> Vec<ScanEvent> {
+        let never = super::super::CustomDetector::new("NEVER", r"\x00NEVER\x00")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let detector = Detector::builder()
+            .custom(never)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        events_of(&detector, text)
+    }
+
     #[test]
     fn quiet_blocks_report_every_line() {
         let text =
             "hello there\nno digits here\n\nstill none\nip 192.0.2.7\nquiet again\nand again\nlast";
         let fast = events(text.as_bytes());
-        // A host detector turns the block path off: every line is scanned.
-        let never = super::super::CustomDetector::new("NEVER", r"\x00NEVER\x00")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let slow_detector = Detector::builder()
-            .custom(never)
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let mut slow = Vec::new();
-        slow_detector
-            .scan_reader(text.as_bytes(), |e| {
-                slow.push(e);
-                Ok(())
-            })
-            .unwrap_or_else(|e| panic!("{e}"));
+        let slow = events_line_by_line(text.as_bytes());
         assert_eq!(fast, slow);
         assert_eq!(
             fast.iter()
@@ -440,6 +445,22 @@ mod tests {
                 .count(),
             8
         );
+    }
+
+    #[test]
+    fn a_sign_off_in_a_quiet_block_is_found() {
+        let text = "Regards, Ada\nno digits here\nthe jug broke. Thanks, Kofi Mensah\nquiet again\nBest, Jo";
+        let fast = events(text.as_bytes());
+        let slow = events_line_by_line(text.as_bytes());
+        assert_eq!(fast, slow);
+        assert_eq!(finding_spans(&fast), [(0, 9..12), (2, 23..34), (4, 6..8)]);
+        // `find` reads the same names at its inner line ends.
+        let found: Vec<_> = Detector::new()
+            .find(text)
+            .iter()
+            .map(|f| &text[f.bytes()])
+            .collect();
+        assert_eq!(found, ["Ada", "Kofi Mensah", "Jo"]);
     }
 
     #[test]

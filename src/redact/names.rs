@@ -1,0 +1,398 @@
+//! Names in free text: the name that signs a message off.
+//!
+//! A name has no shape a scanner could check: in prose any capitalised
+//! word may be one, and a detector that guessed would redact products,
+//! places and the start of every sentence. One place holds a name almost
+//! surely: the end of a message, after a sign-off (`Regards, Jason`,
+//! `Viele Grüße, Hans-Peter`, `Cordialement, Céline`, `Saludos, María
+//! José`, `Regards, 진우`). So the detector takes a name there, and only
+//! there:
+//!
+//! ```text
+//! sign-off  [,!.:;–—-]?  (title)?  name  [.!"'”)]*  end of the line
+//! ```
+//!
+//! - a *sign-off* is one of [`SIGN_OFFS`] in any ASCII case, at the start
+//!   of a word; the short ones that also start ordinary phrases (`best`,
+//!   `thanks`, `cheers`, `thank you`) need the punctuation after them
+//!   (`Thanks, Ada`, not `Thanks Ada`);
+//! - a *name* is one to three words: a capitalised word (`Jason`,
+//!   `Hans-Peter`, `O'Brien`, `Élodie`), an initial (`J.`), or a word of a
+//!   script without letter case (Hangul, Han, Hebrew, Devanagari, …);
+//!   no word may be one of [`NOT_NAMES`] (`Regards, The Support Team`);
+//! - an optional *title* (`Dr.`, `Frau`, `Mme`) stands before the name and
+//!   is not part of the finding.
+//!
+//! The end is the end of a line, of a field value or of a text. A name on
+//! the line after its sign-off (`Regards,` then `Jason`) is not found:
+//! lines are read on their own.
+
+use super::finding::DetectedKind;
+use super::scan::Raw;
+
+/// Sign-offs in the languages of the marketplace, in lower case; the
+/// `true` ones need punctuation after them.
+const SIGN_OFFS: &[(&str, bool)] = &[
+    ("regards", false),
+    ("best regards", false),
+    ("kind regards", false),
+    ("warm regards", false),
+    ("best wishes", false),
+    ("many thanks", true),
+    ("thank you", true),
+    ("thanks", true),
+    ("best", true),
+    ("cheers", true),
+    ("sincerely", false),
+    ("yours sincerely", false),
+    ("viele grüße", false),
+    ("viele grüsse", false),
+    ("liebe grüße", false),
+    ("beste grüße", false),
+    ("freundliche grüße", false),
+    ("mit freundlichen grüßen", false),
+    ("grüße", false),
+    ("lg", true),
+    ("cordialement", false),
+    ("bien cordialement", false),
+    ("bien à vous", false),
+    ("salutations", false),
+    ("saludos", false),
+    ("un saludo", false),
+    ("atentamente", false),
+    ("saluti", false),
+    ("cordiali saluti", false),
+    ("distinti saluti", false),
+    ("groeten", false),
+    ("met vriendelijke groet", false),
+    ("cumprimentos", false),
+    ("atenciosamente", false),
+    ("obrigado", true),
+    ("obrigada", true),
+    ("pozdrawiam", false),
+    ("hälsningar", false),
+    ("med vänliga hälsningar", false),
+    ("mvh", false),
+];
+
+/// Words that follow a sign-off but name no one, in lower case.
+const NOT_NAMES: &[&str] = &[
+    "team",
+    "support",
+    "service",
+    "services",
+    "customer",
+    "customers",
+    "care",
+    "the",
+    "all",
+    "again",
+    "everyone",
+    "everybody",
+    "there",
+    "guys",
+    "folks",
+    "you",
+    "so",
+    "much",
+    "in",
+    "advance",
+    "for",
+    "a",
+    "and",
+    "sir",
+    "madam",
+    "staff",
+    "admin",
+    "seller",
+    "shop",
+    "store",
+    "friends",
+    "regards",
+    "wishes",
+    "thanks",
+    "cheers",
+    "mate",
+    "anyway",
+    "zusammen",
+    "tous",
+    "todos",
+    "tutti",
+    "equipo",
+    "équipe",
+    "kundenservice",
+    "kundendienst",
+];
+
+/// Titles that may stand before the name, in lower case (without a
+/// trailing `.`).
+const TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "miss", "dr", "prof", "herr", "frau", "mme", "mlle", "m", "sr", "sra",
+    "señor", "señora", "sig", "sig.ra", "pan", "pani",
+];
+
+/// Most words a name has.
+const MAX_WORDS: usize = 3;
+
+/// How many bytes at the end of a line hold the sign-off and the name.
+const MAX_TAIL: usize = 192;
+
+/// The name that signs off `line` (a line, a field value or a whole text
+/// that ends there), as a finding; `from` as for the scanner (a name
+/// starting before it is not reported).
+pub(crate) fn sign_off(line: &[u8], from: usize, out: &mut Vec<Raw>) {
+    if let Some((start, end)) = sign_off_name(line) {
+        if start >= from {
+            out.push(Raw {
+                kind: DetectedKind::Person,
+                start,
+                end,
+                validator: "sign-off",
+            });
+        }
+    }
+}
+
+/// Whether a name signs off `line`.
+pub(crate) fn signs_off(line: &[u8]) -> bool {
+    sign_off_name(line).is_some()
+}
+
+/// The sign-off names at the ends of the lines of `text` but its last (the
+/// end of `text` is the scanner's), appended to `out` in `text`'s offsets.
+pub(crate) fn sign_offs_inside(text: &[u8], out: &mut Vec<Raw>) {
+    let mut start = 0;
+    for newline in memchr::memchr_iter(b'\n', text) {
+        let at = out.len();
+        sign_off(&text[start..newline], 0, out);
+        for r in &mut out[at..] {
+            r.start += start;
+            r.end += start;
+        }
+        start = newline + 1;
+    }
+}
+
+/// Where the name that signs off `line` is.
+fn sign_off_name(line: &[u8]) -> Option<(usize, usize)> {
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b' ' | b'\t' | b'\r') {
+        end -= 1;
+    }
+    let mut closing = 0;
+    while end > 0 && closing < 3 && matches!(line[end - 1], b'.' | b'!' | b'"' | b'\'' | b')') {
+        end -= 1;
+        closing += 1;
+    }
+    // A name ends in a letter, and its last word is capitalised (or not
+    // ASCII): most lines are settled by these bytes.
+    if end == 0 || !(line[end - 1].is_ascii_alphabetic() || line[end - 1] >= 0x80) {
+        return None;
+    }
+    let word = line[..end]
+        .iter()
+        .rposition(|b| !b.is_ascii_alphabetic())
+        .map_or(0, |i| i + 1);
+    let joined = word > 0 && matches!(line[word - 1], b'-' | b'\'' | b'.' | 0x80..);
+    if word < end && !joined && line[word].is_ascii_lowercase() {
+        return None;
+    }
+    // Sign-off and name are in the last bytes; start that tail at a
+    // character.
+    let mut base = end.saturating_sub(MAX_TAIL);
+    while base < end && line[base] & 0xC0 == 0x80 {
+        base += 1;
+    }
+    let text = core::str::from_utf8(&line[base..end]).ok()?;
+    let (name_start, before) = name_before(text)?;
+    let before = title_before(before).unwrap_or(before);
+    let (cue_end, punctuated) = separator_before(before)?;
+    cue_ends(&before[..cue_end], punctuated).then_some((base + name_start, end))
+}
+
+/// The start of the name of one to [`MAX_WORDS`] words that ends `text`,
+/// and the text before it.
+fn name_before(text: &str) -> Option<(usize, &str)> {
+    let mut start = text.len();
+    let mut words = 0;
+    loop {
+        let word_start = text[..start]
+            .rfind(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')))
+            .map_or(0, |i| {
+                i + text[i..].chars().next().map_or(1, char::len_utf8)
+            });
+        if word_start == start || !is_name_word(&text[word_start..start]) {
+            break;
+        }
+        start = word_start;
+        words += 1;
+        let Some(gap) = text[..start].strip_suffix(' ') else {
+            break;
+        };
+        if words == MAX_WORDS || !gap.ends_with(|c: char| c.is_alphabetic() || c == '.') {
+            break;
+        }
+        // Only a word that is itself part of a name joins it: `Regards,
+        // Jason` stops at the comma, `Kind regards Jason` at `regards`.
+        let next_start = gap
+            .rfind(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')))
+            .map_or(0, |i| i + gap[i..].chars().next().map_or(1, char::len_utf8));
+        if !is_name_word(&gap[next_start..]) || is_title(&gap[next_start..]) {
+            break;
+        }
+        start -= 1;
+    }
+    (words > 0).then(|| (start, &text[..start]))
+}
+
+/// Whether `word` may be a word of a name: capitalised (with `-` or `'`
+/// joining capitalised parts, `Hans-Peter`, `O'Brien`), an initial (`J.`),
+/// or in a script without case; never one of [`NOT_NAMES`].
+fn is_name_word(word: &str) -> bool {
+    let bare = word.strip_suffix('.').unwrap_or(word);
+    let mut chars = bare.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if bare.contains('.') || NOT_NAMES.iter().any(|n| bare.eq_ignore_ascii_case(n)) {
+        return false;
+    }
+    let caseless = !first.is_uppercase() && !first.is_lowercase() && first.is_alphabetic();
+    if caseless {
+        return word == bare && bare.chars().all(char::is_alphabetic);
+    }
+    if !first.is_uppercase() {
+        return false;
+    }
+    if word != bare {
+        // `J.` and `Hans-H.`: a trailing point only after an initial.
+        return bare.chars().count() == 1
+            || bare
+                .rsplit('-')
+                .next()
+                .is_some_and(|p| p.chars().count() == 1);
+    }
+    bare.split(['-', '\'', '’']).all(|part| {
+        let mut c = part.chars();
+        c.next().is_some_and(char::is_alphabetic) && c.all(char::is_alphabetic)
+    })
+}
+
+/// Whether `word` is one of [`TITLES`], with or without a point.
+fn is_title(word: &str) -> bool {
+    let bare = word.strip_suffix('.').unwrap_or(word);
+    TITLES.iter().any(|t| bare.to_lowercase() == *t)
+}
+
+/// `before` without a title and the space after it, if it ends with one.
+fn title_before(before: &str) -> Option<&str> {
+    let trimmed = before.strip_suffix(' ')?;
+    let start = trimmed.rfind([' ', ',', '\t']).map_or(0, |i| i + 1);
+    is_title(&trimmed[start..]).then(|| &before[..start])
+}
+
+/// The end of the sign-off before the name, given the text before the
+/// name: whitespace and at most one punctuation mark; whether there was
+/// one.
+fn separator_before(before: &str) -> Option<(usize, bool)> {
+    let trimmed = before.trim_end_matches([' ', '\t']);
+    let mut punctuated = false;
+    let mut end = trimmed.len();
+    if let Some(c) = trimmed.chars().next_back() {
+        if matches!(c, ',' | '!' | '.' | ':' | ';' | '–' | '—' | '-') {
+            punctuated = true;
+            end -= c.len_utf8();
+        }
+    }
+    let cue = before[..end].trim_end_matches([' ', '\t']);
+    let spaced = cue.len() < end || end < before.len();
+    (spaced || punctuated).then_some((cue.len(), punctuated))
+}
+
+/// Whether `before` ends with a sign-off that starts a word (and, for the
+/// short ones, had punctuation after it).
+fn cue_ends(before: &str, punctuated: bool) -> bool {
+    SIGN_OFFS.iter().any(|&(cue, needs_punctuation)| {
+        let Some(start) = before.len().checked_sub(cue.len()) else {
+            return false;
+        };
+        before.is_char_boundary(start)
+            && (punctuated || !needs_punctuation)
+            && before[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+            && before[start..].to_lowercase() == cue
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(line: &str) -> Option<&str> {
+        sign_off_name(line.as_bytes()).map(|(s, e)| &line[s..e])
+    }
+
+    #[test]
+    fn sign_offs_give_the_name_after_them() {
+        for (line, want) in [
+            ("Order 123 never came. Regards, Jason", "Jason"),
+            ("Order 123 never came. Regards, Jason.", "Jason"),
+            (r#"body="It broke. Regards, Angela Smith""#, "Angela Smith"),
+            ("Kam beschädigt an. Viele Grüße, Hans-Peter", "Hans-Peter"),
+            ("Geb. 8. Mai 1948! Viele Grüße, Hans-H.", "Hans-H"),
+            ("Ne bouge plus. Cordialement, Élodie", "Élodie"),
+            ("No ha llegado. Saludos, María José", "María José"),
+            ("Kind regards, Dr. Anna Weber", "Anna Weber"),
+            ("Best regards - Seán O'Brien  ", "Seán O'Brien"),
+            ("Thanks, Ada", "Ada"),
+            ("still hasn't arrived. Regards, 진우", "진우"),
+            ("arrived damaged. Regards, Иванна", "Иванна"),
+            ("Best wishes John F. Kennedy", "John F. Kennedy"),
+        ] {
+            assert_eq!(name(line), Some(want), "{line}");
+        }
+    }
+
+    #[test]
+    fn other_line_ends_name_no_one() {
+        for line in [
+            "Regards, The Support Team",
+            "Thanks Again",
+            "Thanks Ada",
+            "Best Regards",
+            "Regards, customer care",
+            "Thanks 😊",
+            "The parcel arrived. Regards",
+            "I like the colour Best",
+            "my regards to Jason",
+            "Disregards, Jason",
+            "Regards, jason",
+            "Regards, eBay",
+            "Regards, Jason 42",
+            "Regards,Jason,",
+            "",
+            "Regards, A.B.C",
+        ] {
+            assert_eq!(name(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_name_is_at_most_three_words() {
+        assert_eq!(name("Regards, Anna Maria Luisa Weber"), None);
+        assert_eq!(name("Regards, Anna Maria Weber"), Some("Anna Maria Weber"));
+    }
+
+    proptest::proptest! {
+        /// The search never panics and what it finds is a suffix of the
+        /// line's text up to its closing marks.
+        #[test]
+        fn any_line_is_safe(line in proptest::collection::vec(proptest::num::u8::ANY, 0..80)) {
+            if let Some((s, e)) = sign_off_name(&line) {
+                proptest::prop_assert!(s < e && e <= line.len());
+            }
+        }
+    }
+}
