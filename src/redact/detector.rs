@@ -284,22 +284,44 @@ impl Detector {
     }
 
     /// The last newline of the longest run of whole lines at the start of
-    /// `block` (anchor-free text ending in a newline) that no name signs
-    /// off: the lines with nothing to find.
-    pub(crate) fn unsigned_lines_end(&self, block: &[u8]) -> Option<usize> {
+    /// `block` (anchor-free text ending in a newline) that hold no name
+    /// ([`names::names_someone`]; `after` says that the line before
+    /// `block` was a sign-off alone): the lines with nothing to find. With
+    /// it, whether the run's last line is a sign-off alone.
+    pub(crate) fn nameless_lines_end(&self, block: &[u8], after: bool) -> Option<(usize, bool)> {
         if !self.kinds.has(DetectedKind::Person) {
-            return block.len().checked_sub(1);
+            return block.len().checked_sub(1).map(|nl| (nl, false));
         }
-        let mut start = 0;
-        let mut last = None;
+        let (mut start, mut after, mut last) = (0, after, None);
         for newline in memchr::memchr_iter(b'\n', block) {
-            if names::signs_off(&block[start..newline]) {
+            let line = &block[start..newline];
+            if names::names_someone(line, after) {
                 break;
             }
-            last = Some(newline);
+            after = names::signed_after(after, line);
+            last = Some((newline, after));
             start = newline + 1;
         }
         last
+    }
+
+    /// Whether a name alone on the line after `line` signs a message off:
+    /// `line` is a sign-off alone, or blank after one (`signed`: the line
+    /// before `line` was so), and names are detected.
+    pub(crate) fn signed_after(&self, signed: bool, line: &[u8]) -> bool {
+        self.kinds.has(DetectedKind::Person) && names::signed_after(signed, line)
+    }
+
+    /// Adds the name that `line` (scanned into `out`) is to `out`, when the
+    /// line before was a sign-off alone (`after`).
+    pub(crate) fn scan_name_line(&self, line: &[u8], after: bool, out: &mut Vec<Raw>) {
+        if after && self.kinds.has(DetectedKind::Person) {
+            let before = out.len();
+            names::after_sign_off(line, out);
+            if out.len() > before {
+                scan::resolve_overlaps(out);
+            }
+        }
     }
 
     /// Whether only built-in kinds are detected, so that text without an

@@ -35,9 +35,9 @@
 //!   names, in JSON and `key=value` / `key: value` text, and in the
 //!   columns of a CSV export that its header line names.
 //! - In running text, the name that signs a message off at the end of a
-//!   line (`Regards, Jason`, `Viele Grüße, Hans-Peter`) is a
-//!   [`DetectedKind::Person`] too; other free-text names are not found, as
-//!   no rule for them kept precision.
+//!   line (`Regards, Jason`, `Viele Grüße, Hans-Peter`), or alone on the
+//!   line after a sign-off alone, is a [`DetectedKind::Person`] too; other
+//!   free-text names are not found.
 //! - [`Redactor`] replaces findings by a [`Strategy`] per kind (mask, tag,
 //!   remove, keyed [`PseudonymKey`] hash, or seal through a [`TextSealer`]),
 //!   streaming from a reader to a writer, and returns a [`Report`] of counts

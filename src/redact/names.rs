@@ -23,9 +23,14 @@
 //! - an optional *title* (`Dr.`, `Frau`, `Mme`) stands before the name and
 //!   is not part of the finding.
 //!
-//! The end is the end of a line, of a field value or of a text. A name on
-//! the line after its sign-off (`Regards,` then `Jason`) is not found:
-//! lines are read on their own.
+//! The end is the end of a line, of a field value or of a text. The
+//! e-mail layout with the sign-off alone on its line counts too: a line
+//! that is only a name (with an optional title) after a line that is only
+//! a sign-off, and any blank lines between (`Kind regards,` then `Marta
+//! Kowalska`); also when the two lines fall into different blocks of a
+//! redaction on several threads.
+
+use core::ops::Range;
 
 use super::finding::DetectedKind;
 use super::scan::Raw;
@@ -122,6 +127,27 @@ const NOT_NAMES: &[&str] = &[
     "équipe",
     "kundenservice",
     "kundendienst",
+    "order",
+    "orders",
+    "details",
+    "summary",
+    "subject",
+    "invoice",
+    "receipt",
+    "note",
+    "sent",
+    "from",
+    "to",
+    "dear",
+    "hi",
+    "hello",
+    "hey",
+    "hallo",
+    "liebe",
+    "lieber",
+    "bonjour",
+    "hola",
+    "ciao",
 ];
 
 /// Titles that may stand before the name, in lower case (without a
@@ -141,40 +167,102 @@ const MAX_TAIL: usize = 192;
 /// that ends there), as a finding; `from` as for the scanner (a name
 /// starting before it is not reported).
 pub(crate) fn sign_off(line: &[u8], from: usize, out: &mut Vec<Raw>) {
-    if let Some((start, end)) = sign_off_name(line) {
-        if start >= from {
-            out.push(Raw {
-                kind: DetectedKind::Person,
-                start,
-                end,
-                validator: "sign-off",
-            });
-        }
+    if let Some(name) = sign_off_name(line).filter(|name| name.start >= from) {
+        out.push(finding(name));
     }
 }
 
-/// Whether a name signs off `line`.
-pub(crate) fn signs_off(line: &[u8]) -> bool {
-    sign_off_name(line).is_some()
+/// The name that `line` is, as a finding, when the line before it was a
+/// sign-off alone ([`signed_after`]).
+pub(crate) fn after_sign_off(line: &[u8], out: &mut Vec<Raw>) {
+    out.extend(name_line(line).map(finding));
 }
 
-/// The sign-off names at the ends of the lines of `text` but its last (the
-/// end of `text` is the scanner's), appended to `out` in `text`'s offsets.
+fn finding(name: Range<usize>) -> Raw {
+    Raw {
+        kind: DetectedKind::Person,
+        start: name.start,
+        end: name.end,
+        validator: "sign-off",
+    }
+}
+
+/// Whether `line` holds a name: one that signs it off, or the line itself
+/// when it follows a sign-off alone (`after`).
+pub(crate) fn names_someone(line: &[u8], after: bool) -> bool {
+    sign_off_name(line).is_some() || (after && name_line(line).is_some())
+}
+
+/// The sign-off names in the lines of `text` (for the last line, only one
+/// on its own after a sign-off: the scanner reads the end of `text`),
+/// appended to `out` in `text`'s offsets.
 pub(crate) fn sign_offs_inside(text: &[u8], out: &mut Vec<Raw>) {
+    let mut after = false;
     let mut start = 0;
-    for newline in memchr::memchr_iter(b'\n', text) {
+    for end in memchr::memchr_iter(b'\n', text).chain([text.len()]) {
+        let line = &text[start..end];
         let at = out.len();
-        sign_off(&text[start..newline], 0, out);
+        if end < text.len() {
+            sign_off(line, 0, out);
+        }
+        if after && out.len() == at {
+            after_sign_off(line, out);
+        }
         for r in &mut out[at..] {
             r.start += start;
             r.end += start;
         }
-        start = newline + 1;
+        after = signed_after(after, line);
+        start = end + 1;
     }
 }
 
+/// Whether the line after `line` may be a name alone that signs a message
+/// off, given whether the line before `line` was so (`signed`): `line` is
+/// a sign-off alone (`Kind regards,`), or blank after one.
+pub(crate) fn signed_after(signed: bool, line: &[u8]) -> bool {
+    bare_sign_off(line) || (signed && line.trim_ascii().is_empty())
+}
+
+/// Whether `line` is a sign-off alone (`Kind regards,`).
+fn bare_sign_off(line: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    let line = line
+        .strip_suffix(b",")
+        .or_else(|| line.strip_suffix(b"!"))
+        .or_else(|| line.strip_suffix(b"."))
+        .unwrap_or(line);
+    line.len() <= 32
+        && core::str::from_utf8(line).is_ok_and(|cue| {
+            let cue = cue.trim_end().to_lowercase();
+            SIGN_OFFS.iter().any(|&(s, _)| s == cue)
+        })
+}
+
+/// Where the name that `line` alone is (after a title, before closing
+/// marks).
+fn name_line(line: &[u8]) -> Option<Range<usize>> {
+    let (base, end, text) = name_tail(line)?;
+    let lead = text.len() - text.trim_start().len();
+    let (name_start, before) = name_before(text)?;
+    let before = title_before(before).unwrap_or(before);
+    (before.len() <= lead).then_some(base + name_start..end)
+}
+
 /// Where the name that signs off `line` is.
-fn sign_off_name(line: &[u8]) -> Option<(usize, usize)> {
+fn sign_off_name(line: &[u8]) -> Option<Range<usize>> {
+    let (base, end, text) = name_tail(line)?;
+    let (name_start, before) = name_before(text)?;
+    let before = title_before(before).unwrap_or(before);
+    let (cue_end, punctuated) = separator_before(before)?;
+    cue_ends(&before[..cue_end], punctuated).then_some(base + name_start..end)
+}
+
+/// The end of `line` that may end with a name, without trailing
+/// whitespace and closing marks: its start, its end and its text. `None`
+/// when the last word cannot end a name, which settles most lines in a
+/// few steps.
+fn name_tail(line: &[u8]) -> Option<(usize, usize, &str)> {
     let mut end = line.len();
     while end > 0 && matches!(line[end - 1], b' ' | b'\t' | b'\r') {
         end -= 1;
@@ -185,7 +273,7 @@ fn sign_off_name(line: &[u8]) -> Option<(usize, usize)> {
         closing += 1;
     }
     // A name ends in a letter, and its last word is capitalised (or not
-    // ASCII): most lines are settled by these bytes.
+    // ASCII).
     if end == 0 || !(line[end - 1].is_ascii_alphabetic() || line[end - 1] >= 0x80) {
         return None;
     }
@@ -204,10 +292,7 @@ fn sign_off_name(line: &[u8]) -> Option<(usize, usize)> {
         base += 1;
     }
     let text = core::str::from_utf8(&line[base..end]).ok()?;
-    let (name_start, before) = name_before(text)?;
-    let before = title_before(before).unwrap_or(before);
-    let (cue_end, punctuated) = separator_before(before)?;
-    cue_ends(&before[..cue_end], punctuated).then_some((base + name_start, end))
+    Some((base, end, text))
 }
 
 /// The start of the name of one to [`MAX_WORDS`] words that ends `text`,
@@ -331,7 +416,7 @@ mod tests {
     use super::*;
 
     fn name(line: &str) -> Option<&str> {
-        sign_off_name(line.as_bytes()).map(|(s, e)| &line[s..e])
+        sign_off_name(line.as_bytes()).map(|r| &line[r])
     }
 
     #[test]
@@ -385,13 +470,51 @@ mod tests {
         assert_eq!(name("Regards, Anna Maria Weber"), Some("Anna Maria Weber"));
     }
 
+    #[test]
+    fn a_name_alone_after_a_sign_off_alone_signs_the_message() {
+        let text = "Hello,\nit broke.\nKind regards,\n\n  Dr. Marta Kowalska \nThanks!\nJason\nRegards\nok\nJo";
+        let mut out = Vec::new();
+        sign_offs_inside(text.as_bytes(), &mut out);
+        let names: Vec<_> = out.iter().map(|r| &text[r.start..r.end]).collect();
+        assert_eq!(names, ["Marta Kowalska", "Jason"]);
+        for line in [
+            "Kind regards,",
+            " Best ",
+            "Viele Grüße",
+            "thanks!",
+            "Mit freundlichen Grüßen.",
+        ] {
+            assert!(bare_sign_off(line.as_bytes()), "{line}");
+        }
+        for line in ["Kind regards, Ada", "Regards to all", "", "regardless,"] {
+            assert!(!bare_sign_off(line.as_bytes()), "{line}");
+        }
+        assert!(signed_after(true, b" \r"));
+        assert!(!signed_after(false, b""));
+        for line in ["Jason", "  Dr. Jo Ann Lee ", "진우"] {
+            assert!(name_line(line.as_bytes()).is_some(), "{line}");
+        }
+        for line in [
+            "the team",
+            "Order Details",
+            "Jason Miller 42",
+            "Dear Jason",
+            "Anna Maria Luisa Weber",
+        ] {
+            assert!(name_line(line.as_bytes()).is_none(), "{line}");
+        }
+    }
+
     proptest::proptest! {
         /// The search never panics and what it finds is a suffix of the
         /// line's text up to its closing marks.
         #[test]
         fn any_line_is_safe(line in proptest::collection::vec(proptest::num::u8::ANY, 0..80)) {
-            if let Some((s, e)) = sign_off_name(&line) {
-                proptest::prop_assert!(s < e && e <= line.len());
+            if let Some(r) = sign_off_name(&line) {
+                proptest::prop_assert!(r.start < r.end && r.end <= line.len());
+            }
+            if let Some(r) = name_line(&line) {
+                proptest::prop_assert!(r.start < r.end && r.end <= line.len());
             }
         }
     }

@@ -60,6 +60,9 @@ const SLOTS_PER_THREAD: usize = 3;
 struct Slot {
     input: Vec<u8>,
     output: Vec<u8>,
+    /// The line before the block was a sign-off alone
+    /// ([`Detector::signs_off_alone`](super::Detector::signs_off_alone)).
+    signed: bool,
 }
 
 /// A redacted block, or why it could not be.
@@ -183,7 +186,7 @@ impl Redactor {
                 0 => Header::FirstLine,
                 _ => Header::Known(columns),
             };
-            self.redact_lines(slot.input.as_slice(), &mut slot.output, header)
+            self.redact_lines(slot.input.as_slice(), &mut slot.output, header, slot.signed)
         }));
         match redacted {
             Ok(Ok(report)) => Ok((slot, report)),
@@ -292,6 +295,7 @@ impl Pipe<'_> {
                     None if blocks.done() => break,
                     None => {
                         let mut slot = free.pop().unwrap_or_default();
+                        slot.signed = blocks.last_line_signs_off(self.redactor);
                         if !blocks.next_block(&mut slot.input)? {
                             break;
                         }
@@ -339,7 +343,13 @@ struct Blocks<R> {
     carry: Vec<u8>,
     /// The reader is at its end.
     eof: bool,
+    /// The last line that is not blank of the blocks handed out, trimmed
+    /// (see [`Blocks::note_last_line`]).
+    last_line: Vec<u8>,
 }
+
+/// The longest last line of a block that [`Blocks`] keeps.
+const LAST_LINE: usize = 64;
 
 impl<R: Read> Blocks<R> {
     fn new(reader: R, size: usize) -> Self {
@@ -348,7 +358,30 @@ impl<R: Read> Blocks<R> {
             size,
             carry: Vec::new(),
             eof: false,
+            last_line: Vec::new(),
         }
+    }
+
+    /// Whether the next block's first line may be a name alone that signs
+    /// a message off: the last line of the blocks handed out that is not
+    /// blank is a sign-off alone, and only blank lines follow it.
+    fn last_line_signs_off(&self, redactor: &Redactor) -> bool {
+        redactor.detector().signed_after(false, &self.last_line)
+    }
+
+    /// Keeps the last line of `block` (whole lines) that is not blank, if
+    /// there is one; a long one is no sign-off alone, and a stand-in is
+    /// kept for it.
+    fn note_last_line(&mut self, block: &[u8]) {
+        let content = block.trim_ascii_end();
+        if content.is_empty() {
+            return;
+        }
+        let start = memchr::memrchr(b'\n', content).map_or(0, |i| i + 1);
+        let line = content[start..].trim_ascii();
+        let kept: &[u8] = if line.len() <= LAST_LINE { line } else { b"." };
+        self.last_line.clear();
+        self.last_line.extend_from_slice(kept);
     }
 
     /// Every block has been handed out.
@@ -367,6 +400,7 @@ impl<R: Read> Blocks<R> {
                     let cut = searched + nl + 1;
                     self.carry.extend_from_slice(&block[cut..]);
                     block.truncate(cut);
+                    self.note_last_line(&block[..cut]);
                     return Ok(true);
                 }
                 searched = block.len();
@@ -448,7 +482,7 @@ mod tests {
         assert!(!b.next_block(&mut block).unwrap_or_else(|e| panic!("{e}")));
     }
 
-    /// Lines of every shape: findings, JSON, CRLF, empty, long.
+    /// Lines of every shape: findings, JSON, CRLF, empty, long, sign-offs.
     const LINES: &[&str] = &[
         "2025-03-14T10:22:01Z INFO card=4242 4242 4242 4242 email=ada@example.com",
         r#"{"name":"Ada Lovelace","phone":"+44 20 7946 0958","pan":4242424242424242}"#,
@@ -462,6 +496,11 @@ mod tests {
         "Grace Hopper,Elm Street,",
         "C-1;Marta Kowalska;ul. Długa 12/4",
         r#""Kowalska, Marta";"Rynek 1";x"#,
+        // Sign-offs: on the line, alone before a name, and names alone.
+        "the jug broke. Regards, Kofi Mensah",
+        "Kind regards,",
+        "Jason Miller",
+        "  ",
     ];
 
     /// First lines that are CSV headers naming personal columns.

@@ -380,16 +380,18 @@ impl Redactor {
         reader: R,
         writer: W,
     ) -> Result<Report, RedactError> {
-        self.redact_lines(reader, writer, Header::FirstLine)
+        self.redact_lines(reader, writer, Header::FirstLine, false)
     }
 
     /// [`redact_stream`](Self::redact_stream) of a stream whose CSV columns
-    /// come from `header`.
+    /// come from `header`, and whose line before the first was a sign-off
+    /// alone if `signed`.
     pub(crate) fn redact_lines<R: BufRead, W: Write>(
         &self,
         reader: R,
         mut writer: W,
         header: Header<'_>,
+        signed: bool,
     ) -> Result<Report, RedactError> {
         let mut report = Report::default();
         let mut raws = Vec::new();
@@ -398,6 +400,7 @@ impl Redactor {
             &self.detector,
             reader,
             header,
+            signed,
             &mut raws,
             |seg: &Segment<'_>| {
                 let mut at = seg.emit.start;

@@ -118,7 +118,7 @@ impl Detector {
         mut on_event: impl FnMut(ScanEvent) -> io::Result<()>,
     ) -> io::Result<()> {
         let mut raws = Vec::new();
-        segments(self, reader, Header::FirstLine, &mut raws, |seg| {
+        segments(self, reader, Header::FirstLine, false, &mut raws, |seg| {
             if seg.quiet_lines > 0 {
                 let mut start = 0;
                 let ends = memchr::memchr_iter(b'\n', seg.hay).chain([seg.hay.len()]);
@@ -158,11 +158,13 @@ impl Detector {
 }
 
 /// Splits `reader` into lines and windows, scans each, and hands the
-/// committed segments to `f`.
+/// committed segments to `f`. `signed` says that the line before the
+/// reader's first was a sign-off alone (see [`Detector::signed_after`]).
 pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
     detector: &Detector,
     mut reader: R,
     header: Header<'_>,
+    mut signed: bool,
     raws: &mut Vec<Raw>,
     mut f: impl FnMut(&Segment<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -184,6 +186,7 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             if buf.len() > keep || line_offset > 0 || keep > 0 {
                 let row = rows.current().filter(|_| line_offset == 0);
                 detector.scan_into(&buf, keep, line_offset > 0, row, raws);
+                detector.scan_name_line(&buf, signed && line_offset == 0, raws);
                 f(&Segment {
                     line,
                     hay: &buf,
@@ -208,8 +211,9 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             let quiet_end = newline
                 .filter(|&nl| nl < first_anchor)
                 .and_then(|_| memchr::memrchr(b'\n', &chunk[..first_anchor]))
-                .and_then(|nl| detector.unsigned_lines_end(&chunk[..=nl]));
-            if let Some(nl) = quiet_end {
+                .and_then(|nl| detector.nameless_lines_end(&chunk[..=nl], signed));
+            if let Some((nl, signed_after)) = quiet_end {
+                signed = signed_after;
                 let lines = memchr::memchr_iter(b'\n', &chunk[..=nl]).count() as u64;
                 f(&Segment {
                     line,
@@ -232,6 +236,8 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
                 // The whole line is in the reader's buffer: scan it in place.
                 let hay = &chunk[..nl];
                 detector.scan_into(hay, 0, false, rows.current(), raws);
+                detector.scan_name_line(hay, signed, raws);
+                signed = detector.signed_after(signed, hay);
                 rows.line_end(detector, Some(hay));
                 f(&Segment {
                     line,
@@ -259,6 +265,10 @@ pub(crate) fn segments<R: BufRead, E: From<io::Error>>(
             let whole = (line_offset == 0).then_some(&buf[..end]);
             let row = rows.current().filter(|_| whole.is_some());
             detector.scan_into(&buf[..end], keep, line_offset > 0, row, raws);
+            if let Some(whole) = whole {
+                detector.scan_name_line(whole, signed, raws);
+            }
+            signed = whole.is_some_and(|line| detector.signed_after(signed, line));
             rows.line_end(detector, whole);
             f(&Segment {
                 line,
@@ -461,6 +471,22 @@ mod tests {
             .map(|f| &text[f.bytes()])
             .collect();
         assert_eq!(found, ["Ada", "Kofi Mensah", "Jo"]);
+    }
+
+    #[test]
+    fn a_name_alone_after_a_sign_off_alone_is_found() {
+        // In a quiet block, after one, and in a line with an anchor byte.
+        let text =
+            "Hi,\nKind regards,\n\nMarta Kowalska\nRegards\nok\nJo\norder 42 broke\nBest,\nJason";
+        let fast = events(text.as_bytes());
+        assert_eq!(fast, events_line_by_line(text.as_bytes()));
+        assert_eq!(finding_spans(&fast), [(3, 0..14), (9, 0..5)]);
+        let found: Vec<_> = Detector::new()
+            .find(text)
+            .iter()
+            .map(|f| &text[f.bytes()])
+            .collect();
+        assert_eq!(found, ["Marta Kowalska", "Jason"]);
     }
 
     #[test]
