@@ -161,7 +161,7 @@ const TITLES: &[&str] = &[
 const MAX_WORDS: usize = 3;
 
 /// How many bytes at the end of a line hold the sign-off and the name.
-const MAX_TAIL: usize = 192;
+const MAX_TAIL: usize = 128;
 
 /// The name that signs off `line` (a line, a field value or a whole text
 /// that ends there), as a finding; `from` as for the scanner (a name
@@ -221,22 +221,23 @@ pub(crate) fn sign_offs_inside(text: &[u8], out: &mut Vec<Raw>) {
 /// off, given whether the line before `line` was so (`signed`): `line` is
 /// a sign-off alone (`Kind regards,`), or blank after one.
 pub(crate) fn signed_after(signed: bool, line: &[u8]) -> bool {
-    bare_sign_off(line) || (signed && line.trim_ascii().is_empty())
+    let line = line.trim_ascii();
+    (signed && line.is_empty()) || bare_sign_off(line)
 }
 
-/// Whether `line` is a sign-off alone (`Kind regards,`).
+/// Whether `line` (trimmed) is a sign-off alone (`Kind regards,`).
 fn bare_sign_off(line: &[u8]) -> bool {
-    let line = line.trim_ascii();
-    let line = line
-        .strip_suffix(b",")
-        .or_else(|| line.strip_suffix(b"!"))
-        .or_else(|| line.strip_suffix(b"."))
-        .unwrap_or(line);
-    line.len() <= 32
-        && core::str::from_utf8(line).is_ok_and(|cue| {
-            let cue = cue.trim_end().to_lowercase();
-            SIGN_OFFS.iter().any(|&(s, _)| s == cue)
-        })
+    // The longest sign-off and a mark: most lines are settled by length.
+    if line.len() > 32 {
+        return false;
+    }
+    let cue = match line.last() {
+        Some(b',' | b'!' | b'.') => line[..line.len() - 1].trim_ascii_end(),
+        _ => line,
+    };
+    SIGN_OFFS
+        .iter()
+        .any(|&(s, _)| cue.eq_ignore_ascii_case(s.as_bytes()))
 }
 
 /// Where the name that `line` alone is (after a title, before closing
@@ -246,23 +247,27 @@ fn name_line(line: &[u8]) -> Option<Range<usize>> {
     let lead = text.len() - text.trim_start().len();
     let (name_start, before) = name_before(text)?;
     let before = title_before(before).unwrap_or(before);
-    (before.len() <= lead).then_some(base + name_start..end)
+    (before.len() <= lead && !has_stop_word(&text[name_start..])).then_some(base + name_start..end)
 }
 
 /// Where the name that signs off `line` is.
 fn sign_off_name(line: &[u8]) -> Option<Range<usize>> {
+    let end = name_end(line)?;
+    if !may_sign_off(&line[..end]) {
+        return None;
+    }
     let (base, end, text) = name_tail(line)?;
     let (name_start, before) = name_before(text)?;
     let before = title_before(before).unwrap_or(before);
     let (cue_end, punctuated) = separator_before(before)?;
-    cue_ends(&before[..cue_end], punctuated).then_some(base + name_start..end)
+    let signed = cue_ends(&before[..cue_end], punctuated) && !has_stop_word(&text[name_start..]);
+    signed.then_some(base + name_start..end)
 }
 
-/// The end of `line` that may end with a name, without trailing
-/// whitespace and closing marks: its start, its end and its text. `None`
-/// when the last word cannot end a name, which settles most lines in a
-/// few steps.
-fn name_tail(line: &[u8]) -> Option<(usize, usize, &str)> {
+/// Where a name that ends `line` would end: before trailing whitespace
+/// and closing marks. `None` when the last word cannot end a name, which
+/// settles most lines in a few steps.
+fn name_end(line: &[u8]) -> Option<usize> {
     let mut end = line.len();
     while end > 0 && matches!(line[end - 1], b' ' | b'\t' | b'\r') {
         end -= 1;
@@ -282,9 +287,73 @@ fn name_tail(line: &[u8]) -> Option<(usize, usize, &str)> {
         .rposition(|b| !b.is_ascii_alphabetic())
         .map_or(0, |i| i + 1);
     let joined = word > 0 && matches!(line[word - 1], b'-' | b'\'' | b'.' | 0x80..);
-    if word < end && !joined && line[word].is_ascii_lowercase() {
-        return None;
+    (word == end || joined || !line[word].is_ascii_lowercase()).then_some(end)
+}
+
+/// A necessary condition for a sign-off before the name that ends `text`,
+/// on bytes alone: some sign-off ends right before one of its last few
+/// capitalised (or non-ASCII) words and the punctuation or spaces before
+/// them. Prose is settled here before any character is decoded.
+fn may_sign_off(text: &[u8]) -> bool {
+    let mut end = text.len();
+    // The name's words, a title, and a dash that bytes cannot tell apart.
+    for _ in 0..MAX_WORDS + 2 {
+        let start = text[..end]
+            .iter()
+            .rposition(|&b| !(b.is_ascii_alphabetic() || matches!(b, b'-' | b'\'' | b'.' | 0x80..)))
+            .map_or(0, |i| i + 1);
+        if start == end || text[start].is_ascii_lowercase() {
+            return false;
+        }
+        let cue_end = text[..start]
+            .iter()
+            .rposition(|&b| !matches!(b, b' ' | b'\t' | b',' | b'!' | b'.' | b':' | b';' | b'-'))
+            .map_or(0, |i| i + 1);
+        if ends_with_sign_off(&text[..cue_end]) {
+            return true;
+        }
+        if start == 0 || text[start - 1] != b' ' {
+            return false;
+        }
+        end = start - 1;
     }
+    false
+}
+
+/// Whether `text` ends with one of the [`SIGN_OFFS`] (ASCII letters in any
+/// case), wherever it starts.
+fn ends_with_sign_off(text: &[u8]) -> bool {
+    let Some(&last) = text.last() else {
+        return false;
+    };
+    let mut cues = CUES_BY_LAST_BYTE[usize::from(last.to_ascii_lowercase())];
+    while cues != 0 {
+        let cue = SIGN_OFFS[cues.trailing_zeros() as usize].0.as_bytes();
+        if text.len() >= cue.len() && text[text.len() - cue.len()..].eq_ignore_ascii_case(cue) {
+            return true;
+        }
+        cues &= cues - 1;
+    }
+    false
+}
+
+/// The [`SIGN_OFFS`] by their last byte: bit `i` for the `i`th.
+const CUES_BY_LAST_BYTE: [u64; 256] = {
+    assert!(SIGN_OFFS.len() <= 64);
+    let mut table = [0u64; 256];
+    let mut i = 0;
+    while i < SIGN_OFFS.len() {
+        let cue = SIGN_OFFS[i].0.as_bytes();
+        table[cue[cue.len() - 1] as usize] |= 1 << i;
+        i += 1;
+    }
+    table
+};
+
+/// The end of `line` that may end with a name ([`name_end`]): its start,
+/// its end and its text.
+fn name_tail(line: &[u8]) -> Option<(usize, usize, &str)> {
+    let end = name_end(line)?;
     // Sign-off and name are in the last bytes; start that tail at a
     // character.
     let mut base = end.saturating_sub(MAX_TAIL);
@@ -301,11 +370,7 @@ fn name_before(text: &str) -> Option<(usize, &str)> {
     let mut start = text.len();
     let mut words = 0;
     loop {
-        let word_start = text[..start]
-            .rfind(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')))
-            .map_or(0, |i| {
-                i + text[i..].chars().next().map_or(1, char::len_utf8)
-            });
+        let word_start = word_start(text, start);
         if word_start == start || !is_name_word(&text[word_start..start]) {
             break;
         }
@@ -319,10 +384,8 @@ fn name_before(text: &str) -> Option<(usize, &str)> {
         }
         // Only a word that is itself part of a name joins it: `Regards,
         // Jason` stops at the comma, `Kind regards Jason` at `regards`.
-        let next_start = gap
-            .rfind(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')))
-            .map_or(0, |i| i + gap[i..].chars().next().map_or(1, char::len_utf8));
-        if !is_name_word(&gap[next_start..]) || is_title(&gap[next_start..]) {
+        let next = &gap[word_start_of(gap)..];
+        if !is_name_word(next) || is_title(next) {
             break;
         }
         start -= 1;
@@ -330,24 +393,44 @@ fn name_before(text: &str) -> Option<(usize, &str)> {
     (words > 0).then(|| (start, &text[..start]))
 }
 
+/// Where the word that ends at `end` of `text` starts: letters, `-`, `'`,
+/// `’` and `.`.
+fn word_start(text: &str, end: usize) -> usize {
+    word_start_of(&text[..end])
+}
+
+/// [`word_start`] at the end of `text`; bytes first, characters only for a
+/// word with non-ASCII bytes (most prose ends in ASCII words).
+fn word_start_of(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let start = bytes
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphabetic() || matches!(b, b'-' | b'\'' | b'.' | 0x80..)))
+        .map_or(0, |i| i + 1);
+    if bytes[start..].is_ascii() {
+        return start;
+    }
+    text.rfind(|c: char| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')))
+        .map_or(0, |i| {
+            i + text[i..].chars().next().map_or(1, char::len_utf8)
+        })
+}
+
 /// Whether `word` may be a word of a name: capitalised (with `-` or `'`
 /// joining capitalised parts, `Hans-Peter`, `O'Brien`), an initial (`J.`),
-/// or in a script without case; never one of [`NOT_NAMES`].
+/// or in a script without case. (Whether it is one of [`NOT_NAMES`] is
+/// asked of a whole name: [`has_stop_word`].)
 fn is_name_word(word: &str) -> bool {
     let bare = word.strip_suffix('.').unwrap_or(word);
-    let mut chars = bare.chars();
-    let Some(first) = chars.next() else {
+    let Some(first) = bare.chars().next() else {
         return false;
     };
-    if bare.contains('.') || NOT_NAMES.iter().any(|n| bare.eq_ignore_ascii_case(n)) {
+    let caseless = first.is_alphabetic() && !first.is_uppercase() && !first.is_lowercase();
+    if !(first.is_uppercase() || caseless) || bare.contains('.') {
         return false;
     }
-    let caseless = !first.is_uppercase() && !first.is_lowercase() && first.is_alphabetic();
     if caseless {
         return word == bare && bare.chars().all(char::is_alphabetic);
-    }
-    if !first.is_uppercase() {
-        return false;
     }
     if word != bare {
         // `J.` and `Hans-H.`: a trailing point only after an initial.
@@ -363,10 +446,18 @@ fn is_name_word(word: &str) -> bool {
     })
 }
 
+/// Whether a word of `name` is one of [`NOT_NAMES`].
+fn has_stop_word(name: &str) -> bool {
+    name.split(' ').any(|word| {
+        let word = word.strip_suffix('.').unwrap_or(word);
+        NOT_NAMES.iter().any(|n| word.eq_ignore_ascii_case(n))
+    })
+}
+
 /// Whether `word` is one of [`TITLES`], with or without a point.
 fn is_title(word: &str) -> bool {
     let bare = word.strip_suffix('.').unwrap_or(word);
-    TITLES.iter().any(|t| bare.to_lowercase() == *t)
+    TITLES.iter().any(|t| bare.eq_ignore_ascii_case(t))
 }
 
 /// `before` without a title and the space after it, if it ends with one.
@@ -407,7 +498,7 @@ fn cue_ends(before: &str, punctuated: bool) -> bool {
                 .chars()
                 .next_back()
                 .is_none_or(|c| !c.is_alphanumeric())
-            && before[start..].to_lowercase() == cue
+            && before.as_bytes()[start..].eq_ignore_ascii_case(cue.as_bytes())
     })
 }
 
@@ -484,10 +575,10 @@ mod tests {
             "thanks!",
             "Mit freundlichen Grüßen.",
         ] {
-            assert!(bare_sign_off(line.as_bytes()), "{line}");
+            assert!(signed_after(false, line.as_bytes()), "{line}");
         }
         for line in ["Kind regards, Ada", "Regards to all", "", "regardless,"] {
-            assert!(!bare_sign_off(line.as_bytes()), "{line}");
+            assert!(!signed_after(false, line.as_bytes()), "{line}");
         }
         assert!(signed_after(true, b" \r"));
         assert!(!signed_after(false, b""));
@@ -503,6 +594,15 @@ mod tests {
         ] {
             assert!(name_line(line.as_bytes()).is_none(), "{line}");
         }
+    }
+
+    #[test]
+    fn every_sign_off_is_found_by_its_last_byte() {
+        for (cue, _) in SIGN_OFFS {
+            let text = format!("x {}", cue.to_ascii_uppercase());
+            assert!(ends_with_sign_off(text.as_bytes()), "{cue}");
+        }
+        assert!(!ends_with_sign_off(b"the parcel"));
     }
 
     proptest::proptest! {
