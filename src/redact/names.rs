@@ -244,6 +244,10 @@ fn bare_sign_off(line: &[u8]) -> bool {
 /// marks).
 fn name_line(line: &[u8]) -> Option<Range<usize>> {
     let (base, end, text) = name_tail(line)?;
+    // The tail must hold the whole line: a long line is no name alone.
+    if !line[..base].trim_ascii().is_empty() {
+        return None;
+    }
     let lead = text.len() - text.trim_start().len();
     let (name_start, before) = name_before(text)?;
     let before = title_before(before).unwrap_or(before);
@@ -585,6 +589,8 @@ mod tests {
         for line in ["Jason", "  Dr. Jo Ann Lee ", "진우"] {
             assert!(name_line(line.as_bytes()).is_some(), "{line}");
         }
+        let long = format!("x{}Jason", " ".repeat(MAX_TAIL));
+        assert!(name_line(long.as_bytes()).is_none());
         for line in [
             "the team",
             "Order Details",
