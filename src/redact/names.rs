@@ -166,7 +166,14 @@ const MAX_TAIL: usize = 128;
 /// The name that signs off `line` (a line, a field value or a whole text
 /// that ends there), as a finding; `from` as for the scanner (a name
 /// starting before it is not reported).
+#[inline]
 pub(crate) fn sign_off(line: &[u8], from: usize, out: &mut Vec<Raw>) {
+    // Most log lines end with a byte no name or closing mark ends with (a
+    // brace, a digit): settled before any call.
+    let last = line.last().copied().unwrap_or(0);
+    if !(last.is_ascii_alphabetic() || last >= 0x80 || b".!\"')\t\r ".contains(&last)) {
+        return;
+    }
     if let Some(name) = sign_off_name(line).filter(|name| name.start >= from) {
         out.push(finding(name));
     }
@@ -220,7 +227,14 @@ pub(crate) fn sign_offs_inside(text: &[u8], out: &mut Vec<Raw>) {
 /// Whether the line after `line` may be a name alone that signs a message
 /// off, given whether the line before `line` was so (`signed`): `line` is
 /// a sign-off alone (`Kind regards,`), or blank after one.
+#[inline]
 pub(crate) fn signed_after(signed: bool, line: &[u8]) -> bool {
+    // A line that starts and ends with a word and is longer than every
+    // sign-off is neither one nor blank: most lines.
+    let worded = |b: Option<&u8>| b.is_some_and(|b| !b.is_ascii_whitespace());
+    if line.len() > 32 && worded(line.first()) && worded(line.last()) {
+        return false;
+    }
     let line = line.trim_ascii();
     (signed && line.is_empty()) || bare_sign_off(line)
 }
