@@ -9,7 +9,7 @@
 //! there:
 //!
 //! ```text
-//! sign-off  [,!.:;–—-]?  (title)?  name  [.!"'”)]*  end of the line
+//! sign-off  [,!.:;–—-]?  (title)?  name  [.!"')]{0,3}  end of the line
 //! ```
 //!
 //! - a *sign-off* is one of [`SIGN_OFFS`] in any ASCII case, at the start
@@ -257,7 +257,7 @@ fn bare_sign_off(line: &[u8]) -> bool {
 /// Where the name that `line` alone is (after a title, before closing
 /// marks).
 fn name_line(line: &[u8]) -> Option<Range<usize>> {
-    let (base, end, text) = name_tail(line)?;
+    let (base, end, text) = name_tail(line, name_end(line)?)?;
     // The tail must hold the whole line: a long line is no name alone.
     if !line[..base].trim_ascii().is_empty() {
         return None;
@@ -274,7 +274,7 @@ fn sign_off_name(line: &[u8]) -> Option<Range<usize>> {
     if !may_sign_off(&line[..end]) {
         return None;
     }
-    let (base, end, text) = name_tail(line)?;
+    let (base, end, text) = name_tail(line, end)?;
     let (name_start, before) = name_before(text)?;
     let before = title_before(before).unwrap_or(before);
     let (cue_end, punctuated) = separator_before(before)?;
@@ -368,10 +368,9 @@ const CUES_BY_LAST_BYTE: [u64; 256] = {
     table
 };
 
-/// The end of `line` that may end with a name ([`name_end`]): its start,
-/// its end and its text.
-fn name_tail(line: &[u8]) -> Option<(usize, usize, &str)> {
-    let end = name_end(line)?;
+/// The last bytes of `line` up to `end` (see [`name_end`]), where a
+/// sign-off and its name would be: their start, their end and their text.
+fn name_tail(line: &[u8], end: usize) -> Option<(usize, usize, &str)> {
     // Sign-off and name are in the last bytes; start that tail at a
     // character.
     let mut base = end.saturating_sub(MAX_TAIL);
