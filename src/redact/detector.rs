@@ -239,7 +239,7 @@ impl Detector {
         match first_end.and_then(|end| Columns::from_header(&text[..end], self)) {
             None => {
                 self.scan_into(text, 0, false, None, &mut raw);
-                if self.kinds.has(DetectedKind::Person) && memchr::memchr(b'\n', text).is_some() {
+                if self.kinds.has(DetectedKind::Person) && first_end.is_some() {
                     names::sign_offs_inside(text, &mut raw);
                     scan::resolve_overlaps(&mut raw);
                 }

@@ -859,16 +859,15 @@ fn json_owner<'h>(hay: &'h [u8], open: usize, seen: &mut Containers) -> Option<&
         before = space_start(hay, array.filter(|&i| hay[i] == b'[')?);
     }
     let tie = before.checked_sub(1)?;
-    let key_end = match hay[tie] {
-        b':' => space_start(hay, tie),
-        b'>' if tie > 0 && hay[tie - 1] == b'=' => space_start(hay, tie - 1),
+    let tie_at = match hay[tie] {
+        b':' => tie,
+        b'>' if tie > 0 && hay[tie - 1] == b'=' => tie - 1,
         _ => return None,
     };
-    let close = key_end.checked_sub(1).filter(|&i| hay[i] == b'"')?;
-    let from = close.saturating_sub(MAX_KEY * 2);
-    let open = memchr::memrchr(b'"', &hay[from..close])? + from;
-    let key = &hay[open + 1..close];
-    (!key.is_empty() && !key.contains(&b'\\')).then_some(key)
+    match key_before(hay, tie_at)? {
+        (key, Tie::Json) => Some(&hay[key]),
+        _ => None,
+    }
 }
 
 /// The containers that [`json_owner`] found for the last member of a line

@@ -387,7 +387,7 @@ fn name_before(text: &str) -> Option<(usize, &str)> {
     let mut start = text.len();
     let mut words = 0;
     loop {
-        let word_start = word_start(text, start);
+        let word_start = word_start_of(&text[..start]);
         if word_start == start || !is_name_word(&text[word_start..start]) {
             break;
         }
@@ -410,14 +410,9 @@ fn name_before(text: &str) -> Option<(usize, &str)> {
     (words > 0).then(|| (start, &text[..start]))
 }
 
-/// Where the word that ends at `end` of `text` starts: letters, `-`, `'`,
-/// `’` and `.`.
-fn word_start(text: &str, end: usize) -> usize {
-    word_start_of(&text[..end])
-}
-
-/// [`word_start`] at the end of `text`; bytes first, characters only for a
-/// word with non-ASCII bytes (most prose ends in ASCII words).
+/// Where the word at the end of `text` starts: letters, `-`, `'`, `’` and
+/// `.`; bytes first, characters only for a word with non-ASCII bytes (most
+/// prose ends in ASCII words).
 fn word_start_of(text: &str) -> usize {
     let bytes = text.as_bytes();
     let start = bytes

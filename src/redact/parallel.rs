@@ -39,6 +39,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use super::columns::Columns;
 use super::error::RedactError;
+use super::names;
 use super::redactor::Redactor;
 use super::report::Report;
 use super::stream::Header;
@@ -60,8 +61,8 @@ const SLOTS_PER_THREAD: usize = 3;
 struct Slot {
     input: Vec<u8>,
     output: Vec<u8>,
-    /// The line before the block was a sign-off alone
-    /// ([`Detector::signs_off_alone`](super::Detector::signs_off_alone)).
+    /// The line before the block was a sign-off alone, or blank after one
+    /// ([`Detector::signed_after`](super::Detector::signed_after)).
     signed: bool,
 }
 
@@ -295,7 +296,7 @@ impl Pipe<'_> {
                     None if blocks.done() => break,
                     None => {
                         let mut slot = free.pop().unwrap_or_default();
-                        slot.signed = blocks.last_line_signs_off(self.redactor);
+                        slot.signed = blocks.ends_signed;
                         if !blocks.next_block(&mut slot.input)? {
                             break;
                         }
@@ -343,13 +344,12 @@ struct Blocks<R> {
     carry: Vec<u8>,
     /// The reader is at its end.
     eof: bool,
-    /// The last line that is not blank of the blocks handed out, trimmed
-    /// (see [`Blocks::note_last_line`]).
-    last_line: Vec<u8>,
+    /// The last line of the blocks handed out that is not blank is a
+    /// sign-off alone (see [`Blocks::note_last_line`]), so that the next
+    /// block's first line may be a name alone that signs a message off
+    /// (the detector asks only if it detects names).
+    ends_signed: bool,
 }
-
-/// The longest last line of a block that [`Blocks`] keeps.
-const LAST_LINE: usize = 64;
 
 impl<R: Read> Blocks<R> {
     fn new(reader: R, size: usize) -> Self {
@@ -358,30 +358,18 @@ impl<R: Read> Blocks<R> {
             size,
             carry: Vec::new(),
             eof: false,
-            last_line: Vec::new(),
+            ends_signed: false,
         }
     }
 
-    /// Whether the next block's first line may be a name alone that signs
-    /// a message off: the last line of the blocks handed out that is not
-    /// blank is a sign-off alone, and only blank lines follow it.
-    fn last_line_signs_off(&self, redactor: &Redactor) -> bool {
-        redactor.detector().signed_after(false, &self.last_line)
-    }
-
-    /// Keeps the last line of `block` (whole lines) that is not blank, if
-    /// there is one; a long one is no sign-off alone, and a stand-in is
-    /// kept for it.
+    /// Notes whether the last line of `block` (whole lines) that is not
+    /// blank, if there is one, is a sign-off alone.
     fn note_last_line(&mut self, block: &[u8]) {
         let content = block.trim_ascii_end();
-        if content.is_empty() {
-            return;
+        if !content.is_empty() {
+            let start = memchr::memrchr(b'\n', content).map_or(0, |i| i + 1);
+            self.ends_signed = names::signed_after(false, &content[start..]);
         }
-        let start = memchr::memrchr(b'\n', content).map_or(0, |i| i + 1);
-        let line = content[start..].trim_ascii();
-        let kept: &[u8] = if line.len() <= LAST_LINE { line } else { b"." };
-        self.last_line.clear();
-        self.last_line.extend_from_slice(kept);
     }
 
     /// Every block has been handed out.
