@@ -97,13 +97,13 @@ fn run() -> Result<(), String> {
         return demo();
     }
     let started = Instant::now();
-    let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
+    let mut out = BufWriter::with_capacity(1 << 14, io::stdout().lock());
     let mut counts = [0u64; DetectedKind::BUILT_IN.len()];
     let mut bytes = 0u64;
     if opts.spans {
         let detector = Detector::new();
         let mut first = true;
-        let stdin = BufReader::with_capacity(1 << 20, io::stdin().lock());
+        let stdin = BufReader::with_capacity(1 << 16, io::stdin().lock());
         detector
             .scan_reader(stdin, |event| {
                 match event {

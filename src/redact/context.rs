@@ -383,7 +383,9 @@ fn month_named(word: &[u8]) -> Option<u32> {
         .map(|&(_, n)| n)
 }
 
-/// The compiled context patterns, built once per process.
+/// The context patterns of a process, each compiled on its first search:
+/// most text never needs some of them (a short text often none), and
+/// compiling the label patterns is most of what a short run costs.
 #[derive(Debug)]
 pub(crate) struct Patterns {
     dob: Suffix,
@@ -391,28 +393,25 @@ pub(crate) struct Patterns {
     ssn: Suffix,
     reference: Suffix,
     /// A date-of-birth keyword anywhere (for [`Patterns::dob_label_far`]).
-    /// Built on first use: most text never needs it, and building patterns
-    /// is most of what a short run costs.
-    dob_word: OnceLock<Suffix>,
+    dob_word: Suffix,
     /// The latest year of birth taken for one ([`MIN_AGE`]).
     latest_birth_year: u32,
 }
 
 impl Patterns {
-    /// Compiles the label patterns (the far keyword pattern is compiled on
-    /// first use).
-    pub(crate) fn compile() -> Result<Self, Box<BuildError>> {
-        let labelled = |words: &str| Suffix::new(&format!(r"(?i-u)(?:{words})\w*{GLUE}"));
-        Ok(Self {
-            dob: labelled(DOB_WORDS)?,
-            dob_word: OnceLock::new(),
+    /// The label patterns, not compiled yet.
+    pub(crate) fn new() -> Self {
+        let labelled = |words: &str| Suffix::new(format!(r"(?i-u)(?:{words})\w*{GLUE}"));
+        Self {
+            dob: labelled(DOB_WORDS),
+            phone: labelled(PHONE_WORDS),
+            ssn: labelled(SSN_WORDS),
+            reference: Suffix::new(format!(r"(?i-u)(?:{REFERENCE_WORDS})\w*{REFERENCE_GLUE}")),
+            dob_word: Suffix::new(format!(r"(?i-u){DOB_WORDS}")),
             latest_birth_year: u32::try_from(crate::time::Timestamp::now().year())
                 .unwrap_or(u32::MAX)
                 .saturating_sub(MIN_AGE),
-            phone: labelled(PHONE_WORDS)?,
-            ssn: labelled(SSN_WORDS)?,
-            reference: Suffix::new(&format!(r"(?i-u)(?:{REFERENCE_WORDS})\w*{REFERENCE_GLUE}"))?,
-        })
+        }
     }
 
     /// Whether `before` (the bytes before a candidate) ends with a date of
@@ -437,12 +436,7 @@ impl Patterns {
     /// at its end, and keywords hold neither field bytes nor the digits
     /// that start a date, so measuring from its start answers the same.
     pub(crate) fn dob_label_far(&self, before: &[u8], found_after: impl Fn(usize) -> bool) -> bool {
-        let dob_word = self.dob_word.get_or_init(|| {
-            // Invariant: a constant pattern, built by the unit tests.
-            #[expect(clippy::expect_used, reason = "constant pattern, built in unit tests")]
-            Suffix::new(&format!(r"(?i-u){DOB_WORDS}")).expect("built-in pattern compiles")
-        });
-        let start = match dob_word.last_start(before) {
+        let start = match self.dob_word.last_start(before) {
             Ok(Some(start)) => start,
             Ok(None) => return false,
             // Fail closed: a date that may be labelled is redacted.
@@ -481,23 +475,40 @@ impl Patterns {
 /// for prefilters that an end-anchored search never uses: building these
 /// patterns that way took most of a short run's time.
 struct Suffix {
-    dfa: DFA,
+    pattern: String,
+    /// The DFA, built on the first search.
+    dfa: OnceLock<DFA>,
     /// One search cache per thread, with no word shared between threads
     /// written on a search (see `Caches`).
     caches: Caches,
 }
 
 impl Suffix {
-    /// Builds the pattern, with the byte semantics of `regex::bytes` (a
+    fn new(pattern: String) -> Self {
+        Self {
+            pattern,
+            dfa: OnceLock::new(),
+            caches: Caches::default(),
+        }
+    }
+
+    /// Builds `pattern`, with the byte semantics of `regex::bytes` (a
     /// class may match any byte, and matches need not be valid UTF-8).
-    fn new(pattern: &str) -> Result<Self, Box<BuildError>> {
-        let dfa = DFA::builder()
+    fn build(pattern: &str) -> Result<DFA, Box<BuildError>> {
+        DFA::builder()
             .syntax(syntax::Config::new().utf8(false))
             .thompson(thompson::Config::new().reverse(true).utf8(false))
-            .build(pattern)?;
-        Ok(Self {
-            dfa,
-            caches: Caches::default(),
+            .build(pattern)
+            .map_err(Box::new)
+    }
+
+    /// The DFA, built now if this is the first search.
+    fn dfa(&self) -> &DFA {
+        self.dfa.get_or_init(|| {
+            // Invariant: the patterns are constants of this crate, and the
+            // unit tests build every one of them.
+            #[expect(clippy::expect_used, reason = "constant patterns, built in unit tests")]
+            Self::build(&self.pattern).expect("built-in pattern compiles")
         })
     }
 
@@ -507,8 +518,9 @@ impl Suffix {
     /// caller still says which answer fails closed.)
     fn ends(&self, hay: &[u8], on_error: bool) -> bool {
         let input = Input::new(hay).anchored(Anchored::Yes).earliest(true);
+        let dfa = self.dfa();
         self.caches
-            .with(&self.dfa, |cache| self.dfa.try_search_rev(cache, &input))
+            .with(dfa, |cache| dfa.try_search_rev(cache, &input))
             .map_or(on_error, |found| found.is_some())
     }
 
@@ -517,8 +529,9 @@ impl Suffix {
     /// cannot tell (as for [`Suffix::ends`], it always can).
     fn last_start(&self, hay: &[u8]) -> Result<Option<usize>, ()> {
         let input = Input::new(hay).anchored(Anchored::No).earliest(true);
+        let dfa = self.dfa();
         self.caches
-            .with(&self.dfa, |cache| self.dfa.try_search_rev(cache, &input))
+            .with(dfa, |cache| dfa.try_search_rev(cache, &input))
             .map(|found| found.map(|m| m.offset()))
             .map_err(|_| ())
     }
@@ -600,7 +613,19 @@ mod tests {
     use super::*;
 
     fn patterns() -> Patterns {
-        Patterns::compile().unwrap_or_else(|e| panic!("patterns compile: {e}"))
+        Patterns::new()
+    }
+
+    /// The patterns are compiled on their first search, where an error
+    /// could only panic: each must compile.
+    #[test]
+    fn every_pattern_compiles() {
+        let p = patterns();
+        for suffix in [&p.dob, &p.phone, &p.ssn, &p.reference, &p.dob_word] {
+            if let Err(e) = Suffix::build(&suffix.pattern) {
+                panic!("{}: {e}", suffix.pattern);
+            }
+        }
     }
 
     /// The grammar of [`text_date_before`] as a regex, the oracle its
@@ -779,21 +804,15 @@ mod tests {
             let hay = &window.as_bytes()[..window.len().saturating_sub(cut)];
             static PAIRS: std::sync::LazyLock<Vec<(Suffix, Regex)>> =
                 std::sync::LazyLock::new(|| {
-                    [
-                        (DOB_WORDS, GLUE),
-                        (PHONE_WORDS, GLUE),
-                        (SSN_WORDS, GLUE),
-                        (REFERENCE_WORDS, REFERENCE_GLUE),
-                    ]
-                    .into_iter()
-                    .map(|(words, glue)| {
-                        let pattern = format!(r"(?i-u)(?:{words})\w*{glue}");
-                        let suffix = Suffix::new(&pattern).unwrap_or_else(|e| panic!("{e}"));
-                        let regex =
-                            Regex::new(&format!("{pattern}$")).unwrap_or_else(|e| panic!("{e}"));
-                        (suffix, regex)
-                    })
-                    .collect()
+                    let p = patterns();
+                    [p.dob, p.phone, p.ssn, p.reference]
+                        .into_iter()
+                        .map(|suffix| {
+                            let regex = Regex::new(&format!("{}$", suffix.pattern))
+                                .unwrap_or_else(|e| panic!("{e}"));
+                            (suffix, regex)
+                        })
+                        .collect()
                 });
             for (suffix, regex) in PAIRS.iter() {
                 proptest::prop_assert_eq!(suffix.ends(hay, false), regex.is_match(hay), "{:?}", hay);
