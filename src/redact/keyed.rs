@@ -779,7 +779,10 @@ pub(crate) fn scanner_kind(kind: DetectedKind) -> bool {
 }
 
 /// Whether the value `hay[start..end]` is taken whole: it has a letter or
-/// digit, and is not already masked.
+/// digit, and is not already masked. A date of birth needs a digit, and a
+/// name a letter: an order's own `"name":"#1042"` (Shopify's) is not a
+/// person's, and a phone number typed into a name field is found by its
+/// shape.
 fn takes_whole(hay: &[u8], start: usize, end: usize, kind: DetectedKind) -> bool {
     let value = &hay[start..end];
     let masked = value.contains(&b'*')
@@ -798,6 +801,8 @@ fn takes_whole(hay: &[u8], start: usize, end: usize, kind: DetectedKind) -> bool
         && !null
         && !tagged
         && (kind != DetectedKind::Dob || value.iter().any(u8::is_ascii_digit))
+        && (kind != DetectedKind::Person
+            || value.iter().any(|b| b.is_ascii_alphabetic() || *b >= 0x80))
 }
 
 /// The key that ends right before the tie at `tie_at` (a `:` or `=`), if
@@ -837,24 +842,37 @@ fn key_before(hay: &[u8], tie_at: usize) -> Option<(core::ops::Range<usize>, Tie
     (standalone && starts_with_letter).then_some((start..end, tie))
 }
 
-/// How far back [`json_owner`] looks for the object that holds a member.
+/// How far back [`json_owner`] reads, at most, for the object that holds a
+/// member, and again for the array that holds the object.
 const MAX_OWNER_SCAN: usize = 1024;
 
 /// The key of the JSON object that holds the member whose key opens (its
 /// `"`) at `open`: `service` in `{"service":{"name":…}}`, and the key of
 /// the array for the objects in it (`items` in `{"items":[{"name":…}]}`).
-/// `None` at the top level, in text that is not JSON, and for an object
-/// or array that opens more than [`MAX_OWNER_SCAN`] bytes before: such a
-/// member has no owner, which fails closed (its `name` is a person's). `seen` keeps
-/// what the members before this one found.
+/// `None` at the top level, in text that is not JSON, and when the object
+/// or array opens more than [`MAX_OWNER_SCAN`] bytes before and no
+/// earlier search found it: such a member has no owner, which fails closed
+/// (its `name` is a person's). `seen` keeps what the members before this
+/// one found, so each object of a long array (an order's line items)
+/// reads back only over the one before it, and all of them find the
+/// array, however far back it opens.
 fn json_owner<'h>(hay: &'h [u8], open: usize, seen: &mut Containers) -> Option<&'h [u8]> {
-    let lo = open.saturating_sub(MAX_OWNER_SCAN);
-    let object = enclosing_open(hay, lo, open, seen.member);
+    json_owner_from(hay, open, MAX_OWNER_SCAN, seen)
+}
+
+/// [`json_owner`], each search reading back at most `scan` bytes.
+fn json_owner_from<'h>(
+    hay: &'h [u8],
+    open: usize,
+    scan: usize,
+    seen: &mut Containers,
+) -> Option<&'h [u8]> {
+    let object = enclosing_open(hay, open.saturating_sub(scan), open, seen.member);
     seen.member = Some((open, object));
     let object = object.filter(|&i| hay[i] == b'{')?;
     let mut before = space_start(hay, object);
     if before > 0 && matches!(hay[before - 1], b',' | b'[') {
-        let array = enclosing_open(hay, lo, object, seen.element);
+        let array = enclosing_open(hay, object.saturating_sub(scan), object, seen.element);
         seen.element = Some((object, array));
         before = space_start(hay, array.filter(|&i| hay[i] == b'[')?);
     }
@@ -873,8 +891,9 @@ fn json_owner<'h>(hay: &'h [u8], open: usize, seen: &mut Containers) -> Option<&
 /// The containers that [`json_owner`] found for the last member of a line
 /// and for the last object in an array, each with where its search
 /// started. A search that reaches that start at the same depth has the
-/// same answer, so the members of one long object (or the objects of one
-/// long array) are not read back over again.
+/// same answer (the bytes between are balanced), so the members of one
+/// long object (or the objects of one long array) are not read back over
+/// again, and an answer further back than a search reads holds for all.
 #[derive(Default)]
 struct Containers {
     member: Option<(usize, Option<usize>)>,
@@ -903,7 +922,7 @@ fn enclosing_open(
             _ => {}
         }
         if let Some((_, found)) = known.filter(|&(start, _)| depth == 0 && start == i) {
-            return found.filter(|&o| o >= lo);
+            return found;
         }
     }
     None
@@ -1166,6 +1185,17 @@ mod tests {
     }
 
     #[test]
+    fn a_name_without_a_letter_is_not_a_person() {
+        use DetectedKind::Person;
+        assert_eq!(
+            values(r##"{"id":8201,"name":"#1042","customer":{"name":"Ada Lovelace"}}"##),
+            [(Person, "Ada Lovelace")]
+        );
+        assert_eq!(values("name=1042 recipient=\"Zoë\""), [(Person, "Zoë")]);
+        assert_eq!(values(r#"{"name":"王芳"}"#), [(Person, "王芳")]);
+    }
+
+    #[test]
     fn json_members() {
         use DetectedKind::{Address, Person};
         assert_eq!(
@@ -1294,14 +1324,38 @@ mod tests {
 
         /// What a JSON member's owner is does not depend on the members
         /// before it: the searches they leave behind ([`Containers`]) give
-        /// the answers of a fresh search, in any nesting.
+        /// the answers of a fresh search over the whole line, in any
+        /// nesting.
         #[test]
         fn earlier_members_do_not_change_an_owner(value in json_value()) {
             let line = value.as_bytes();
             let mut seen = Containers::default();
             for (open, _) in value.match_indices(r#""name":"#) {
-                let fresh = json_owner(line, open, &mut Containers::default());
+                let fresh = json_owner_from(line, open, usize::MAX, &mut Containers::default());
                 proptest::prop_assert_eq!(json_owner(line, open, &mut seen), fresh, "{}", value);
+            }
+        }
+
+        /// Every object of an array keeps the array's key as its owner,
+        /// however far back the array opens, as long as each object is
+        /// shorter than a search reads ([`MAX_OWNER_SCAN`]): an order's
+        /// many line items are not people, its many recipients are.
+        #[test]
+        fn a_long_array_keeps_its_owner(
+            pads in proptest::collection::vec(0..600usize, 1..40),
+            thing in proptest::bool::ANY,
+        ) {
+            let owner = if thing { "line_items" } else { "recipients" };
+            let items: Vec<String> = pads
+                .iter()
+                .map(|&n| format!(r#"{{"sku":"{}","name":"Mug"}}"#, "x".repeat(n)))
+                .collect();
+            let line = format!(r#"{{"id":7,"{owner}":[{}]}}"#, items.join(","));
+            let found = values(&line);
+            if thing {
+                proptest::prop_assert!(found.is_empty(), "{found:?}");
+            } else {
+                proptest::prop_assert_eq!(found.len(), pads.len());
             }
         }
 
