@@ -13,6 +13,7 @@
 //! must match a suffix of the short window before a candidate, so each
 //! check is a reverse scan of a few dozen bytes ([`Suffix`]).
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex_automata::hybrid::BuildError;
@@ -29,12 +30,13 @@ use super::scan::is_word;
 /// three words, each followed by a space or colon, and a last word glued to
 /// the value (Japanese `電話番号は…`).
 ///
-/// Patterns run with Unicode off (`(?-u)`): classes and case folding are
-/// ASCII, a non-ASCII byte counts as a letter, and non-ASCII keywords are
-/// spelled out in both cases. Repetitions are unbounded (the [`WINDOW`]
-/// bounds them) rather than counted. Both keep the lazy DFA small (counted
-/// repetitions and Unicode classes multiply its states), so a check costs a
-/// reverse scan of a few dozen bytes.
+/// Patterns run with Unicode off (`(?-u)`): classes are ASCII, a non-ASCII
+/// byte counts as a letter, and non-ASCII keywords are spelled out in both
+/// cases. Repetitions are unbounded (the [`WINDOW`] bounds them) rather
+/// than counted. Both keep the lazy DFA small (counted repetitions and
+/// Unicode classes multiply its states), so a check costs a reverse scan of
+/// a few dozen bytes. Keywords are written in lower case and matched
+/// against the window in lower case (see [`Suffix`]).
 const GLUE: &str = r"(?:[\s:=\x22'<>()\[\]]|：|、)*(?:(?:[A-Za-z.,-]|[\x80-\xFF])+(?:[\s:]|：)+){0,3}(?:[A-Za-z]|[\x80-\xFF])*";
 
 /// How many bytes before a candidate the context patterns look at.
@@ -401,13 +403,13 @@ pub(crate) struct Patterns {
 impl Patterns {
     /// The label patterns, not compiled yet.
     pub(crate) fn new() -> Self {
-        let labelled = |words: &str| Suffix::new(format!(r"(?i-u)(?:{words})\w*{GLUE}"));
+        let labelled = |words: &str| Suffix::new(format!(r"(?-u)(?:{words})\w*{GLUE}"));
         Self {
             dob: labelled(DOB_WORDS),
             phone: labelled(PHONE_WORDS),
             ssn: labelled(SSN_WORDS),
-            reference: Suffix::new(format!(r"(?i-u)(?:{REFERENCE_WORDS})\w*{REFERENCE_GLUE}")),
-            dob_word: Suffix::new(format!(r"(?i-u){DOB_WORDS}")),
+            reference: Suffix::new(format!(r"(?-u)(?:{REFERENCE_WORDS})\w*{REFERENCE_GLUE}")),
+            dob_word: Suffix::new(format!(r"(?-u){DOB_WORDS}")),
             latest_birth_year: u32::try_from(crate::time::Timestamp::now().year())
                 .unwrap_or(u32::MAX)
                 .saturating_sub(MIN_AGE),
@@ -474,6 +476,12 @@ impl Patterns {
 /// the same way but also builds the forward automata and extracts literals
 /// for prefilters that an end-anchored search never uses: building these
 /// patterns that way took most of a short run's time.
+///
+/// Matching is ASCII case-insensitive, but the pattern is not: the search
+/// runs over a copy of the haystack in lower case, and the keywords are
+/// written in lower case. The same pattern compiled with `(?i)` answers
+/// the same (the tests check it), yet case folding made compiling and
+/// filling the lazy DFA a third dearer, on every run.
 struct Suffix {
     pattern: String,
     /// The DFA, built on the first search.
@@ -517,7 +525,9 @@ impl Suffix {
     /// only word boundary is ASCII, and it never gives up on its cache; the
     /// caller still says which answer fails closed.)
     fn ends(&self, hay: &[u8], on_error: bool) -> bool {
-        let input = Input::new(hay).anchored(Anchored::Yes).earliest(true);
+        let mut buf = [0; LOWERED];
+        let hay = lowered(hay, &mut buf);
+        let input = Input::new(&*hay).anchored(Anchored::Yes).earliest(true);
         let dfa = self.dfa();
         self.caches
             .with(dfa, |cache| dfa.try_search_rev(cache, &input))
@@ -528,12 +538,30 @@ impl Suffix {
     /// (its keyword may be followed by anything); `Err` if the search
     /// cannot tell (as for [`Suffix::ends`], it always can).
     fn last_start(&self, hay: &[u8]) -> Result<Option<usize>, ()> {
-        let input = Input::new(hay).anchored(Anchored::No).earliest(true);
+        let mut buf = [0; LOWERED];
+        let hay = lowered(hay, &mut buf);
+        let input = Input::new(&*hay).anchored(Anchored::No).earliest(true);
         let dfa = self.dfa();
         self.caches
             .with(dfa, |cache| dfa.try_search_rev(cache, &input))
             .map(|found| found.map(|m| m.offset()))
             .map_err(|_| ())
+    }
+}
+
+/// The longest haystack [`lowered`] copies to the stack: every window the
+/// detector searches.
+const LOWERED: usize = FAR_WINDOW;
+
+/// `hay` with its ASCII letters in lower case, in `buf` when it fits.
+fn lowered<'b>(hay: &[u8], buf: &'b mut [u8; LOWERED]) -> Cow<'b, [u8]> {
+    match buf.get_mut(..hay.len()) {
+        Some(copy) => {
+            copy.copy_from_slice(hay);
+            copy.make_ascii_lowercase();
+            Cow::Borrowed(copy)
+        }
+        None => Cow::Owned(hay.to_ascii_lowercase()),
     }
 }
 
@@ -625,6 +653,21 @@ mod tests {
             if let Err(e) = Suffix::build(&suffix.pattern) {
                 panic!("{}: {e}", suffix.pattern);
             }
+        }
+    }
+
+    /// The keywords are matched against windows in lower case: one written
+    /// with a capital would never match.
+    #[test]
+    fn keywords_are_written_in_lower_case() {
+        for words in [
+            DOB_WORDS,
+            PHONE_WORDS,
+            SSN_WORDS,
+            REFERENCE_WORDS,
+            REFERENCE_GLUE,
+        ] {
+            assert_eq!(words, words.to_ascii_lowercase());
         }
     }
 
@@ -808,7 +851,9 @@ mod tests {
                     [p.dob, p.phone, p.ssn, p.reference]
                         .into_iter()
                         .map(|suffix| {
-                            let regex = Regex::new(&format!("{}$", suffix.pattern))
+                            // Case-insensitive, as the search over the
+                            // window in lower case should be.
+                            let regex = Regex::new(&format!("(?i){}$", suffix.pattern))
                                 .unwrap_or_else(|e| panic!("{e}"));
                             (suffix, regex)
                         })
