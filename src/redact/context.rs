@@ -20,7 +20,7 @@ use regex_automata::hybrid::BuildError;
 use regex_automata::hybrid::dfa::DFA;
 use regex_automata::nfa::thompson;
 use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input};
+use regex_automata::{Anchored, HalfMatch, Input, MatchError};
 
 use super::caches::Caches;
 use super::scan::is_word;
@@ -480,8 +480,8 @@ impl Patterns {
 /// Matching is ASCII case-insensitive, but the pattern is not: the search
 /// runs over a copy of the haystack in lower case, and the keywords are
 /// written in lower case. The same pattern compiled with `(?i)` answers
-/// the same (the tests check it), yet case folding made compiling and
-/// filling the lazy DFA a third dearer, on every run.
+/// the same (the tests check it), yet case folding made compiling the
+/// patterns half again as dear, on every run.
 struct Suffix {
     pattern: String,
     /// The DFA, built on the first search.
@@ -525,12 +525,7 @@ impl Suffix {
     /// only word boundary is ASCII, and it never gives up on its cache; the
     /// caller still says which answer fails closed.)
     fn ends(&self, hay: &[u8], on_error: bool) -> bool {
-        let mut buf = [0; LOWERED];
-        let hay = lowered(hay, &mut buf);
-        let input = Input::new(&*hay).anchored(Anchored::Yes).earliest(true);
-        let dfa = self.dfa();
-        self.caches
-            .with(dfa, |cache| dfa.try_search_rev(cache, &input))
+        self.search_rev(hay, Anchored::Yes)
             .map_or(on_error, |found| found.is_some())
     }
 
@@ -538,14 +533,20 @@ impl Suffix {
     /// (its keyword may be followed by anything); `Err` if the search
     /// cannot tell (as for [`Suffix::ends`], it always can).
     fn last_start(&self, hay: &[u8]) -> Result<Option<usize>, ()> {
+        self.search_rev(hay, Anchored::No)
+            .map(|found| found.map(|m| m.offset()))
+            .map_err(|_| ())
+    }
+
+    /// The first match a reverse search of `hay` in lower case meets; with
+    /// `Anchored::Yes` only one that ends where `hay` ends.
+    fn search_rev(&self, hay: &[u8], end: Anchored) -> Result<Option<HalfMatch>, MatchError> {
         let mut buf = [0; LOWERED];
         let hay = lowered(hay, &mut buf);
-        let input = Input::new(&*hay).anchored(Anchored::No).earliest(true);
+        let input = Input::new(&*hay).anchored(end).earliest(true);
         let dfa = self.dfa();
         self.caches
             .with(dfa, |cache| dfa.try_search_rev(cache, &input))
-            .map(|found| found.map(|m| m.offset()))
-            .map_err(|_| ())
     }
 }
 
